@@ -1,0 +1,61 @@
+/* Findings: what a check concluded about one place in one file.
+ *
+ * A finding carries a stable check id, a severity, the file and line it is about, and two
+ * human texts: the message (what is wrong and what Proxmox will do about it) and the hint
+ * (how to fix it).  Checks append findings; only the programs' main() print them. */
+#ifndef PCIPT_FINDINGS_H
+#define PCIPT_FINDINGS_H
+
+#include <stddef.h>
+
+enum severity {
+	SEVERITY_OFF = 0, /* a rules file silenced the check */
+	SEVERITY_INFO,
+	SEVERITY_WARNING,
+	SEVERITY_ERROR,
+};
+
+const char *severity_name(enum severity s);
+
+/* Where findings come from: one input file, numbered in the order the admin gave them. */
+struct source_ref {
+	const char *file; /* path as the admin knows it (host path, not the --root one) */
+	size_t index;     /* position among the inputs; output is ordered by it */
+	long vmid;        /* -1 when not known */
+};
+
+struct finding {
+	const char *check;  /* stable kebab-case id, static storage */
+	enum severity severity;
+	char *file;
+	size_t source;      /* source_ref.index */
+	unsigned line;      /* 1-based; 0 when the finding is about the whole file */
+	long vmid;          /* -1 when not known */
+	char *device;       /* e.g. "0000:01:00.0"; NULL when not about one device */
+	char *message;
+	char *hint;         /* NULL when there is nothing to add */
+	size_t order;       /* insertion order, keeps sorting stable */
+};
+
+struct findings {
+	struct finding *items;
+	size_t count;
+	size_t capacity;
+};
+
+void findings_init(struct findings *list);
+void findings_free(struct findings *list);
+
+/* Append a finding; message and hint are set with finding_message()/finding_hint(). */
+struct finding *findings_add(struct findings *list, const char *check, enum severity severity,
+			     const struct source_ref *src, unsigned line);
+void finding_message(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void finding_hint(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void finding_device(struct finding *f, const char *device);
+
+/* Sort by source index, then line, then insertion order. */
+void findings_sort(struct findings *list);
+
+size_t findings_count(const struct findings *list, enum severity severity);
+
+#endif

@@ -1,0 +1,192 @@
+#include "textfile.h"
+
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fail(struct text_error *err, int code, unsigned line, unsigned column, const char *fmt,
+		...) __attribute__((format(printf, 5, 6)));
+
+static int fail(struct text_error *err, int code, unsigned line, unsigned column, const char *fmt,
+		...)
+{
+	va_list ap;
+	err->code = code;
+	err->line = line;
+	err->column = column;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is invalid:
+ * overlong forms, surrogates and code points above U+10FFFF are rejected (RFC 3629). */
+static size_t utf8_sequence_length(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
+		return 0;
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Split data (owned, NUL-terminated at data[size]) in place. */
+static int split_lines(char *data, size_t size, struct text_file *ret, struct text_error *err)
+{
+	struct text_line *lines = NULL;
+	size_t count = 0, cap = 0;
+	unsigned number = 1, first_crlf = 0;
+	size_t start = 0;
+
+	for (size_t i = 0; i <= size;) {
+		unsigned char c = (unsigned char)data[i];
+		if (i == size || c == '\n') {
+			size_t len = i - start;
+			bool crlf = len > 0 && data[i - 1] == '\r';
+			if (crlf) {
+				len--;
+				if (!first_crlf)
+					first_crlf = number;
+			}
+			if (i < size || len > 0) {
+				xgrow((void **)&lines, &cap, count + 1, sizeof(*lines));
+				data[start + len] = '\0';
+				lines[count++] = (struct text_line){data + start, len, number, crlf};
+			}
+			number++;
+			start = i + 1;
+			i++;
+			continue;
+		}
+		if (i - start >= TEXT_MAX_LINE_LENGTH) {
+			free(lines);
+			return fail(err, -EINVAL, number, 0, "line is longer than %d bytes",
+				    TEXT_MAX_LINE_LENGTH);
+		}
+		if (c == '\0') {
+			free(lines);
+			return fail(err, -EINVAL, number, (unsigned)(i - start + 1),
+				    "NUL byte in a text file");
+		}
+		size_t seq = utf8_sequence_length((const unsigned char *)data + i, size - i);
+		if (!seq) {
+			free(lines);
+			return fail(err, -EINVAL, number, (unsigned)(i - start + 1),
+				    "invalid UTF-8 (byte 0x%02x)", c);
+		}
+		i += seq;
+	}
+	ret->data = data;
+	ret->size = size;
+	ret->lines = lines;
+	ret->line_count = count;
+	ret->first_crlf_line = first_crlf;
+	return 0;
+}
+
+int text_file_from_buffer(const char *buf, size_t size, struct text_file *ret,
+			  struct text_error *err)
+{
+	if (size > TEXT_MAX_FILE_SIZE)
+		return fail(err, -EFBIG, 0, 0, "file is larger than %d bytes",
+			    TEXT_MAX_FILE_SIZE);
+	char *data = xmalloc(size + 1);
+	memcpy(data, buf, size);
+	data[size] = '\0';
+	int r = split_lines(data, size, ret, err);
+	if (r < 0)
+		free(data);
+	return r;
+}
+
+int text_file_load(const char *path, struct text_file *ret, struct text_error *err)
+{
+	/* O_NONBLOCK: opening a FIFO planted in place of a config must not hang us */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return fail(err, -errno, 0, 0, "%s", strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return fail(err, -e, 0, 0, "%s", strerror(e));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return fail(err, -EISDIR, 0, 0, "is a directory");
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, -EINVAL, 0, 0, "not a regular file");
+	}
+	/* Read one byte past the limit instead of trusting st_size: files under /proc and
+	 * files that grow while we read report sizes that are not what read() returns. */
+	size_t cap = TEXT_MAX_FILE_SIZE + 1, size = 0;
+	char *data = xmalloc(cap + 1);
+	for (;;) {
+		ssize_t n = read(fd, data + size, cap - size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(data);
+			close(fd);
+			return fail(err, -e, 0, 0, "%s", strerror(e));
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+		if (size == cap)
+			break;
+	}
+	close(fd);
+	if (size > TEXT_MAX_FILE_SIZE) {
+		free(data);
+		return fail(err, -EFBIG, 0, 0, "file is larger than %d bytes", TEXT_MAX_FILE_SIZE);
+	}
+	data[size] = '\0';
+	int r = split_lines(data, size, ret, err);
+	if (r < 0)
+		free(data);
+	return r;
+}
+
+void text_file_free(struct text_file *file)
+{
+	free(file->data);
+	free(file->lines);
+	memset(file, 0, sizeof(*file));
+}

@@ -1,0 +1,195 @@
+#include "hostpci.h"
+
+#include "propstr.h"
+#include "../lib/xalloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_lower_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+static unsigned hex_value(const char *s, size_t n)
+{
+	unsigned v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = v * 16 + (unsigned)(s[i] <= '9' ? s[i] - '0' : s[i] - 'a' + 10);
+	return v;
+}
+
+/* PCIRE = (?:[a-f0-9]{4,}:)?[a-f0-9]{2}:[a-f0-9]{2}(?:\.[a-f0-9])? (QemuServer/PCI.pm) */
+bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret)
+{
+	const char *p = text, *end = text + len;
+	const char *domain = "0000";
+	size_t domain_len = 4;
+
+	/* A domain is present when a run of 4+ hex digits is followed by ':' */
+	size_t run = 0;
+	while (p + run < end && is_lower_hex(p[run]))
+		run++;
+	if (run >= 4 && p + run < end && p[run] == ':') {
+		domain = p;
+		domain_len = run;
+		p += run + 1;
+	}
+	if (end - p < 5 || !is_lower_hex(p[0]) || !is_lower_hex(p[1]) || p[2] != ':' ||
+	    !is_lower_hex(p[3]) || !is_lower_hex(p[4]))
+		return false;
+	unsigned bus = hex_value(p, 2), device = hex_value(p + 3, 2);
+	int function = -1;
+	p += 5;
+	if (p < end) {
+		if (end - p != 2 || p[0] != '.' || !is_lower_hex(p[1]))
+			return false;
+		function = (int)hex_value(p + 1, 1);
+	}
+	/* Domains longer than a sysfs domain match no device, but Proxmox accepts them:
+	 * keep them verbatim (bounded by the buffer; such an ID is reported, not truncated). */
+	if (domain_len > 32)
+		return false;
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->slot, sizeof(ret->slot), "%.*s:%02x:%02x", (int)domain_len, domain, bus,
+		 device);
+	if (function >= 0)
+		snprintf(ret->id, sizeof(ret->id), "%s.%x", ret->slot, (unsigned)function);
+	else
+		snprintf(ret->id, sizeof(ret->id), "%s", ret->slot);
+	ret->bus = bus;
+	ret->device = device;
+	ret->function = function;
+	return true;
+}
+
+bool pve_pci_id_overlap(const struct pve_pci_id *a, const struct pve_pci_id *b)
+{
+	if (strcmp(a->slot, b->slot) != 0)
+		return false;
+	return a->function < 0 || b->function < 0 || a->function == b->function;
+}
+
+bool pve_hostpci_is_multifunction(const struct pve_hostpci *h)
+{
+	return h->id_count > 1 || (h->id_count == 1 && h->ids[0].function < 0);
+}
+
+static const char *check_host_list(const char *value)
+{
+	struct pve_pci_id id;
+	for (const char *p = value;;) {
+		size_t len = strcspn(p, ";");
+		if (!pve_pci_id_parse(p, len, &id))
+			return "value does not match the regex pattern";
+		if (!p[len])
+			return NULL;
+		p += len + 1;
+	}
+}
+
+static const char *check_romfile(const char *value)
+{
+	return strpbrk(value, ",;") ? "value does not match the regex pattern" : NULL;
+}
+
+static const char *check_mdev(const char *value)
+{
+	return strpbrk(value, "/.:") ? "value does not match the regex pattern" : NULL;
+}
+
+/* ^0x[0-9a-fA-F]{4}$ */
+static const char *check_hex_id(const char *value)
+{
+	if (strlen(value) != 6 || value[0] != '0' || value[1] != 'x' ||
+	    strspn(value + 2, "0123456789abcdefABCDEF") != 4)
+		return "value does not match the regex pattern";
+	return NULL;
+}
+
+static const char *const driver_values[] = {"keep", "vfio", NULL};
+
+static const struct prop_schema hostpci_schema[] = {
+	{.name = "host", .type = PROP_STRING, .default_key = true, .check = check_host_list},
+	{.name = "device-id", .type = PROP_STRING, .check = check_hex_id},
+	{.name = "driver", .type = PROP_ENUM, .enum_values = driver_values},
+	{.name = "legacy-igd", .type = PROP_BOOLEAN},
+	{.name = "mapping", .type = PROP_STRING, .check = pve_check_configid},
+	{.name = "mdev", .type = PROP_STRING, .check = check_mdev},
+	{.name = "pcie", .type = PROP_BOOLEAN},
+	{.name = "rombar", .type = PROP_BOOLEAN},
+	{.name = "romfile", .type = PROP_STRING, .check = check_romfile},
+	{.name = "sub-device-id", .type = PROP_STRING, .check = check_hex_id},
+	{.name = "sub-vendor-id", .type = PROP_STRING, .check = check_hex_id},
+	{.name = "vendor-id", .type = PROP_STRING, .check = check_hex_id},
+	{.name = "x-vga", .type = PROP_BOOLEAN},
+	{0},
+};
+
+static int tristate(const struct prop_list *props, const char *name)
+{
+	const char *v = propstr_get(props, name);
+	return v ? v[0] == '1' : -1;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+int pve_hostpci_parse(const char *value, struct pve_hostpci *ret, char **ret_error)
+{
+	struct prop_list props;
+	int r = propstr_parse(hostpci_schema, value, &props, ret_error);
+	if (r < 0)
+		return r;
+
+	struct pve_hostpci h = {0};
+	const char *host = propstr_get(&props, "host");
+	if (host) {
+		size_t n = 1;
+		for (const char *p = host; *p; p++)
+			n += *p == ';';
+		h.ids = xcalloc(n, sizeof(*h.ids));
+		for (const char *p = host;;) {
+			size_t len = strcspn(p, ";");
+			/* cannot fail: check_host_list accepted every ID */
+			pve_pci_id_parse(p, len, &h.ids[h.id_count++]);
+			if (!p[len])
+				break;
+			p += len + 1;
+		}
+	}
+	h.mapping = dup_or_null(propstr_get(&props, "mapping"));
+	h.pcie = tristate(&props, "pcie");
+	h.x_vga = tristate(&props, "x-vga");
+	h.legacy_igd = tristate(&props, "legacy-igd");
+	h.rombar = tristate(&props, "rombar");
+	h.romfile = dup_or_null(propstr_get(&props, "romfile"));
+	h.mdev = dup_or_null(propstr_get(&props, "mdev"));
+	h.vendor_id = dup_or_null(propstr_get(&props, "vendor-id"));
+	h.device_id = dup_or_null(propstr_get(&props, "device-id"));
+	h.sub_vendor_id = dup_or_null(propstr_get(&props, "sub-vendor-id"));
+	h.sub_device_id = dup_or_null(propstr_get(&props, "sub-device-id"));
+	const char *driver = propstr_get(&props, "driver");
+	if (driver)
+		h.driver = strcmp(driver, "keep") == 0 ? HOSTPCI_DRIVER_KEEP : HOSTPCI_DRIVER_VFIO;
+	propstr_free(&props);
+	*ret = h;
+	return 0;
+}
+
+void pve_hostpci_free(struct pve_hostpci *h)
+{
+	free(h->ids);
+	free(h->mapping);
+	free(h->romfile);
+	free(h->mdev);
+	free(h->vendor_id);
+	free(h->device_id);
+	free(h->sub_vendor_id);
+	free(h->sub_device_id);
+	memset(h, 0, sizeof(*h));
+}

@@ -1,0 +1,57 @@
+/* hostpciN: the PCI devices a VM asks for (Proxmox QemuServer/PCI.pm, format pve-qm-hostpci).
+ *
+ *   hostpciN: [[host=]ID[;ID...]][,device-id=..][,driver=vfio|keep][,legacy-igd=0|1]
+ *             [,mapping=NAME][,mdev=TYPE][,pcie=0|1][,rombar=0|1][,romfile=FILE]
+ *             [,sub-device-id=..][,sub-vendor-id=..][,vendor-id=..][,x-vga=0|1]
+ *
+ * IDs are lowercase `[domain:]bus:dev[.fn]`; without a function the ID names every function of
+ * the slot ("01:00" = 0000:01:00.*), without a domain it means domain 0000. */
+#ifndef PCIPT_PVE_HOSTPCI_H
+#define PCIPT_PVE_HOSTPCI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PVE_MAX_HOSTPCI 16 /* $MAX_HOSTPCI_DEVICES: hostpci0..hostpci15 */
+
+struct pve_pci_id {
+	char id[48];    /* normalised: "0000:01:00.0", or "0000:01:00" for all functions */
+	char slot[44];  /* "0000:01:00": the part shared by every function of the card */
+	unsigned bus, device;
+	int function;   /* -1 for the all-functions form */
+};
+
+enum pve_hostpci_driver {
+	HOSTPCI_DRIVER_DEFAULT = 0, /* unset: vfio */
+	HOSTPCI_DRIVER_VFIO,
+	HOSTPCI_DRIVER_KEEP, /* qemu-server 9.0.25+: no reset, no vfio bind */
+};
+
+/* Tristate for boolean options: -1 unset, else 0 or 1 as written. */
+struct pve_hostpci {
+	struct pve_pci_id *ids; /* the host= list, in order */
+	size_t id_count;
+	char *mapping;
+	int pcie, x_vga, legacy_igd, rombar;
+	char *romfile, *mdev;
+	char *vendor_id, *device_id, *sub_vendor_id, *sub_device_id;
+	enum pve_hostpci_driver driver;
+};
+
+/* Parse the value of a hostpciN line like Proxmox's config loader does.  Returns 0, or -EINVAL
+ * with *ret_error set to Proxmox's complaint; a hostpci line that fails here is dropped by
+ * Proxmox and the VM starts without the device. */
+int pve_hostpci_parse(const char *value, struct pve_hostpci *ret, char **ret_error);
+void pve_hostpci_free(struct pve_hostpci *h);
+
+/* Parse one ID (the PCIRE pattern); false when it does not match. */
+bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret);
+
+/* Whether two IDs can name the same host function: equal, or one is the all-functions
+ * form of the other's slot. */
+bool pve_pci_id_overlap(const struct pve_pci_id *a, const struct pve_pci_id *b);
+
+/* More than one device: a list of IDs or an all-functions ID (Proxmox's "multifunction"). */
+bool pve_hostpci_is_multifunction(const struct pve_hostpci *h);
+
+#endif

@@ -1,0 +1,128 @@
+#include "keys.h"
+
+#include "hostpci.h"
+#include "settings.h"
+#include "../lib/xalloc.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct key_family {
+	const char *name;
+	unsigned count; /* 0: a plain key; N: name0 .. name(N-1) */
+};
+
+/* qemu-server $confdesc (QemuServer.pm) with the index ranges of the numbered keys. */
+static const struct key_family known_keys[] = {
+	{"acpi", 0},        {"affinity", 0},    {"agent", 0},        {"amd-sev", 0},
+	{"arch", 0},        {"args", 0},        {"audio", 1},        {"autostart", 0},
+	{"balloon", 0},     {"bios", 0},        {"boot", 0},         {"bootdisk", 0},
+	{"cdrom", 0},       {"cicustom", 0},    {"cipassword", 0},   {"citype", 0},
+	{"ciupgrade", 0},   {"ciuser", 0},      {"cores", 0},        {"cpu", 0},
+	{"cpulimit", 0},    {"cpuunits", 0},    {"description", 0},  {"efidisk", 1},
+	{"freeze", 0},      {"hookscript", 0},  {"hostpci", PVE_MAX_HOSTPCI},
+	{"hotplug", 0},     {"hugepages", 0},   {"ide", 4},          {"intel-tdx", 0},
+	{"ipconfig", 32},   {"ivshmem", 0},     {"keephugepages", 0}, {"keyboard", 0},
+	{"kvm", 0},         {"localtime", 0},   {"lock", 0},         {"machine", 0},
+	{"memory", 0},      {"migrate_downtime", 0}, {"migrate_speed", 0}, {"name", 0},
+	{"nameserver", 0},  {"net", 32},        {"numa", 0},         {"numa", 8},         {"parent", 0},       {"runningcpu", 0},      {"runningmachine", 0}, {"vmstate", 0},
+	{"onboot", 0},      {"ostype", 0},      {"parallel", 3},     {"protection", 0},
+	{"reboot", 0},      {"rng", 1},         {"sata", 6},         {"scsi", 31},
+	{"scsihw", 0},      {"searchdomain", 0}, {"serial", 4},      {"shares", 0},
+	{"smbios1", 0},     {"smp", 0},         {"sockets", 0},      {"spice_enhancements", 0},
+	{"sshkeys", 0},     {"startdate", 0},   {"startup", 0},      {"tablet", 0},
+	{"tags", 0},        {"tdf", 0},         {"template", 0},     {"tpmstate", 1},
+	{"unused", 256},    {"usb", 14},        {"vcpus", 0},        {"vga", 0},
+	{"virtio", 16},     {"virtiofs", 10},   {"vmgenid", 0},      {"vmstatestorage", 0},
+	{"watchdog", 0},
+};
+
+/* Keys Proxmox writes into [snapshot] sections only (parent, vmstate, runningmachine and
+ * runningcpu also describe the current state and live in $confdesc). */
+static const char *const snapshot_keys[] = {
+	"snaptime", "snapstate", NULL,
+};
+
+/* Split "net12" into "net" and 12; an index must be written without leading zeros,
+ * since $confdesc holds the literal names net0..net31. */
+static bool split_index(const char *key, size_t *base_len, unsigned long *index)
+{
+	size_t len = strlen(key), i = len;
+	while (i > 0 && isdigit((unsigned char)key[i - 1]))
+		i--;
+	if (i == len || i == 0)
+		return false;
+	if (key[i] == '0' && i + 1 < len)
+		return false;
+	if (len - i > 6)
+		return false;
+	*base_len = i;
+	*index = strtoul(key + i, NULL, 10);
+	return true;
+}
+
+enum pve_key_status pve_key_status(const char *key)
+{
+	size_t base_len;
+	unsigned long index;
+	bool indexed = split_index(key, &base_len, &index);
+	size_t n = sizeof(known_keys) / sizeof(known_keys[0]);
+	for (size_t i = 0; i < n; i++) {
+		const struct key_family *k = &known_keys[i];
+		if (k->count == 0) {
+			if (strcmp(k->name, key) == 0)
+				return PVE_KEY_VALID;
+		} else if (indexed && strlen(k->name) == base_len &&
+			   strncmp(k->name, key, base_len) == 0 && index < k->count) {
+			return PVE_KEY_VALID;
+		}
+	}
+	for (const char *const *s = snapshot_keys; *s; s++) {
+		if (strcmp(*s, key) == 0)
+			return PVE_KEY_SNAPSHOT_ONLY;
+	}
+	return PVE_KEY_UNKNOWN;
+}
+
+int pve_hostpci_index(const char *key)
+{
+	size_t base_len;
+	unsigned long index;
+	if (!split_index(key, &base_len, &index) || base_len != 7 ||
+	    strncmp(key, "hostpci", 7) != 0 || index >= PVE_MAX_HOSTPCI)
+		return -1;
+	return (int)index;
+}
+
+char *pve_key_check_value(const char *key, const char *value)
+{
+	char *error = NULL;
+	if (pve_hostpci_index(key) >= 0) {
+		struct pve_hostpci h;
+		if (pve_hostpci_parse(value, &h, &error) == 0)
+			pve_hostpci_free(&h);
+		return error;
+	}
+	if (strcmp(key, "machine") == 0) {
+		struct pve_machine m;
+		if (pve_machine_parse(value, &m, &error) == 0)
+			pve_machine_free(&m);
+		return error;
+	}
+	if (strcmp(key, "vga") == 0) {
+		char *type = NULL;
+		if (pve_vga_parse(value, &type, &error) == 0)
+			free(type);
+		return error;
+	}
+	if (strcmp(key, "bios") == 0)
+		return pve_check_bios(value);
+	if (strcmp(key, "onboot") == 0)
+		return pve_check_boolean(value);
+	if (strcmp(key, "lock") == 0)
+		return pve_check_lock(value);
+	if (strcmp(key, "hookscript") == 0)
+		return pve_check_hookscript(value);
+	return NULL;
+}

@@ -1,0 +1,28 @@
+/* Typed parsers for the main-section settings pcipt judges besides hostpciN:
+ * machine, bios, vga, onboot, lock, hookscript (formats from qemu-server's $confdesc). */
+#ifndef PCIPT_PVE_SETTINGS_H
+#define PCIPT_PVE_SETTINGS_H
+
+#include <stdbool.h>
+
+struct pve_machine {
+	char *type;   /* NULL when only options were given */
+	char *viommu; /* "intel" | "virtio" | NULL */
+};
+
+/* Each returns 0, or -EINVAL with *ret_error set to a malloc'd complaint. */
+int pve_machine_parse(const char *value, struct pve_machine *ret, char **ret_error);
+void pve_machine_free(struct pve_machine *m);
+/* PVE::QemuServer::Machine::machine_type_is_q35: the type contains "q35". */
+bool pve_machine_type_is_q35(const char *type);
+
+/* vga: returns the display type (malloc'd) */
+int pve_vga_parse(const char *value, char **ret_type, char **ret_error);
+
+/* Plain checks for the remaining keys; NULL when valid, else a malloc'd complaint. */
+char *pve_check_bios(const char *value);
+char *pve_check_boolean(const char *value);
+char *pve_check_lock(const char *value);
+char *pve_check_hookscript(const char *value);
+
+#endif

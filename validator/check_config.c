@@ -1,0 +1,496 @@
+/* Config-only checks: everything that can be known from one VM config alone. */
+#include "checks.h"
+
+#include "../lib/paths.h"
+#include "../lib/xalloc.h"
+#include "../pve/keys.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct finding *report(const struct checked_config *c, struct findings *out,
+			      const char *check, enum severity severity, unsigned line)
+{
+	return findings_add(out, check, severity, &c->source, line);
+}
+
+/* What Proxmox does when it drops a line, for the keys whose loss changes the VM. */
+static const char *consequence_of_dropping(const char *key)
+{
+	if (!key)
+		return "Proxmox will ignore this line";
+	if (strcmp(key, "machine") == 0)
+		return "Proxmox will ignore this line and start the VM with the default machine "
+		       "type (i440fx)";
+	if (strcmp(key, "bios") == 0)
+		return "Proxmox will ignore this line and boot the VM with SeaBIOS";
+	if (strcmp(key, "vga") == 0)
+		return "Proxmox will ignore this line and give the VM its default display";
+	if (strcmp(key, "onboot") == 0)
+		return "Proxmox will ignore this line and not start the VM at boot";
+	if (strcmp(key, "hookscript") == 0)
+		return "Proxmox will ignore this line and run no hookscript for this VM";
+	if (strcmp(key, "args") == 0)
+		return "Proxmox will ignore this line and pass no extra arguments to QEMU";
+	return "Proxmox will ignore this line";
+}
+
+static bool has_upper_hex(const char *s)
+{
+	for (; *s; s++) {
+		if (*s >= 'A' && *s <= 'F')
+			return true;
+	}
+	return false;
+}
+
+static char *lowercase(const char *s)
+{
+	char *l = xstrdup(s);
+	for (char *p = l; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	}
+	return l;
+}
+
+/* The hint for a hostpciN value Proxmox rejects, picked by its complaint. */
+static void hint_for_bad_hostpci(struct finding *f, const char *key, const char *value,
+				 const char *detail)
+{
+	if (strstr(detail, "invalid key") && strstr(detail, ": multifunction"))
+		finding_hint(f, "drop multifunction=...: an address without a function "
+				"(`%s: 01:00`) passes every function of the card",
+			     key);
+	else if (strstr(detail, "invalid key") && strstr(detail, ": hidden"))
+		finding_hint(f, "hidden= is a CPU option, not a hostpci one: set it with "
+				"`cpu: host,hidden=1`");
+	else if (strstr(detail, "invalid key"))
+		finding_hint(f, "hostpci options are device-id, driver, legacy-igd, mapping, mdev, "
+				"pcie, rombar, romfile, sub-device-id, sub-vendor-id, vendor-id "
+				"and x-vga");
+	else if (strstr(detail, "duplicate key"))
+		finding_hint(f, "give each option once on the line");
+	else if (strstr(detail, "('boolean')"))
+		finding_hint(f, "write booleans as 1/0, on/off, yes/no or true/false");
+	else if (strncmp(detail, "host:", 5) == 0 && has_upper_hex(value)) {
+		char *l = lowercase(value);
+		finding_hint(f, "Proxmox matches PCI addresses in lowercase only: `%s: %s`", key,
+			     l);
+		free(l);
+	} else if (strncmp(detail, "host:", 5) == 0)
+		finding_hint(f, "write the address as `lspci -D` shows it: 0000:01:00.0, 01:00.0, "
+				"or 01:00 for every function; separate several with ';'");
+	else if (strstr(detail, "-id:"))
+		finding_hint(f, "write ids as 0x followed by four hex digits, e.g. vendor-id=0x10de");
+	else if (strncmp(detail, "mapping:", 8) == 0)
+		finding_hint(f, "a mapping name starts with a letter and has letters, digits, "
+				"'-' and '_' (see Datacenter > Resource Mappings)");
+	else
+		finding_hint(f, "see the hostpci[n] section of qm.conf(5) for the format");
+}
+
+static void report_problem(const struct checked_config *c, const struct pve_problem *p,
+			   struct findings *out)
+{
+	/* Only the current config is judged; snapshots and pending changes are parsed only. */
+	if (p->section != PVE_SECTION_MAIN)
+		return;
+	bool hostpci_key = p->key && strncmp(p->key, "hostpci", 7) == 0;
+	struct finding *f;
+	switch (p->kind) {
+	case PVE_PROBLEM_UNPARSEABLE:
+		if (hostpci_key) {
+			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, p->line);
+			finding_message(f, "%s has no value; Proxmox will ignore this %s line and "
+					   "start the VM without the device",
+					p->key, p->key);
+			finding_hint(f, "name the device: `%s: 01:00.0`", p->key);
+			return;
+		}
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line",
+				p->detail, strlen(p->detail) > 80 ? "..." : "");
+		finding_hint(f, "settings are written `key: value` with a lowercase key; "
+				"description lines start with '#' in column 0");
+		return;
+	case PVE_PROBLEM_INDENTED_COMMENT:
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		finding_message(f, "comment does not start in column 0; Proxmox cannot parse "
+				   "it and will ignore this line");
+		finding_hint(f, "move '#' to the first column (the line then becomes part of the "
+				"VM's description) or delete the line");
+		return;
+	case PVE_PROBLEM_UNKNOWN_KEY:
+		if (hostpci_key) {
+			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, p->line);
+			finding_message(f, "unknown setting '%s': Proxmox knows hostpci0 to "
+					   "hostpci%d only; it will ignore this line and start "
+					   "the VM without the device",
+					p->key, PVE_MAX_HOSTPCI - 1);
+			finding_hint(f, "use a free index between hostpci0 and hostpci%d",
+				     PVE_MAX_HOSTPCI - 1);
+			return;
+		}
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		finding_message(f, "unknown setting '%s'; Proxmox will ignore this line", p->key);
+		finding_hint(f, "remove the line; QEMU options Proxmox does not know belong in "
+				"`args:`");
+		return;
+	case PVE_PROBLEM_BAD_VALUE:
+		if (hostpci_key) {
+			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, p->line);
+			finding_message(f, "%s: %s; Proxmox will ignore this %s line and start the "
+					   "VM without the device",
+					p->key, p->detail, p->key);
+			hint_for_bad_hostpci(f, p->key, p->value, p->detail);
+			return;
+		}
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		finding_message(f, "%s: %s; %s", p->key, p->detail,
+				consequence_of_dropping(p->key));
+		finding_hint(f, "see the %s entry of qm.conf(5) for the values Proxmox accepts",
+			     p->key);
+		return;
+	case PVE_PROBLEM_DUPLICATE_KEY:
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		finding_message(f, "%s is set again on line %u; Proxmox uses the last one and "
+				   "ignores this line",
+				p->key, p->other_line);
+		finding_hint(f, "delete one of the two %s lines", p->key);
+		return;
+	case PVE_PROBLEM_DELETE_OUTSIDE_PENDING:
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		finding_message(f, "'delete:' is only allowed in the [PENDING] section; Proxmox "
+				   "will ignore this line");
+		finding_hint(f, "remove the line; to remove a setting, delete its line or use "
+				"`qm set VMID --delete KEY`");
+		return;
+	case PVE_PROBLEM_SNAPSHOT_KEY:
+		f = report(c, out, "config-syntax", SEVERITY_INFO, p->line);
+		finding_message(f, "'%s' belongs to snapshot sections; in the current config "
+				   "Proxmox keeps it but nothing uses it",
+				p->key);
+		finding_hint(f, "remove the line unless Proxmox wrote it");
+		return;
+	case PVE_PROBLEM_UNKNOWN_SECTION:
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		finding_message(f, "unknown section [%s]; Proxmox will skip every line up to "
+				   "the next section header",
+				p->detail);
+		finding_hint(f, "sections are [PENDING], [special:cloudinit], [special:fleecing] "
+				"and snapshot names ([a-z][a-z0-9_-]+)");
+		return;
+	case PVE_PROBLEM_CRLF:
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		finding_message(f, "Windows (CRLF) line ends; Proxmox reads the file, but its "
+				   "own writes will mix line ends");
+		finding_hint(f, "convert the file: `sed -i 's/\\r$//' %s`", c->source.file);
+		return;
+	case PVE_PROBLEM_ARGS_QUOTING:
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		finding_message(f, "args: %s; Proxmox cannot split the line into words and will "
+				   "pass none of them to QEMU",
+				p->detail);
+		finding_hint(f, "balance the quotes in args:");
+		return;
+	}
+}
+
+static void report_problems(const struct checked_config *c, struct findings *out)
+{
+	for (size_t i = 0; i < c->config->problem_count; i++)
+		report_problem(c, &c->config->problems[i], out);
+}
+
+static const char *machine_description(const struct pve_vm *vm)
+{
+	return vm->machine_type ? vm->machine_type : "the default i440fx (pc)";
+}
+
+/* Start-time rules of parse_hostpci()/parse_hostpci_devices() that a stored line can break. */
+static void check_hostpci_lines(const struct checked_config *c, struct findings *out)
+{
+	const struct pve_vm *vm = &c->config->vm;
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *s = &vm->hostpci[i];
+		if (!s->raw.set)
+			continue;
+		const struct pve_hostpci *h = &s->dev;
+		struct finding *f;
+		if (h->id_count && h->mapping) {
+			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
+			finding_message(f, "hostpci%d sets both host and mapping; Proxmox will refuse "
+					   "to start the VM (\"Cannot set both 'host' and "
+					   "'mapping'.\")",
+					i);
+			finding_hint(f, "keep one of them: `hostpci%d: mapping=%s` or "
+					"`hostpci%d: %s`",
+				     i, h->mapping, i, h->ids[0].id);
+		} else if (!h->id_count && !h->mapping) {
+			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
+			finding_message(f, "hostpci%d names no device (neither host nor mapping); "
+					   "Proxmox will refuse to start the VM (\"Either 'host' "
+					   "or 'mapping' must be set.\")",
+					i);
+			finding_hint(f, "put the device's address first: `hostpci%d: 01:00.0,%s`", i,
+				     s->raw.value);
+		}
+		for (size_t k = 0; k < h->id_count; k++) {
+			const struct pve_pci_id *id = &h->ids[k];
+			if (id->device <= 0x1f && id->function <= 7)
+				continue;
+			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
+			finding_message(f, "hostpci%d: no PCI device can have the address %s (device "
+					   "numbers end at 1f, functions at 7); Proxmox will "
+					   "refuse to start the VM",
+					i, id->id);
+			finding_device(f, id->id);
+			finding_hint(f, "copy the address from `lspci -D`");
+		}
+		if (h->mdev && pve_hostpci_is_multifunction(h)) {
+			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
+			finding_message(f, "hostpci%d combines mdev=%s with several functions; Proxmox "
+					   "will refuse to start the VM (\"cannot use mediated "
+					   "device with multifunction device\")",
+					i, h->mdev);
+			finding_hint(f, "a mediated device lives on one function: name it, e.g. "
+					"`%s.0`",
+				     h->ids[0].slot);
+		}
+	}
+}
+
+/* Proxmox: "device '$id' assigned more than once" (QemuServer/PCI.pm). */
+static void check_hostpci_duplicates(const struct checked_config *c, struct findings *out)
+{
+	const struct pve_vm *vm = &c->config->vm;
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *a = &vm->hostpci[i];
+		if (!a->raw.set)
+			continue;
+		for (size_t k = 0; k < a->dev.id_count; k++) {
+			const struct pve_pci_id *id = &a->dev.ids[k];
+			/* first earlier occurrence, on this line or an earlier one */
+			int found_index = -1;
+			for (int j = 0; j <= i && found_index < 0; j++) {
+				const struct pve_hostpci_setting *b = &vm->hostpci[j];
+				if (!b->raw.set)
+					continue;
+				size_t limit = j == i ? k : b->dev.id_count;
+				for (size_t m = 0; m < limit; m++) {
+					if (pve_pci_id_overlap(id, &b->dev.ids[m])) {
+						found_index = j;
+						break;
+					}
+				}
+			}
+			if (found_index < 0)
+				continue;
+			const struct pve_hostpci_setting *b = &vm->hostpci[found_index];
+			struct finding *f =
+				report(c, out, "hostpci-duplicate", SEVERITY_ERROR, a->raw.line);
+			finding_device(f, id->id);
+			if (found_index == i)
+				finding_message(f, "hostpci%d lists %s twice; Proxmox will refuse to "
+						   "start the VM (\"device assigned more than "
+						   "once\")",
+						i, id->id);
+			else
+				finding_message(f, "hostpci%d: %s is already assigned by hostpci%d "
+						   "(line %u); Proxmox will refuse to start the VM "
+						   "(\"device assigned more than once\")",
+						i, id->id, found_index, b->raw.line);
+			finding_hint(f, "remove one of them; an address without a function "
+					"(`%s`) already passes every function of the card",
+				     id->slot + (strncmp(id->slot, "0000:", 5) == 0 ? 5 : 0));
+		}
+		if (!a->dev.mapping)
+			continue;
+		for (int j = 0; j < i; j++) {
+			const struct pve_hostpci_setting *b = &vm->hostpci[j];
+			if (b->raw.set && b->dev.mapping && strcmp(a->dev.mapping, b->dev.mapping) == 0) {
+				struct finding *f = report(c, out, "hostpci-duplicate",
+							   SEVERITY_ERROR, a->raw.line);
+				finding_message(f, "hostpci%d: mapping '%s' is already used by "
+						   "hostpci%d (line %u); Proxmox will refuse to start "
+						   "the VM unless the mapping has a second free device",
+						i, a->dev.mapping, j, b->raw.line);
+				finding_hint(f, "remove one of the two lines");
+				break;
+			}
+		}
+	}
+}
+
+/* Proxmox: die "q35 machine model is not enabled" if pcie && !q35 (QemuServer/PCI.pm). */
+static void check_pcie_needs_q35(const struct checked_config *c, struct findings *out)
+{
+	const struct pve_vm *vm = &c->config->vm;
+	if (vm->machine_is_q35)
+		return;
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *s = &vm->hostpci[i];
+		if (!s->raw.set || s->dev.pcie != 1)
+			continue;
+		struct finding *f = report(c, out, "pcie-needs-q35", SEVERITY_ERROR, s->raw.line);
+		finding_message(f, "hostpci%d sets pcie=1 but the machine type is %s; Proxmox "
+				   "will refuse to start the VM (\"q35 machine model is not "
+				   "enabled\")",
+				i, machine_description(vm));
+		if (vm->machine.set && !vm->machine_type)
+			finding_hint(f, "add the type to line %u: `machine: q35,%s`, or drop pcie=1",
+				     vm->machine.line, vm->machine.value);
+		else if (vm->machine.set)
+			finding_hint(f, "change line %u to `machine: q35` (or a pc-q35-* version), or "
+					"drop pcie=1",
+				     vm->machine.line);
+		else
+			finding_hint(f, "add `machine: q35` (Windows guests may need reactivation), "
+					"or drop pcie=1");
+	}
+}
+
+/* Proxmox emits x-vga=on only when bios != ovmf (QemuServer/PCI.pm). */
+static void check_xvga_ovmf(const struct checked_config *c, struct findings *out)
+{
+	const struct pve_vm *vm = &c->config->vm;
+	if (vm->bios_type != PVE_BIOS_OVMF)
+		return;
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *s = &vm->hostpci[i];
+		if (!s->raw.set || s->dev.x_vga != 1)
+			continue;
+		struct finding *f = report(c, out, "xvga-ovmf", SEVERITY_WARNING, s->raw.line);
+		finding_message(f, "hostpci%d sets x-vga=1 with bios: ovmf (line %u); Proxmox "
+				   "drops x-vga for OVMF, so the card is passed without VGA "
+				   "emulation",
+				i, vm->bios.line);
+		finding_hint(f, "with OVMF the card's UEFI (GOP) ROM drives the display: remove "
+				"x-vga, or use SeaBIOS if the card has no UEFI ROM");
+	}
+}
+
+/* The legacy-igd rules of QemuServer/PCI.pm's parse_hostpci_devices(), in its order. */
+static void check_legacy_igd(const struct checked_config *c, struct findings *out)
+{
+	const struct pve_vm *vm = &c->config->vm;
+	int first = -1;
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *s = &vm->hostpci[i];
+		if (!s->raw.set || s->dev.legacy_igd != 1)
+			continue;
+		const struct pve_hostpci *h = &s->dev;
+		const char *why = NULL, *fix = NULL;
+		if (first >= 0) {
+			why = "only one device can be assigned in legacy-igd mode";
+			fix = "keep legacy-igd=1 on the integrated GPU's line only";
+		} else if (!vm->vga.set || strcmp(vm->vga.value, "none") != 0) {
+			why = "legacy IGD assignment requires VGA mode to be 'none'";
+			fix = "set `vga: none` (exactly, with no options)";
+		} else if (h->rombar == 0) {
+			why = "legacy IGD assignment requires rombar to be enabled";
+			fix = "remove rombar=0";
+		} else if (h->x_vga == 1) {
+			why = "legacy IGD assignment is not compatible with x-vga";
+			fix = "remove x-vga=1";
+		} else if (h->mdev) {
+			why = "legacy IGD assignment is not compatible with mdev";
+			fix = "remove mdev= (or drop legacy-igd=1 to use GVT-g)";
+		} else if (vm->machine_is_q35) {
+			why = "legacy IGD assignment is not compatible with q35";
+			fix = "use the i440fx machine type (`machine: pc` or remove machine:)";
+		} else if (pve_hostpci_is_multifunction(h)) {
+			why = "legacy IGD assignment is not compatible with multifunction devices";
+			fix = "pass the GPU function alone: `0000:00:02.0`";
+		} else if (h->id_count == 1 && (strcmp(h->ids[0].id, "0000:00:02.0") != 0)) {
+			why = "legacy IGD assignment is only supported for the integrated GPU at "
+			      "00:02.0";
+			fix = "legacy-igd=1 is for Intel integrated graphics at 0000:00:02.0; drop "
+			      "it for other devices";
+		}
+		if (first < 0)
+			first = i;
+		if (!why)
+			continue;
+		struct finding *f = report(c, out, "legacy-igd", SEVERITY_ERROR, s->raw.line);
+		finding_message(f, "hostpci%d: %s; Proxmox will refuse to start the VM", i, why);
+		finding_hint(f, "%s", fix);
+	}
+}
+
+/* Proxmox passes romfile=/usr/share/kvm/<romfile> to QEMU without checking it. */
+static void check_romfile_path(const struct checked_config *c, struct findings *out)
+{
+	const struct pve_vm *vm = &c->config->vm;
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *s = &vm->hostpci[i];
+		if (!s->raw.set || !s->dev.romfile)
+			continue;
+		const char *rom = s->dev.romfile;
+		struct finding *f;
+		if (rom[strspn(rom, " \t")] == '\0') {
+			f = report(c, out, "romfile-path", SEVERITY_ERROR, s->raw.line);
+			finding_message(f, "hostpci%d: romfile is blank; QEMU will be given the "
+					   "directory %s/ and the VM will fail to start",
+					i, PATH_KVM_ROM_DIR);
+			finding_hint(f, "name a ROM file in %s: `romfile=vbios.bin`",
+				     PATH_KVM_ROM_DIR);
+			continue;
+		}
+		if (rom[0] == '/') {
+			f = report(c, out, "romfile-path", SEVERITY_ERROR, s->raw.line);
+			finding_message(f, "hostpci%d: romfile=%s is an absolute path, but Proxmox "
+					   "always prepends %s/: QEMU will look for %s/%s and the "
+					   "VM will fail to start",
+					i, rom, PATH_KVM_ROM_DIR, PATH_KVM_ROM_DIR, rom);
+			const char *base = strrchr(rom, '/') + 1;
+			finding_hint(f, "copy the ROM into %s/ and name it alone: `romfile=%s`",
+				     PATH_KVM_ROM_DIR, *base ? base : "vbios.bin");
+			continue;
+		}
+		/* Walk the components: depth below /usr/share/kvm must never go negative. */
+		int depth = 0, min_depth = 0;
+		bool dotdot = false;
+		for (const char *p = rom; *p;) {
+			size_t len = strcspn(p, "/");
+			if (len == 2 && p[0] == '.' && p[1] == '.') {
+				depth--;
+				dotdot = true;
+			} else if (len && !(len == 1 && p[0] == '.')) {
+				depth++;
+			}
+			if (depth < min_depth)
+				min_depth = depth;
+			p += len;
+			while (*p == '/')
+				p++;
+		}
+		if (min_depth < 0) {
+			f = report(c, out, "romfile-path", SEVERITY_ERROR, s->raw.line);
+			finding_message(f, "hostpci%d: romfile=%s climbs out of %s with '..'; "
+					   "pcipt refuses ROM images from outside that directory",
+					i, rom, PATH_KVM_ROM_DIR);
+			finding_hint(f, "copy the ROM into %s/ and name it alone", PATH_KVM_ROM_DIR);
+		} else if (dotdot) {
+			f = report(c, out, "romfile-path", SEVERITY_WARNING, s->raw.line);
+			finding_message(f, "hostpci%d: romfile=%s contains '..'; it stays inside "
+					   "%s but is hard to read",
+					i, rom, PATH_KVM_ROM_DIR);
+			finding_hint(f, "name the file by its plain path below %s/",
+				     PATH_KVM_ROM_DIR);
+		}
+	}
+}
+
+void check_config(const struct checked_config *c, struct findings *out)
+{
+	report_problems(c, out);
+	check_hostpci_lines(c, out);
+	check_hostpci_duplicates(c, out);
+	check_pcie_needs_q35(c, out);
+	check_xvga_ovmf(c, out);
+	check_legacy_igd(c, out);
+	check_romfile_path(c, out);
+}

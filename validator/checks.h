@@ -1,0 +1,39 @@
+/* The checks: pure functions of (VM configs, later host and rules) that append findings.
+ * Check ids are stable; tests and scripts outside the repo depend on them. */
+#ifndef PCIPT_VALIDATOR_CHECKS_H
+#define PCIPT_VALIDATOR_CHECKS_H
+
+#include "../lib/findings.h"
+#include "../pve/vmconfig.h"
+
+#include <stddef.h>
+
+struct check_info {
+	const char *id;
+	enum severity default_severity;
+	const char *summary;
+};
+
+/* Every check pcipt knows, in catalogue order; ends with an entry whose id is NULL. */
+extern const struct check_info check_catalogue[];
+
+const struct check_info *check_lookup(const char *id);
+
+/* One config, as the checks see it: the parsed file and how findings name it. */
+struct checked_config {
+	const struct pve_config *config;
+	struct source_ref source;
+};
+
+/* Config-only checks of one VM (config-syntax, hostpci-syntax, hostpci-duplicate,
+ * pcie-needs-q35, xvga-ovmf, legacy-igd, romfile-path). */
+void check_config(const struct checked_config *c, struct findings *out);
+
+/* device-shared: the same host device in two of the given VMs. */
+void check_device_shared(const struct checked_config *configs, size_t count,
+			 struct findings *out);
+
+/* Run every offline check over the given configs. */
+void validate_offline(const struct checked_config *configs, size_t count, struct findings *out);
+
+#endif

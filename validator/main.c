@@ -1,0 +1,363 @@
+/* pcipt-validate: check Proxmox VM configs for PCI passthrough problems before a start. */
+#include "checks.h"
+#include "report.h"
+
+#include "../lib/findings.h"
+#include "../lib/paths.h"
+#include "../lib/rootpath.h"
+#include "../lib/xalloc.h"
+#include "../pve/vmconfig.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef PCIPT_VERSION
+#define PCIPT_VERSION "unknown"
+#endif
+
+enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_TROUBLE = 2 };
+
+enum output_format { FORMAT_TEXT, FORMAT_JSON };
+
+struct options {
+	bool offline, all, host, groups, quiet, config_files;
+	const char *root;
+	const char *rules, *conf;
+	enum output_format format;
+	int color; /* -1 auto, 0 never, 1 always */
+	char **configs; /* --config FILE arguments */
+	size_t config_count;
+	char **positional;
+	size_t positional_count;
+};
+
+/* One config to validate: where to read it and how to name it. */
+struct input {
+	char *path;
+	char *display;
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: pcipt-validate [options] VMID...\n"
+	      "       pcipt-validate [options] --config FILE...\n"
+	      "       pcipt-validate [options] --all\n"
+	      "       pcipt-validate --host | --groups\n"
+	      "\n"
+	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
+	      "\n"
+	      "  --offline          config-only checks, no host state (CI lint); needs no root\n"
+	      "  --root DIR         resolve every host path under DIR\n"
+	      "  --config FILE      validate this config file (more files may follow)\n"
+	      "  --all              every VM config of this node (ROOT/etc/pve/qemu-server)\n"
+	      "  --rules FILE       rules file (default /etc/pcipt/rules.yaml)\n"
+	      "  --conf FILE        settings file (default /etc/pcipt/pcipt.conf)\n"
+	      "  --format text|json output format (default text)\n"
+	      "  --color auto|always|never\n"
+	      "  -q, --quiet        show errors only\n"
+	      "  --version          print the version\n"
+	      "  --help             print this help\n"
+	      "\n"
+	      "Exit status: 0 no errors (warnings allowed), 1 errors found,\n"
+	      "2 usage error or input pcipt could not read.\n",
+	      out);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("pcipt-validate: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'pcipt-validate --help' for more information.\n", stderr);
+	return EXIT_TROUBLE;
+}
+
+enum {
+	OPT_OFFLINE = 256,
+	OPT_ROOT,
+	OPT_CONFIG,
+	OPT_ALL,
+	OPT_ALL_NODES,
+	OPT_HOST,
+	OPT_GROUPS,
+	OPT_RULES,
+	OPT_CONF,
+	OPT_FORMAT,
+	OPT_COLOR,
+	OPT_VERSION,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{"offline", no_argument, NULL, OPT_OFFLINE},
+	{"root", required_argument, NULL, OPT_ROOT},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"all", no_argument, NULL, OPT_ALL},
+	{"all-nodes", no_argument, NULL, OPT_ALL_NODES},
+	{"host", no_argument, NULL, OPT_HOST},
+	{"groups", no_argument, NULL, OPT_GROUPS},
+	{"rules", required_argument, NULL, OPT_RULES},
+	{"conf", required_argument, NULL, OPT_CONF},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"quiet", no_argument, NULL, 'q'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	o->root = "/";
+	o->color = -1;
+	o->configs = xcalloc((size_t)argc, sizeof(*o->configs));
+	int c;
+	while ((c = getopt_long(argc, argv, "q", long_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_OFFLINE:
+			o->offline = true;
+			break;
+		case OPT_ROOT:
+			if (!*optarg)
+				return usage_error("--root needs a directory%s", "");
+			o->root = optarg;
+			break;
+		case OPT_CONFIG:
+			o->config_files = true;
+			o->configs[o->config_count++] = optarg;
+			break;
+		case OPT_ALL:
+			o->all = true;
+			break;
+		case OPT_ALL_NODES:
+			return usage_error("--all-nodes is not supported in this version%s", "");
+		case OPT_HOST:
+			o->host = true;
+			break;
+		case OPT_GROUPS:
+			o->groups = true;
+			break;
+		case OPT_RULES:
+			o->rules = optarg;
+			break;
+		case OPT_CONF:
+			o->conf = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o->format = FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = FORMAT_JSON;
+			else
+				return usage_error("--format must be text or json, not '%s'", optarg);
+			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") == 0)
+				o->color = -1;
+			else if (strcmp(optarg, "always") == 0)
+				o->color = 1;
+			else if (strcmp(optarg, "never") == 0)
+				o->color = 0;
+			else
+				return usage_error("--color must be auto, always or never, not '%s'",
+						   optarg);
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case OPT_VERSION:
+			printf("pcipt-validate %s\n", PCIPT_VERSION);
+			return EXIT_CLEAN;
+		case OPT_HELP:
+			usage(stdout);
+			return EXIT_CLEAN;
+		default:
+			fputs("Try 'pcipt-validate --help' for more information.\n", stderr);
+			return EXIT_TROUBLE;
+		}
+	}
+	o->positional = argv + optind;
+	o->positional_count = (size_t)(argc - optind);
+	if (o->rules || o->conf)
+		return usage_error("%s: rules and settings files are not supported in this version",
+				   o->rules ? "--rules" : "--conf");
+	if (o->host || o->groups || !o->offline)
+		return usage_error("%s: host checks are not available in this version; run with "
+				   "--offline for the config-only checks",
+				   o->host ? "--host" : o->groups ? "--groups" : "host mode");
+	if (o->all && (o->config_files || o->positional_count))
+		return usage_error("--all takes no VMIDs or files%s", "");
+	if (!o->all && !o->config_files && !o->positional_count)
+		return usage_error("nothing to check: give VMIDs, --config FILE... or --all%s", "");
+	return -1;
+}
+
+static int compare_inputs_by_vmid(const void *a, const void *b)
+{
+	const struct input *x = a, *y = b;
+	long vx = pve_vmid_from_path(x->path), vy = pve_vmid_from_path(y->path);
+	return vx < vy ? -1 : vx > vy;
+}
+
+/* Every VMID.conf under ROOT/etc/pve/qemu-server, by VMID. */
+static int list_node_configs(const char *root, struct input **ret, size_t *ret_count)
+{
+	char *dir = root_join(root, PATH_PVE_QEMU_SERVER);
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "pcipt-validate: cannot read %s: %s\n", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	struct input *inputs = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (pve_vmid_from_path(e->d_name) < 0)
+			continue;
+		xgrow((void **)&inputs, &cap, n + 1, sizeof(*inputs));
+		inputs[n].path = xasprintf("%s/%s", dir, e->d_name);
+		inputs[n].display = xasprintf("%s/%s", PATH_PVE_QEMU_SERVER, e->d_name);
+		n++;
+	}
+	closedir(d);
+	free(dir);
+	qsort(inputs, n, sizeof(*inputs), compare_inputs_by_vmid);
+	*ret = inputs;
+	*ret_count = n;
+	return 0;
+}
+
+static bool is_vmid(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	return n > 0 && n <= 9 && s[n] == '\0' && s[0] != '0';
+}
+
+static const char *load_error_hint(int code)
+{
+	switch (-code) {
+	case ENOENT:
+		return "check the VMID or the path";
+	case EACCES:
+	case EPERM:
+		return "run pcipt-validate as root or give it read access to the file";
+	case EFBIG:
+		return "a VM config is a few KiB; check that this is the right file";
+	case EISDIR:
+		return "give the config file, not its directory";
+	default:
+		return "save the file as plain UTF-8 text without NUL bytes";
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	int status = parse_options(argc, argv, &o);
+	if (status >= 0) {
+		free(o.configs);
+		return status;
+	}
+
+	struct input *inputs = NULL;
+	size_t input_count = 0;
+	if (o.all) {
+		if (list_node_configs(o.root, &inputs, &input_count) < 0) {
+			free(o.configs);
+			return EXIT_TROUBLE;
+		}
+	} else {
+		size_t total = o.config_count + o.positional_count;
+		inputs = xcalloc(total, sizeof(*inputs));
+		for (size_t i = 0; i < o.config_count; i++) {
+			inputs[input_count].path = xstrdup(o.configs[i]);
+			inputs[input_count++].display = xstrdup(o.configs[i]);
+		}
+		for (size_t i = 0; i < o.positional_count; i++) {
+			const char *arg = o.positional[i];
+			if (o.config_files) {
+				inputs[input_count].path = xstrdup(arg);
+				inputs[input_count++].display = xstrdup(arg);
+			} else if (is_vmid(arg)) {
+				char *rel = xasprintf("%s/%s.conf", PATH_PVE_QEMU_SERVER, arg);
+				inputs[input_count].path = root_join(o.root, rel);
+				inputs[input_count++].display = rel;
+			} else {
+				for (size_t k = 0; k < input_count; k++) {
+					free(inputs[k].path);
+					free(inputs[k].display);
+				}
+				free(inputs);
+				free(o.configs);
+				return usage_error("'%s' is not a VMID (use --config FILE for files)",
+						   arg);
+			}
+		}
+	}
+	free(o.configs);
+
+	struct findings findings;
+	findings_init(&findings);
+	struct pve_config *configs = xcalloc(input_count, sizeof(*configs));
+	struct checked_config *checked = xcalloc(input_count, sizeof(*checked));
+	size_t loaded = 0;
+	bool unreadable = false;
+	for (size_t i = 0; i < input_count; i++) {
+		struct source_ref src = {inputs[i].display, i, pve_vmid_from_path(inputs[i].path)};
+		struct pve_load_error err;
+		if (pve_config_load(inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0) {
+			unreadable = true;
+			struct finding *f =
+				findings_add(&findings, "config-syntax", SEVERITY_ERROR, &src, err.line);
+			if (err.column)
+				finding_message(f, "cannot read this file: %s (column %u); nothing in "
+						   "it was checked",
+						err.message, err.column);
+			else
+				finding_message(f, "cannot read this file: %s; nothing in it was "
+						   "checked",
+						err.message);
+			finding_hint(f, "%s", load_error_hint(err.code));
+			continue;
+		}
+		checked[loaded] = (struct checked_config){&configs[loaded], src};
+		loaded++;
+	}
+
+	validate_offline(checked, loaded, &findings);
+	findings_sort(&findings);
+
+	struct report_options ro = {
+		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),
+		.errors_only = o.quiet,
+	};
+	if (o.format == FORMAT_JSON)
+		report_json(stdout, &findings, &ro);
+	else
+		report_text(stdout, &findings, &ro);
+
+	status = unreadable ? EXIT_TROUBLE
+		 : findings_count(&findings, SEVERITY_ERROR) ? EXIT_FINDINGS
+							     : EXIT_CLEAN;
+	if (fflush(stdout) != 0)
+		status = EXIT_TROUBLE;
+
+	for (size_t i = 0; i < loaded; i++)
+		pve_config_free(&configs[i]);
+	free(configs);
+	free(checked);
+	for (size_t i = 0; i < input_count; i++) {
+		free(inputs[i].path);
+		free(inputs[i].display);
+	}
+	free(inputs);
+	findings_free(&findings);
+	return status;
+}

@@ -1,0 +1,116 @@
+#include "report.h"
+
+static bool shown(const struct finding *f, const struct report_options *opt)
+{
+	if (f->severity == SEVERITY_OFF)
+		return false;
+	return !opt->errors_only || f->severity == SEVERITY_ERROR;
+}
+
+static const char *severity_color(enum severity s)
+{
+	switch (s) {
+	case SEVERITY_ERROR:
+		return "\033[1;31m";
+	case SEVERITY_WARNING:
+		return "\033[1;33m";
+	default:
+		return "\033[1;36m";
+	}
+}
+
+void report_text(FILE *out, const struct findings *list, const struct report_options *opt)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		const struct finding *f = &list->items[i];
+		if (!shown(f, opt))
+			continue;
+		if (f->line)
+			fprintf(out, "%s:%u: ", f->file, f->line);
+		else
+			fprintf(out, "%s: ", f->file);
+		if (opt->color)
+			fprintf(out, "%s%s\033[0m", severity_color(f->severity),
+				severity_name(f->severity));
+		else
+			fputs(severity_name(f->severity), out);
+		fprintf(out, ": %s [%s]\n", f->message ? f->message : "", f->check);
+		if (f->hint)
+			fprintf(out, "    hint: %s\n", f->hint);
+	}
+}
+
+/* Strings are UTF-8 already (inputs are validated); escape what JSON requires. */
+static void json_string(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+void report_json(FILE *out, const struct findings *list, const struct report_options *opt)
+{
+	size_t errors = 0, warnings = 0, infos = 0;
+	bool first = true;
+	fputs("{\"findings\":[", out);
+	for (size_t i = 0; i < list->count; i++) {
+		const struct finding *f = &list->items[i];
+		if (!shown(f, opt))
+			continue;
+		errors += f->severity == SEVERITY_ERROR;
+		warnings += f->severity == SEVERITY_WARNING;
+		infos += f->severity == SEVERITY_INFO;
+		fputs(first ? "\n" : ",\n", out);
+		first = false;
+		fputs("{\"check\":", out);
+		json_string(out, f->check);
+		fputs(",\"severity\":", out);
+		json_string(out, severity_name(f->severity));
+		fputs(",\"file\":", out);
+		json_string(out, f->file);
+		if (f->line)
+			fprintf(out, ",\"line\":%u", f->line);
+		else
+			fputs(",\"line\":null", out);
+		if (f->vmid >= 0)
+			fprintf(out, ",\"vmid\":%ld", f->vmid);
+		else
+			fputs(",\"vmid\":null", out);
+		fputs(",\"device\":", out);
+		json_string(out, f->device);
+		fputs(",\"message\":", out);
+		json_string(out, f->message);
+		fputs(",\"hint\":", out);
+		json_string(out, f->hint);
+		fputc('}', out);
+	}
+	fprintf(out, "%s],\"summary\":{\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu}}\n",
+		first ? "" : "\n", errors, warnings, infos);
+}

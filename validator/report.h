@@ -1,0 +1,18 @@
+/* Printing findings: compiler-style text with an indented hint, or one JSON document. */
+#ifndef PCIPT_VALIDATOR_REPORT_H
+#define PCIPT_VALIDATOR_REPORT_H
+
+#include "../lib/findings.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct report_options {
+	bool color;        /* ANSI colours on the severity word */
+	bool errors_only;  /* -q */
+};
+
+void report_text(FILE *out, const struct findings *list, const struct report_options *opt);
+void report_json(FILE *out, const struct findings *list, const struct report_options *opt);
+
+#endif
