@@ -56,7 +56,7 @@ bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret)
 	snprintf(ret->slot, sizeof(ret->slot), "%.*s:%02x:%02x", (int)domain_len, domain, bus,
 		 device);
 	if (function >= 0)
-		snprintf(ret->id, sizeof(ret->id), "%s.%x", ret->slot, (unsigned)function);
+		snprintf(ret->id, sizeof(ret->id), "%s.%x", ret->slot, (unsigned)function & 0xfu);
 	else
 		snprintf(ret->id, sizeof(ret->id), "%s", ret->slot);
 	ret->bus = bus;

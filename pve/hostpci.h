@@ -15,8 +15,8 @@
 #define PVE_MAX_HOSTPCI 16 /* $MAX_HOSTPCI_DEVICES: hostpci0..hostpci15 */
 
 struct pve_pci_id {
-	char id[48];    /* normalised: "0000:01:00.0", or "0000:01:00" for all functions */
-	char slot[44];  /* "0000:01:00": the part shared by every function of the card */
+	char id[64];    /* normalised: "0000:01:00.0", or "0000:01:00" for all functions */
+	char slot[48];  /* "0000:01:00": the part shared by every function of the card */
 	unsigned bus, device;
 	int function;   /* -1 for the all-functions form */
 };

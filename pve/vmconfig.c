@@ -297,7 +297,7 @@ static void build_typed_view(struct pve_config *c, size_t *problem_cap)
 	struct pve_vm *vm = &c->vm;
 	char *ignored = NULL;
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
-		char key[16];
+		char key[24];
 		snprintf(key, sizeof(key), "hostpci%d", i);
 		struct pve_hostpci_setting *h = &vm->hostpci[i];
 		h->raw = setting(c, key);

@@ -5,6 +5,7 @@
 #include "../lib/xalloc.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,61 +27,63 @@ static int compare_claims(const void *a, const void *b)
 	return x->hostpci - y->hostpci;
 }
 
-struct claim_pair {
-	struct claim first, second; /* first.config < second.config */
+/* What the VMs before one claim share with it. */
+struct sharing {
+	const struct claim *named;   /* the earlier claim the finding names */
+	size_t other_vms;            /* distinct earlier VMs that claim an overlapping device */
+	bool other_onboot;
 };
 
-static int compare_pairs(const void *a, const void *b)
+static void report_sharing(const struct checked_config *configs, const struct claim *mine,
+			   const struct sharing *sh, struct findings *out)
 {
-	const struct claim_pair *x = a, *y = b;
-	if (x->second.config != y->second.config)
-		return x->second.config < y->second.config ? -1 : 1;
-	if (x->second.hostpci != y->second.hostpci)
-		return x->second.hostpci - y->second.hostpci;
-	if (x->first.config != y->first.config)
-		return x->first.config < y->first.config ? -1 : 1;
-	if (x->first.hostpci != y->first.hostpci)
-		return x->first.hostpci - y->first.hostpci;
-	return strcmp(x->first.id->id, y->first.id->id);
-}
-
-static bool same_lines(const struct claim_pair *x, const struct claim_pair *y)
-{
-	return x->first.config == y->first.config && x->first.hostpci == y->first.hostpci &&
-	       x->second.config == y->second.config && x->second.hostpci == y->second.hostpci;
-}
-
-static void report_pair(const struct checked_config *configs, const struct claim *first,
-			const struct claim *second, struct findings *out)
-{
-	const struct checked_config *a = &configs[first->config], *b = &configs[second->config];
-	bool both_onboot = a->config->vm.onboot_enabled && b->config->vm.onboot_enabled;
-	/* report on the later VM, naming the earlier one */
+	const struct checked_config *me = &configs[mine->config];
+	const struct checked_config *them = &configs[sh->named->config];
+	bool both_onboot = me->config->vm.onboot_enabled && sh->other_onboot;
 	struct finding *f = findings_add(out, "device-shared",
 					 both_onboot ? SEVERITY_ERROR : SEVERITY_WARNING,
-					 &b->source, second->line);
-	const char *shown = second->id->function < 0 ? first->id->id : second->id->id;
+					 &me->source, mine->line);
+	const char *shown = mine->id->function < 0 ? sh->named->id->id : mine->id->id;
 	finding_device(f, shown);
-	char other[32];
-	if (a->source.vmid >= 0)
-		snprintf(other, sizeof(other), "VM %ld", a->source.vmid);
+	char other[40];
+	if (them->source.vmid >= 0)
+		snprintf(other, sizeof(other), "VM %ld", them->source.vmid);
 	else
 		snprintf(other, sizeof(other), "another VM");
+	char more[48] = "";
+	if (sh->other_vms > 1)
+		snprintf(more, sizeof(more), " and %zu more VM%s", sh->other_vms - 1,
+			 sh->other_vms > 2 ? "s" : "");
 	if (both_onboot) {
-		finding_message(f, "hostpci%d: %s is also passed to %s by hostpci%d (%s:%u); both "
-				   "have onboot: 1, so whichever starts second at boot will fail",
-				second->hostpci, shown, other, first->hostpci, a->source.file,
-				first->line);
-		finding_hint(f, "give the device to one VM only, or set `onboot: 0` on one of "
-				"them");
+		finding_message(f, "hostpci%d: %s is also passed to %s by hostpci%d (%s:%u)%s; "
+				   "this VM and another one have onboot: 1, so whichever starts "
+				   "second at boot will fail",
+				mine->hostpci, shown, other, sh->named->hostpci, them->source.file,
+				sh->named->line, more);
+		finding_hint(f, "give the device to one VM only, or set `onboot: 0` on all but "
+				"one of them");
 	} else {
-		finding_message(f, "hostpci%d: %s is also passed to %s by hostpci%d (%s:%u); only "
-				   "one of the two VMs can run at a time",
-				second->hostpci, shown, other, first->hostpci, a->source.file,
-				first->line);
+		finding_message(f, "hostpci%d: %s is also passed to %s by hostpci%d (%s:%u)%s; "
+				   "only one of them can run at a time",
+				mine->hostpci, shown, other, sh->named->hostpci, them->source.file,
+				sh->named->line, more);
 		finding_hint(f, "fine if you never run them together; otherwise give the device "
 				"to one VM only");
 	}
+}
+
+/* A hostpci line already reported (it can collide on several slots). */
+struct reported {
+	size_t config;
+	int hostpci;
+};
+
+static int compare_reported(const void *a, const void *b)
+{
+	const struct reported *x = a, *y = b;
+	if (x->config != y->config)
+		return x->config < y->config ? -1 : 1;
+	return x->hostpci - y->hostpci;
 }
 
 void check_device_shared(const struct checked_config *configs, size_t count,
@@ -100,34 +103,54 @@ void check_device_shared(const struct checked_config *configs, size_t count,
 			}
 		}
 	}
-	/* Sorting by slot puts every claim that can overlap next to each other, so the
-	 * pairwise comparison stays within one card: n log n for thousands of VMs. */
+	if (n < 2) {
+		free(claims);
+		return;
+	}
+	/* Sorting by slot, then VM, puts every claim that can overlap next to each other:
+	 * the comparisons stay within one card. */
 	qsort(claims, n, sizeof(*claims), compare_claims);
-	struct claim_pair *pairs = NULL;
-	size_t npairs = 0, pairs_cap = 0;
+	struct reported *done = NULL;
+	size_t ndone = 0, done_cap = 0;
 	for (size_t start = 0; start < n;) {
 		size_t end = start + 1;
 		while (end < n && strcmp(claims[end].id->slot, claims[start].id->slot) == 0)
 			end++;
-		for (size_t j = start; j < end; j++) {
-			for (size_t i = start; i < j; i++) {
-				if (claims[i].config == claims[j].config ||
-				    !pve_pci_id_overlap(claims[i].id, claims[j].id))
+		for (size_t j = start + 1; j < end; j++) {
+			struct sharing sh = {0};
+			size_t last_config = SIZE_MAX;
+			for (size_t i = start; i < j && claims[i].config < claims[j].config; i++) {
+				if (!pve_pci_id_overlap(claims[i].id, claims[j].id))
 					continue;
-				xgrow((void **)&pairs, &pairs_cap, npairs + 1, sizeof(*pairs));
-				pairs[npairs++] = (struct claim_pair){claims[i], claims[j]};
+				bool onboot = configs[claims[i].config].config->vm.onboot_enabled;
+				/* name the first VM, or the first one that also starts at boot */
+				if (!sh.named || (onboot && !sh.other_onboot))
+					sh.named = &claims[i];
+				sh.other_onboot |= onboot;
+				if (claims[i].config != last_config) {
+					sh.other_vms++;
+					last_config = claims[i].config;
+				}
 			}
+			if (!sh.named)
+				continue;
+			struct reported key = {claims[j].config, claims[j].hostpci};
+			if (ndone && bsearch(&key, done, ndone, sizeof(*done), compare_reported))
+				continue;
+			report_sharing(configs, &claims[j], &sh, out);
+			/* keep done sorted: claims arrive in slot order, not VM order */
+			xgrow((void **)&done, &done_cap, ndone + 1, sizeof(*done));
+			size_t pos = ndone;
+			while (pos > 0 && compare_reported(&done[pos - 1], &key) > 0) {
+				done[pos] = done[pos - 1];
+				pos--;
+			}
+			done[pos] = key;
+			ndone++;
 		}
 		start = end;
 	}
-	/* One finding per pair of hostpci lines, however many functions they share. */
-	qsort(pairs, npairs, sizeof(*pairs), compare_pairs);
-	for (size_t k = 0; k < npairs; k++) {
-		if (k > 0 && same_lines(&pairs[k - 1], &pairs[k]))
-			continue;
-		report_pair(configs, &pairs[k].first, &pairs[k].second, out);
-	}
-	free(pairs);
+	free(done);
 	free(claims);
 }
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make bench: offline lint of 10,000 generated configs against `cat` of the same files,
+# both measured in this run; prints each figure and its ratio to the baseline.
+set -eu
+validate=${1:?usage: bench.sh PCIPT_VALIDATE}
+count=${BENCH_CONFIGS:-10000}
+runs=${BENCH_RUNS:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$(dirname "$0")/gen-configs.sh" "$work" "$count"
+dir=$work/etc/pve/qemu-server
+
+now() { date +%s%N; }
+# best of $runs wall-clock runs, in microseconds
+best() {
+	local best_us= t0 t1 us
+	for _ in $(seq "$runs"); do
+		t0=$(now); "$@" >/dev/null 2>&1 || true; t1=$(now)
+		us=$(( (t1 - t0) / 1000 ))
+		if [ -z "$best_us" ] || [ "$us" -lt "$best_us" ]; then best_us=$us; fi
+	done
+	echo "$best_us"
+}
+
+cat_all() { find "$dir" -name '*.conf' -print0 | xargs -0 cat; }
+lint_all() { "$validate" --offline --root "$work" --all; }
+
+bytes=$(cat_all | wc -c)
+findings=$(lint_all | grep -c ': \(error\|warning\|info\): ' || true)
+base=$(best cat_all)
+lint=$(best lint_all)
+# peak RSS through GNU time (package "time") when it is there
+peak_rss() {
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1 || true
+		tail -n 1 "$work/rss"
+	else
+		echo "n/a"
+	fi
+}
+rss=$(peak_rss "$validate" --offline --root "$work" --all)
+cat_rss=$(peak_rss cat "$dir/1000.conf")
+
+echo "offline lint of $count configs ($bytes bytes, $findings findings), best of $runs runs:"
+awk -v b="$base" -v l="$lint" 'BEGIN {
+	printf "  cat (find | xargs cat)     %8.1f ms\n", b / 1000
+	printf "  pcipt-validate --offline   %8.1f ms   = %.2f x cat\n", l / 1000, l / b
+}'
+echo "  peak RSS: pcipt-validate ${rss} KiB, cat ${cat_rss} KiB"

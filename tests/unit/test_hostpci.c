@@ -1,0 +1,156 @@
+/* pve/hostpci: the hostpciN grammar of QemuServer/PCI.pm. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../pve/hostpci.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct pve_hostpci parse_ok(const char *value)
+{
+	struct pve_hostpci h;
+	char *err = NULL;
+	int r = pve_hostpci_parse(value, &h, &err);
+	if (r != 0)
+		fail_msg("'%s' rejected: %s", value, err);
+	return h;
+}
+
+static char *parse_fails(const char *value)
+{
+	struct pve_hostpci h;
+	char *err = NULL;
+	if (pve_hostpci_parse(value, &h, &err) == 0) {
+		pve_hostpci_free(&h);
+		fail_msg("'%s' accepted", value);
+	}
+	return err;
+}
+
+static void id_forms(void **state)
+{
+	(void)state;
+	struct pve_hostpci h = parse_ok("01:00");
+	assert_int_equal(h.id_count, 1);
+	assert_string_equal(h.ids[0].id, "0000:01:00");
+	assert_int_equal(h.ids[0].function, -1);
+	assert_true(pve_hostpci_is_multifunction(&h));
+	pve_hostpci_free(&h);
+
+	h = parse_ok("host=0000:0a:1f.7");
+	assert_string_equal(h.ids[0].id, "0000:0a:1f.7");
+	assert_string_equal(h.ids[0].slot, "0000:0a:1f");
+	assert_int_equal(h.ids[0].bus, 0x0a);
+	assert_int_equal(h.ids[0].device, 0x1f);
+	assert_int_equal(h.ids[0].function, 7);
+	assert_false(pve_hostpci_is_multifunction(&h));
+	pve_hostpci_free(&h);
+
+	/* VMD domains have more than four digits */
+	h = parse_ok("10000:e1:00.0;10000:e1:00.1");
+	assert_int_equal(h.id_count, 2);
+	assert_string_equal(h.ids[1].id, "10000:e1:00.1");
+	assert_true(pve_hostpci_is_multifunction(&h));
+	pve_hostpci_free(&h);
+}
+
+static void ids_proxmox_rejects(void **state)
+{
+	(void)state;
+	const char *bad[] = {"0A:00.0", "01:00.0;", "1:00.0",  "01:0.0",  "01:00.",
+			     "01:00.00", "000:01:00.0", "01-00.0", "01:00.g", "host=01:00.0;;02:00.0"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *err = parse_fails(bad[i]);
+		assert_string_equal(err, "host: value does not match the regex pattern");
+		free(err);
+	}
+}
+
+static void options(void **state)
+{
+	(void)state;
+	struct pve_hostpci h = parse_ok("01:00,pcie=on,x-vga=yes,rombar=0,romfile=vbios.bin,"
+					"legacy-igd=false,vendor-id=0x10DE,device-id=0x1b80,"
+					"sub-vendor-id=0x1043,sub-device-id=0x85aa,driver=keep");
+	assert_int_equal(h.pcie, 1);
+	assert_int_equal(h.x_vga, 1);
+	assert_int_equal(h.rombar, 0);
+	assert_int_equal(h.legacy_igd, 0);
+	assert_string_equal(h.romfile, "vbios.bin");
+	assert_string_equal(h.vendor_id, "0x10DE");
+	assert_int_equal(h.driver, HOSTPCI_DRIVER_KEEP);
+	pve_hostpci_free(&h);
+
+	h = parse_ok("mapping=gpu-4090,mdev=nvidia-63");
+	assert_int_equal(h.id_count, 0);
+	assert_string_equal(h.mapping, "gpu-4090");
+	assert_string_equal(h.mdev, "nvidia-63");
+	assert_int_equal(h.pcie, -1);
+	pve_hostpci_free(&h);
+
+	/* host and mapping together parse; Proxmox refuses them only at start */
+	h = parse_ok("01:00.0,mapping=gpu");
+	assert_int_equal(h.id_count, 1);
+	assert_non_null(h.mapping);
+	pve_hostpci_free(&h);
+	h = parse_ok("pcie=1");
+	assert_int_equal(h.id_count, 0);
+	assert_null(h.mapping);
+	pve_hostpci_free(&h);
+}
+
+static void options_proxmox_rejects(void **state)
+{
+	(void)state;
+	struct {
+		const char *value, *error;
+	} cases[] = {
+		{"01:00.0,multifunction=on", "invalid key in comma-separated list property: multifunction"},
+		{"01:00.0,hidden=1", "invalid key in comma-separated list property: hidden"},
+		{"01:00.0,pcie=1,pcie=0", "duplicate key in comma-separated list property: pcie"},
+		{"01:00.0,02:00.0", "duplicate key in comma-separated list property: host"},
+		{"01:00.0,x-vga=2", "x-vga: type check ('boolean') failed - got '2'"},
+		{"01:00.0,vendor-id=10de", "vendor-id: value does not match the regex pattern"},
+		{"01:00.0,driver=nvidia",
+		 "driver: value 'nvidia' does not have a value in the enumeration 'keep vfio'"},
+		{"mapping=9gpu", "mapping: invalid configuration ID"},
+		{"01:00.0,mdev=a.b", "mdev: value does not match the regex pattern"},
+		{"01:00.0,romfile=", "missing key in comma-separated list property"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *err = parse_fails(cases[i].value);
+		assert_string_equal(err, cases[i].error);
+		free(err);
+	}
+}
+
+static void overlap(void **state)
+{
+	(void)state;
+	struct pve_pci_id a, b, c, d;
+	assert_true(pve_pci_id_parse("01:00", 5, &a));
+	assert_true(pve_pci_id_parse("0000:01:00.1", 12, &b));
+	assert_true(pve_pci_id_parse("01:00.0", 7, &c));
+	assert_true(pve_pci_id_parse("0001:01:00.0", 12, &d));
+	assert_true(pve_pci_id_overlap(&a, &b));
+	assert_true(pve_pci_id_overlap(&c, &a));
+	assert_false(pve_pci_id_overlap(&b, &c));
+	assert_false(pve_pci_id_overlap(&c, &d)); /* another domain */
+	assert_true(pve_pci_id_overlap(&c, &c));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(id_forms),
+		cmocka_unit_test(ids_proxmox_rejects),
+		cmocka_unit_test(options),
+		cmocka_unit_test(options_proxmox_rejects),
+		cmocka_unit_test(overlap),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,237 @@
+/* pve/vmconfig: parse_vm_config semantics and the typed view. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../pve/vmconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct pve_config parse(const char *text)
+{
+	struct text_file f;
+	struct text_error e;
+	if (text_file_from_buffer(text, strlen(text), &f, &e) != 0)
+		fail_msg("text rejected: %s", e.message);
+	struct pve_config c;
+	pve_config_parse(&f, "/etc/pve/qemu-server/100.conf", &c);
+	text_file_free(&f);
+	return c;
+}
+
+static const struct pve_problem *problem_at(const struct pve_config *c, unsigned line)
+{
+	for (size_t i = 0; i < c->problem_count; i++) {
+		if (c->problems[i].line == line)
+			return &c->problems[i];
+	}
+	return NULL;
+}
+
+static void sections_and_description(void **state)
+{
+	(void)state;
+	struct pve_config c = parse("#My%20VM\n"
+				    "#second line\n"
+				    "cores: 2\n"
+				    "hostpci0: 01:00\n"
+				    "\n"
+				    "[PENDING]\n"
+				    "delete: hostpci0\n"
+				    "memory: 4096\n"
+				    "[special:cloudinit]\n"
+				    "anything-goes: here\n"
+				    "[before-upgrade]\n"
+				    "hostpci0: 02:00.0\n"
+				    "snaptime: 1700000000\n");
+	assert_int_equal(c.vmid, 100);
+	assert_int_equal(c.section_count, 4);
+	assert_int_equal(c.sections[0].kind, PVE_SECTION_MAIN);
+	assert_string_equal(c.sections[0].description, "My VM\nsecond line\n");
+	assert_int_equal(c.sections[1].kind, PVE_SECTION_PENDING);
+	assert_string_equal(c.sections[1].delete_list, "hostpci0");
+	assert_int_equal(c.sections[2].kind, PVE_SECTION_CLOUDINIT);
+	assert_int_equal(c.sections[2].entry_count, 1); /* not validated */
+	assert_int_equal(c.sections[3].kind, PVE_SECTION_SNAPSHOT);
+	assert_string_equal(c.sections[3].name, "before-upgrade");
+	assert_int_equal(c.sections[3].line, 11);
+	/* the typed view is the main section only */
+	assert_true(c.vm.hostpci[0].raw.set);
+	assert_string_equal(c.vm.hostpci[0].dev.ids[0].id, "0000:01:00");
+	assert_int_equal(c.vm.hostpci[0].raw.line, 4);
+	assert_int_equal(c.problem_count, 0);
+	pve_config_free(&c);
+}
+
+static void dropped_lines_become_problems(void **state)
+{
+	(void)state;
+	struct pve_config c = parse("hostpci0: 01:00.0,multifunction=on\n" /* 1 */
+				    "  # indented\n"                      /* 2 */
+				    "hidden: 1\n"                         /* 3 */
+				    "vga: none:\n"                        /* 4 */
+				    "this line has no colon\n"            /* 5 */
+				    "delete: net0\n"                      /* 6 */
+				    "hostpci16: 02:00.0\n"                /* 7 */
+				    "machine: q35,foo=bar\n"              /* 8 */
+				    "hostpci1:\n"                         /* 9 */
+				    "[special:unknown]\n"                 /* 10 */
+				    "hostpci2: 03:00.0\n");               /* 11 */
+	assert_int_equal(problem_at(&c, 1)->kind, PVE_PROBLEM_BAD_VALUE);
+	assert_string_equal(problem_at(&c, 1)->detail,
+			    "invalid key in comma-separated list property: multifunction");
+	assert_int_equal(problem_at(&c, 2)->kind, PVE_PROBLEM_INDENTED_COMMENT);
+	assert_int_equal(problem_at(&c, 3)->kind, PVE_PROBLEM_UNKNOWN_KEY);
+	assert_int_equal(problem_at(&c, 4)->kind, PVE_PROBLEM_BAD_VALUE);
+	assert_int_equal(problem_at(&c, 5)->kind, PVE_PROBLEM_UNPARSEABLE);
+	assert_int_equal(problem_at(&c, 6)->kind, PVE_PROBLEM_DELETE_OUTSIDE_PENDING);
+	assert_int_equal(problem_at(&c, 7)->kind, PVE_PROBLEM_UNKNOWN_KEY);
+	assert_int_equal(problem_at(&c, 8)->kind, PVE_PROBLEM_BAD_VALUE);
+	assert_int_equal(problem_at(&c, 9)->kind, PVE_PROBLEM_UNPARSEABLE);
+	assert_string_equal(problem_at(&c, 9)->key, "hostpci1");
+	assert_int_equal(problem_at(&c, 10)->kind, PVE_PROBLEM_UNKNOWN_SECTION);
+	assert_null(problem_at(&c, 11)); /* skipped with its unknown section */
+	/* what Proxmox keeps: nothing of the above */
+	assert_false(c.vm.hostpci[0].raw.set);
+	assert_false(c.vm.hostpci[2].raw.set);
+	assert_false(c.vm.machine.set);
+	assert_false(c.vm.machine_is_q35);
+	assert_false(c.vm.vga.set);
+	pve_config_free(&c);
+}
+
+static void last_duplicate_wins(void **state)
+{
+	(void)state;
+	struct pve_config c = parse("machine: q35\n"
+				    "hostpci0: 01:00.0\n"
+				    "machine: pc-i440fx-8.1\n"
+				    "hostpci0: 02:00.0,pcie=1\n"
+				    "hostpci0: BAD\n");
+	assert_string_equal(c.vm.machine_type, "pc-i440fx-8.1");
+	assert_false(c.vm.machine_is_q35);
+	assert_string_equal(c.vm.hostpci[0].dev.ids[0].id, "0000:02:00.0");
+	assert_int_equal(c.vm.hostpci[0].raw.line, 4);
+	const struct pve_problem *p = problem_at(&c, 1);
+	assert_int_equal(p->kind, PVE_PROBLEM_DUPLICATE_KEY);
+	assert_int_equal(p->other_line, 3);
+	assert_int_equal(problem_at(&c, 2)->kind, PVE_PROBLEM_DUPLICATE_KEY);
+	assert_int_equal(problem_at(&c, 5)->kind, PVE_PROBLEM_BAD_VALUE);
+	pve_config_free(&c);
+}
+
+static void typed_settings(void **state)
+{
+	(void)state;
+	struct pve_config c = parse("machine: pc-q35-8.1+pve0,viommu=intel\n"
+				    "bios: ovmf\n"
+				    "vga: virtio,memory=64\n"
+				    "onboot: yes\n"
+				    "lock: backup\n"
+				    "hookscript: local:snippets/pcipt-hook\n"
+				    "efidisk0: local-lvm:vm-100-disk-0,efitype=4m\n"
+				    "args: -machine pc,max-ram-below-4g=1G -set 'device.hostpci0.x-igd-gms=0x2'\n"
+				    "cdrom: none,media=cdrom\n");
+	assert_true(c.vm.machine_is_q35);
+	assert_string_equal(c.vm.machine_viommu, "intel");
+	assert_int_equal(c.vm.bios_type, PVE_BIOS_OVMF);
+	assert_string_equal(c.vm.vga_type, "virtio");
+	assert_true(c.vm.onboot_enabled);
+	assert_string_equal(c.vm.lock.value, "backup");
+	assert_string_equal(c.vm.hookscript.value, "local:snippets/pcipt-hook");
+	assert_int_equal(c.vm.efidisk0.line, 7);
+	assert_int_equal(c.vm.args_words.count, 4);
+	assert_string_equal(pve_args_option_value(&c.vm.args_words, "-machine"),
+			    "pc,max-ram-below-4g=1G");
+	assert_string_equal(c.vm.args_words.words[3], "device.hostpci0.x-igd-gms=0x2");
+	assert_non_null(pve_config_get(&c, "ide2")); /* cdrom is an alias */
+	assert_int_equal(c.problem_count, 0);
+	pve_config_free(&c);
+}
+
+static void machine_types(void **state)
+{
+	(void)state;
+	const char *good[] = {"pc", "q35", "pc-i440fx-2.12", "pc-2.12", "pc-q35-9.0+pve1.pxe",
+			      "pc-i440fx-8.1.pxe", "virt", "virt-8.1+pve0", "viommu=virtio"};
+	const char *bad[] = {"i440fx", "pc-q35", "q35-8.1", "pc-q35-8", "pc-q35-8.1+pve",
+			     "Q35", "pc-q35-8.1.iso", "q35,viommu=amd"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char line[80];
+		snprintf(line, sizeof(line), "machine: %s\n", good[i]);
+		struct pve_config c = parse(line);
+		if (c.problem_count)
+			fail_msg("'%s' rejected", good[i]);
+		pve_config_free(&c);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char line[80];
+		snprintf(line, sizeof(line), "machine: %s\n", bad[i]);
+		struct pve_config c = parse(line);
+		if (c.problem_count != 1 || c.problems[0].kind != PVE_PROBLEM_BAD_VALUE)
+			fail_msg("'%s' accepted", bad[i]);
+		pve_config_free(&c);
+	}
+}
+
+static void keys(void **state)
+{
+	(void)state;
+	const char *good[] = {"net31: virtio", "unused255: local:1", "scsi30: local:1",
+			      "ide3: none", "usb4: host=1-1", "serial3: socket", "numa0: cpus=0",
+			      "numa: 1", "smbios1: uuid=x", "parent: snap1"};
+	const char *bad[] = {"net32: virtio", "ide4: none", "net01: virtio", "smbios0: x",
+			     "efidisk1: local:1", "Memory: 1024", "hostpci: 01:00.0"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct pve_config c = parse(good[i]);
+		if (c.problem_count)
+			fail_msg("'%s' rejected: %s", good[i], c.problems[0].detail);
+		pve_config_free(&c);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pve_config c = parse(bad[i]);
+		if (c.problem_count != 1)
+			fail_msg("'%s' accepted", bad[i]);
+		pve_config_free(&c);
+	}
+}
+
+static void crlf_and_args_quoting(void **state)
+{
+	(void)state;
+	struct pve_config c = parse("cores: 2\r\nargs: -cpu 'host\r\n");
+	assert_int_equal(c.problem_count, 2);
+	assert_int_equal(problem_at(&c, 1)->kind, PVE_PROBLEM_CRLF);
+	assert_int_equal(problem_at(&c, 2)->kind, PVE_PROBLEM_ARGS_QUOTING);
+	assert_string_equal(pve_config_get(&c, "cores")->value, "2");
+	pve_config_free(&c);
+}
+
+static void vmid_from_path(void **state)
+{
+	(void)state;
+	assert_int_equal(pve_vmid_from_path("/etc/pve/qemu-server/100.conf"), 100);
+	assert_int_equal(pve_vmid_from_path("999999999.conf"), 999999999);
+	assert_int_equal(pve_vmid_from_path("/x/0100.conf"), -1);
+	assert_int_equal(pve_vmid_from_path("/x/100.conf.bak"), -1);
+	assert_int_equal(pve_vmid_from_path("/x/vm.conf"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sections_and_description),
+		cmocka_unit_test(dropped_lines_become_problems),
+		cmocka_unit_test(last_duplicate_wins),
+		cmocka_unit_test(typed_settings),
+		cmocka_unit_test(machine_types),
+		cmocka_unit_test(keys),
+		cmocka_unit_test(crlf_and_args_quoting),
+		cmocka_unit_test(vmid_from_path),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
