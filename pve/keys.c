@@ -13,35 +13,40 @@ struct key_family {
 	unsigned count; /* 0: a plain key; N: name0 .. name(N-1) */
 };
 
-/* qemu-server $confdesc (QemuServer.pm) with the index ranges of the numbered keys. */
+/* qemu-server $confdesc (QemuServer.pm, with the cloud-init keys merged in) and the index
+ * ranges of the numbered keys ($MAX_NETS, $MAX_SCSI_DISKS, ...). */
 static const struct key_family known_keys[] = {
-	{"acpi", 0},        {"affinity", 0},    {"agent", 0},        {"amd-sev", 0},
-	{"arch", 0},        {"args", 0},        {"audio", 1},        {"autostart", 0},
-	{"balloon", 0},     {"bios", 0},        {"boot", 0},         {"bootdisk", 0},
-	{"cdrom", 0},       {"cicustom", 0},    {"cipassword", 0},   {"citype", 0},
-	{"ciupgrade", 0},   {"ciuser", 0},      {"cores", 0},        {"cpu", 0},
-	{"cpulimit", 0},    {"cpuunits", 0},    {"description", 0},  {"efidisk", 1},
-	{"freeze", 0},      {"hookscript", 0},  {"hostpci", PVE_MAX_HOSTPCI},
-	{"hotplug", 0},     {"hugepages", 0},   {"ide", 4},          {"intel-tdx", 0},
-	{"ipconfig", 32},   {"ivshmem", 0},     {"keephugepages", 0}, {"keyboard", 0},
-	{"kvm", 0},         {"localtime", 0},   {"lock", 0},         {"machine", 0},
-	{"memory", 0},      {"migrate_downtime", 0}, {"migrate_speed", 0}, {"name", 0},
-	{"nameserver", 0},  {"net", 32},        {"numa", 0},         {"numa", 8},         {"parent", 0},       {"runningcpu", 0},      {"runningmachine", 0}, {"vmstate", 0},
-	{"onboot", 0},      {"ostype", 0},      {"parallel", 3},     {"protection", 0},
-	{"reboot", 0},      {"rng", 1},         {"sata", 6},         {"scsi", 31},
-	{"scsihw", 0},      {"searchdomain", 0}, {"serial", 4},      {"shares", 0},
-	{"smbios1", 0},     {"smp", 0},         {"sockets", 0},      {"spice_enhancements", 0},
-	{"sshkeys", 0},     {"startdate", 0},   {"startup", 0},      {"tablet", 0},
-	{"tags", 0},        {"tdf", 0},         {"template", 0},     {"tpmstate", 1},
-	{"unused", 256},    {"usb", 14},        {"vcpus", 0},        {"vga", 0},
-	{"virtio", 16},     {"virtiofs", 10},   {"vmgenid", 0},      {"vmstatestorage", 0},
-	{"watchdog", 0},
+	{"acpi", 0},          {"affinity", 0},     {"agent", 0},          {"amd-sev", 0},
+	{"arch", 0},          {"args", 0},         {"audio0", 0},         {"autostart", 0},
+	{"balloon", 0},       {"bios", 0},         {"boot", 0},           {"bootdisk", 0},
+	{"cdrom", 0},         {"cicustom", 0},     {"cipassword", 0},     {"citype", 0},
+	{"ciupgrade", 0},     {"ciuser", 0},       {"cores", 0},          {"cpu", 0},
+	{"cpulimit", 0},      {"cpuunits", 0},     {"description", 0},    {"efidisk0", 0},
+	{"freeze", 0},        {"hookscript", 0},   {"hostpci", PVE_MAX_HOSTPCI},
+	{"hotplug", 0},       {"hugepages", 0},    {"ide", 4},            {"ipconfig", 32},
+	{"ivshmem", 0},       {"keephugepages", 0}, {"keyboard", 0},      {"kvm", 0},
+	{"localtime", 0},     {"lock", 0},         {"machine", 0},        {"memory", 0},
+	{"meta", 0},          {"migrate_downtime", 0}, {"migrate_speed", 0}, {"name", 0},
+	{"nameserver", 0},    {"net", 32},         {"numa", 0},           {"numa", 8},
+	{"onboot", 0},        {"ostype", 0},       {"parallel", 3},       {"parent", 0},
+	{"protection", 0},    {"reboot", 0},       {"rng0", 0},           {"runningcpu", 0},
+	{"runningmachine", 0}, {"sata", 6},        {"scsi", 31},          {"scsihw", 0},
+	{"searchdomain", 0},  {"serial", 4},       {"shares", 0},         {"smbios1", 0},
+	{"smp", 0},           {"snaptime", 0},     {"sockets", 0},        {"spice_enhancements", 0},
+	{"sshkeys", 0},       {"startdate", 0},    {"startup", 0},        {"tablet", 0},
+	{"tags", 0},          {"tdf", 0},          {"template", 0},       {"tpmstate0", 0},
+	{"unused", 256},      {"usb", 14},         {"vcpus", 0},          {"vga", 0},
+	{"virtio", 16},       {"virtiofs", 10},    {"vmgenid", 0},        {"vmstate", 0},
+	{"vmstatestorage", 0}, {"watchdog", 0},
+	/* not in $confdesc, but parse_vm_config matches it with a regex of its own */
+	{"snapstate", 0},
 };
 
-/* Keys Proxmox writes into [snapshot] sections only (parent, vmstate, runningmachine and
- * runningcpu also describe the current state and live in $confdesc). */
-static const char *const snapshot_keys[] = {
-	"snaptime", "snapstate", NULL,
+/* Keys whose $confdesc type is boolean: check_type refuses anything but Proxmox's
+ * boolean words. */
+static const char *const boolean_keys[] = {
+	"acpi", "autostart", "freeze", "kvm", "localtime", "numa", "onboot", "protection",
+	"reboot", "tablet", "template", "keephugepages", "ciupgrade", NULL,
 };
 
 /* Split "net12" into "net" and 12; an index must be written without leading zeros,
@@ -62,27 +67,23 @@ static bool split_index(const char *key, size_t *base_len, unsigned long *index)
 	return true;
 }
 
-enum pve_key_status pve_key_status(const char *key)
+bool pve_key_is_known(const char *key)
 {
-	size_t base_len;
-	unsigned long index;
+	size_t base_len = 0;
+	unsigned long index = 0;
 	bool indexed = split_index(key, &base_len, &index);
 	size_t n = sizeof(known_keys) / sizeof(known_keys[0]);
 	for (size_t i = 0; i < n; i++) {
 		const struct key_family *k = &known_keys[i];
 		if (k->count == 0) {
 			if (strcmp(k->name, key) == 0)
-				return PVE_KEY_VALID;
+				return true;
 		} else if (indexed && strlen(k->name) == base_len &&
 			   strncmp(k->name, key, base_len) == 0 && index < k->count) {
-			return PVE_KEY_VALID;
+			return true;
 		}
 	}
-	for (const char *const *s = snapshot_keys; *s; s++) {
-		if (strcmp(*s, key) == 0)
-			return PVE_KEY_SNAPSHOT_ONLY;
-	}
-	return PVE_KEY_UNKNOWN;
+	return false;
 }
 
 int pve_hostpci_index(const char *key)
@@ -95,9 +96,29 @@ int pve_hostpci_index(const char *key)
 	return (int)index;
 }
 
+char *pve_unquote(const char *value)
+{
+	size_t n = strlen(value);
+	if (n >= 2 && value[0] == '"' && value[n - 1] == '"')
+		return xstrndup(value + 1, n - 2);
+	return xstrdup(value);
+}
+
+static bool is_boolean_key(const char *key)
+{
+	for (const char *const *k = boolean_keys; *k; k++) {
+		if (strcmp(*k, key) == 0)
+			return true;
+	}
+	return false;
+}
+
 char *pve_key_check_value(const char *key, const char *value)
 {
 	char *error = NULL;
+	/* check_type refuses values with line breaks: a stray CR inside a line */
+	if (strpbrk(value, "\r\n"))
+		return xstrdup("property contains a line feed");
 	if (pve_hostpci_index(key) >= 0) {
 		struct pve_hostpci h;
 		if (pve_hostpci_parse(value, &h, &error) == 0)
@@ -116,13 +137,9 @@ char *pve_key_check_value(const char *key, const char *value)
 			free(type);
 		return error;
 	}
-	if (strcmp(key, "bios") == 0)
-		return pve_check_bios(value);
-	if (strcmp(key, "onboot") == 0)
-		return pve_check_boolean(value);
-	if (strcmp(key, "lock") == 0)
-		return pve_check_lock(value);
 	if (strcmp(key, "hookscript") == 0)
 		return pve_check_hookscript(value);
+	if (is_boolean_key(key))
+		return pve_check_boolean(value);
 	return NULL;
 }

@@ -1,25 +1,27 @@
 /* The keys qemu-server accepts in a VM config, and the value check each one gets when the
  * config is loaded (PVE::QemuServer::check_type).  A key not listed here is dropped by Proxmox
- * with "unknown setting". */
+ * with "unknown setting".
+ *
+ * check_type at load time is narrow: booleans and integers are type-checked, values with a
+ * `format` (hostpciN, machine, vga, hookscript, drives...) are parsed; enums, patterns and
+ * ranges of plain strings are NOT checked there, so `bios: uefi` is kept (and means SeaBIOS). */
 #ifndef PCIPT_PVE_KEYS_H
 #define PCIPT_PVE_KEYS_H
 
 #include <stdbool.h>
 
-enum pve_key_status {
-	PVE_KEY_UNKNOWN,
-	PVE_KEY_VALID,
-	PVE_KEY_SNAPSHOT_ONLY, /* written by Proxmox into snapshot sections only */
-};
+bool pve_key_is_known(const char *key);
 
-enum pve_key_status pve_key_status(const char *key);
-
-/* check_type for key's value: NULL when Proxmox accepts it, else a malloc'd complaint.
- * Only the keys pcipt models are checked in depth; other known keys are accepted as Proxmox
- * stores them. */
+/* check_type for key's value: NULL when Proxmox keeps the line, else a malloc'd complaint
+ * (Proxmox warns and drops the line).  Of the format-backed keys, those pcipt models are
+ * parsed in depth; other known keys are accepted as Proxmox would store them. */
 char *pve_key_check_value(const char *key, const char *value);
 
 /* hostpciN: N in 0..15, or -1 when key is not a hostpci key. */
 int pve_hostpci_index(const char *key);
+
+/* check_type's treatment of a string without a format: surrounding double quotes go.
+ * Returns a malloc'd copy. */
+char *pve_unquote(const char *value);
 
 #endif

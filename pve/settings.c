@@ -42,7 +42,18 @@ static void match_pve_suffix(const char **p)
 /* Proxmox's machine type pattern, anchored:
  * (pc|pc(-i440fx)?-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|q35|pc-q35-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?
  *  |virt(?:-\d+(\.\d+)+)?(\+pve\d+)?) */
+static const char *match_machine_type(const char *v);
+
+/* check_prop order: the pattern first, then maxLength 40 */
 static const char *check_machine_type(const char *v)
+{
+	const char *why = match_machine_type(v);
+	if (!why && strlen(v) > 40)
+		return "value may only be 40 characters long";
+	return why;
+}
+
+static const char *match_machine_type(const char *v)
 {
 	static const char *const bad = "value does not match the regex pattern";
 	if (strcmp(v, "pc") == 0 || strcmp(v, "q35") == 0 || strcmp(v, "virt") == 0)
@@ -136,35 +147,11 @@ int pve_vga_parse(const char *value, char **ret_type, char **ret_error)
 	return 0;
 }
 
-static char *check_enum(const char *value, const char *const *values)
-{
-	for (const char *const *v = values; *v; v++) {
-		if (strcmp(*v, value) == 0)
-			return NULL;
-	}
-	return xasprintf("value '%s' does not have a value in the enumeration", value);
-}
-
-char *pve_check_bios(const char *value)
-{
-	static const char *const values[] = {"seabios", "ovmf", NULL};
-	return check_enum(value, values);
-}
-
 char *pve_check_boolean(const char *value)
 {
 	return pve_parse_boolean(value) < 0
 		       ? xasprintf("type check ('boolean') failed - got '%s'", value)
 		       : NULL;
-}
-
-char *pve_check_lock(const char *value)
-{
-	static const char *const values[] = {
-		"backup", "clone",           "create",     "migrate",   "rollback",
-		"snapshot", "snapshot-delete", "suspending", "suspended", NULL,
-	};
-	return check_enum(value, values);
 }
 
 char *pve_check_hookscript(const char *value)

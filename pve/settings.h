@@ -1,5 +1,5 @@
 /* Typed parsers for the main-section settings pcipt judges besides hostpciN:
- * machine, bios, vga, onboot, lock, hookscript (formats from qemu-server's $confdesc). */
+ * machine, vga, onboot, hookscript (formats from qemu-server's $confdesc). */
 #ifndef PCIPT_PVE_SETTINGS_H
 #define PCIPT_PVE_SETTINGS_H
 
@@ -20,9 +20,7 @@ bool pve_machine_type_is_q35(const char *type);
 int pve_vga_parse(const char *value, char **ret_type, char **ret_error);
 
 /* Plain checks for the remaining keys; NULL when valid, else a malloc'd complaint. */
-char *pve_check_bios(const char *value);
 char *pve_check_boolean(const char *value);
-char *pve_check_lock(const char *value);
 char *pve_check_hookscript(const char *value);
 
 #endif

@@ -141,13 +141,20 @@ static bool split_key_line(char *line, char **ret_key, char **ret_value)
 	if (*p != ':')
 		return false;
 	*p++ = '\0';
-	while (isspace((unsigned char)*p))
-		p++;
+	if (!*p)
+		return false;
 	char *end = p + strlen(p);
 	while (end > p && isspace((unsigned char)end[-1]))
 		end--;
-	if (end == p)
-		return false;
+	if (end == p) {
+		/* only blanks after the colon: Perl's lazy (.+?) still takes the last one */
+		p = end + strlen(end) - 1;
+		*ret_key = line;
+		*ret_value = p;
+		return true;
+	}
+	while (isspace((unsigned char)*p))
+		p++;
 	*end = '\0';
 	*ret_key = line;
 	*ret_value = p;
@@ -238,10 +245,15 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 			}
 			continue;
 		}
-		/* [special:cloudinit] and [special:fleecing] are informative: no validation */
+		if (strcmp(key, "description") == 0) {
+			/* parse_vm_config: description: lines join the '#' lines, unchecked */
+			append_description(s, value);
+			continue;
+		}
+		/* [special:cloudinit] is informative and not validated; [special:fleecing] has a
+		 * schema of its own that pcipt does not judge */
 		if (s->kind != PVE_SECTION_CLOUDINIT && s->kind != PVE_SECTION_FLEECING) {
-			enum pve_key_status status = pve_key_status(key);
-			if (status == PVE_KEY_UNKNOWN) {
+			if (!pve_key_is_known(key)) {
 				add_problem(&c, &problem_cap, PVE_PROBLEM_UNKNOWN_KEY, s->kind,
 					    number, key, xasprintf("unknown setting '%s'", key));
 				continue;
@@ -253,9 +265,6 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 				c.problems[c.problem_count - 1].value = xstrdup(value);
 				continue;
 			}
-			if (status == PVE_KEY_SNAPSHOT_ONLY && s->kind == PVE_SECTION_MAIN)
-				add_problem(&c, &problem_cap, PVE_PROBLEM_SNAPSHOT_KEY, s->kind,
-					    number, key, NULL);
 		}
 		if (strcmp(key, "cdrom") == 0)
 			key = "ide2"; /* Proxmox's alias */
@@ -318,8 +327,18 @@ static void build_typed_view(struct pve_config *c, size_t *problem_cap)
 	}
 	vm->machine_is_q35 = pve_machine_type_is_q35(vm->machine_type);
 	vm->bios = setting(c, "bios");
-	vm->bios_type = vm->bios.set && strcmp(vm->bios.value, "ovmf") == 0 ? PVE_BIOS_OVMF
-									     : PVE_BIOS_SEABIOS;
+	vm->bios_type = PVE_BIOS_SEABIOS;
+	if (vm->bios.set) {
+		/* check_type leaves enums alone: any value is stored, and only "ovmf" (quotes
+		 * stripped) selects OVMF when the VM starts */
+		char *bios = pve_unquote(vm->bios.value);
+		if (strcmp(bios, "ovmf") == 0)
+			vm->bios_type = PVE_BIOS_OVMF;
+		else if (strcmp(bios, "seabios") != 0)
+			add_problem(c, problem_cap, PVE_PROBLEM_IGNORED_VALUE, PVE_SECTION_MAIN,
+				    vm->bios.line, "bios", xstrdup(bios));
+		free(bios);
+	}
 	vm->vga = setting(c, "vga");
 	if (vm->vga.set && pve_vga_parse(vm->vga.value, &vm->vga_type, &ignored) < 0)
 		free(ignored);

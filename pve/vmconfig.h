@@ -46,7 +46,7 @@ enum pve_problem_kind {
 	PVE_PROBLEM_BAD_VALUE,         /* the value fails the key's format */
 	PVE_PROBLEM_DUPLICATE_KEY,     /* an earlier line with the same key is overridden */
 	PVE_PROBLEM_DELETE_OUTSIDE_PENDING,
-	PVE_PROBLEM_SNAPSHOT_KEY,      /* a key only snapshots may carry, in the main section */
+	PVE_PROBLEM_IGNORED_VALUE,     /* bios: kept by Proxmox, but a value it does not act on */
 	PVE_PROBLEM_UNKNOWN_SECTION,
 	PVE_PROBLEM_CRLF,
 	PVE_PROBLEM_ARGS_QUOTING,      /* args: that cannot be split into words */

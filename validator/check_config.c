@@ -167,12 +167,12 @@ static void report_problem(const struct checked_config *c, const struct pve_prob
 		finding_hint(f, "remove the line; to remove a setting, delete its line or use "
 				"`qm set VMID --delete KEY`");
 		return;
-	case PVE_PROBLEM_SNAPSHOT_KEY:
-		f = report(c, out, "config-syntax", SEVERITY_INFO, p->line);
-		finding_message(f, "'%s' belongs to snapshot sections; in the current config "
-				   "Proxmox keeps it but nothing uses it",
-				p->key);
-		finding_hint(f, "remove the line unless Proxmox wrote it");
+	case PVE_PROBLEM_IGNORED_VALUE:
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		finding_message(f, "bios: '%s' is neither seabios nor ovmf; Proxmox keeps the line "
+				   "but boots the VM with SeaBIOS",
+				p->detail);
+		finding_hint(f, "write `bios: ovmf` for UEFI, or `bios: seabios`");
 		return;
 	case PVE_PROBLEM_UNKNOWN_SECTION:
 		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
@@ -234,8 +234,12 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 					   "Proxmox will refuse to start the VM (\"Either 'host' "
 					   "or 'mapping' must be set.\")",
 					i);
-			finding_hint(f, "put the device's address first: `hostpci%d: 01:00.0,%s`", i,
-				     s->raw.value);
+			if (s->raw.value[strspn(s->raw.value, " \t,")])
+				finding_hint(f, "put the device's address first: "
+						"`hostpci%d: 01:00.0,%s`",
+					     i, s->raw.value);
+			else
+				finding_hint(f, "name the device: `hostpci%d: 01:00.0`", i);
 		}
 		for (size_t k = 0; k < h->id_count; k++) {
 			const struct pve_pci_id *id = &h->ids[k];
@@ -262,13 +266,20 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 	}
 }
 
+/* A line that takes a whole host function: mediated devices (mdev=) are slices of a card
+ * that several hostpci lines and VMs may share, and choose_hostpci_devices skips them. */
+static bool takes_whole_device(const struct pve_hostpci_setting *s)
+{
+	return s->raw.set && !s->dev.mdev;
+}
+
 /* Proxmox: "device '$id' assigned more than once" (QemuServer/PCI.pm). */
 static void check_hostpci_duplicates(const struct checked_config *c, struct findings *out)
 {
 	const struct pve_vm *vm = &c->config->vm;
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		const struct pve_hostpci_setting *a = &vm->hostpci[i];
-		if (!a->raw.set)
+		if (!takes_whole_device(a))
 			continue;
 		for (size_t k = 0; k < a->dev.id_count; k++) {
 			const struct pve_pci_id *id = &a->dev.ids[k];
@@ -276,7 +287,7 @@ static void check_hostpci_duplicates(const struct checked_config *c, struct find
 			int found_index = -1;
 			for (int j = 0; j <= i && found_index < 0; j++) {
 				const struct pve_hostpci_setting *b = &vm->hostpci[j];
-				if (!b->raw.set)
+				if (!takes_whole_device(b))
 					continue;
 				size_t limit = j == i ? k : b->dev.id_count;
 				for (size_t m = 0; m < limit; m++) {
@@ -310,7 +321,8 @@ static void check_hostpci_duplicates(const struct checked_config *c, struct find
 			continue;
 		for (int j = 0; j < i; j++) {
 			const struct pve_hostpci_setting *b = &vm->hostpci[j];
-			if (b->raw.set && b->dev.mapping && strcmp(a->dev.mapping, b->dev.mapping) == 0) {
+			if (takes_whole_device(b) && b->dev.mapping &&
+			    strcmp(a->dev.mapping, b->dev.mapping) == 0) {
 				struct finding *f = report(c, out, "hostpci-duplicate",
 							   SEVERITY_ERROR, a->raw.line);
 				finding_message(f, "hostpci%d: mapping '%s' is already used by "
@@ -404,9 +416,9 @@ static void check_legacy_igd(const struct checked_config *c, struct findings *ou
 		} else if (pve_hostpci_is_multifunction(h)) {
 			why = "legacy IGD assignment is not compatible with multifunction devices";
 			fix = "pass the GPU function alone: `0000:00:02.0`";
-		} else if (h->id_count == 1 && (strcmp(h->ids[0].id, "0000:00:02.0") != 0)) {
-			why = "legacy IGD assignment is only supported for the integrated GPU at "
-			      "00:02.0";
+		} else if (h->id_count == 1 && (h->ids[0].device != 2 || h->ids[0].function != 0)) {
+			/* Proxmox tests the id against /02\.0$/ only: any bus passes */
+			why = "legacy IGD assignment only works for devices on host bus 00:02.0";
 			fix = "legacy-igd=1 is for Intel integrated graphics at 0000:00:02.0; drop "
 			      "it for other devices";
 		}

@@ -95,7 +95,8 @@ void check_device_shared(const struct checked_config *configs, size_t count,
 		const struct pve_vm *vm = &configs[c].config->vm;
 		for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 			const struct pve_hostpci_setting *s = &vm->hostpci[i];
-			if (!s->raw.set)
+			/* mediated devices are slices meant to be shared */
+			if (!s->raw.set || s->dev.mdev)
 				continue;
 			for (size_t k = 0; k < s->dev.id_count; k++) {
 				xgrow((void **)&claims, &cap, n + 1, sizeof(*claims));

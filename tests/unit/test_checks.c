@@ -128,6 +128,10 @@ static void duplicates_within_a_vm(void **state)
 	r = validate_one("hostpci0: 01:00.0\nhostpci1: 01:00.1\nhostpci2: 0001:01:00.0\n");
 	assert_int_equal(r->findings.count, 0);
 	run_free(r);
+	/* mediated devices are slices of one card: Proxmox skips them in this check */
+	r = validate_one("hostpci0: 01:00.0,mdev=nvidia-63\nhostpci1: 01:00.0,mdev=nvidia-63\n");
+	assert_int_equal(r->findings.count, 0);
+	run_free(r);
 }
 
 static void shared_between_vms(void **state)
@@ -145,6 +149,18 @@ static void shared_between_vms(void **state)
 	r = validate(one_onboot, 3);
 	only(r, "device-shared", SEVERITY_WARNING, 1);
 	assert_int_equal(r->findings.items[0].vmid, 101);
+	run_free(r);
+	/* three VMs on one card: one finding per later VM, naming the first and counting */
+	const char *three[] = {"hostpci0: 01:00\n", "hostpci0: 01:00.0\n", "hostpci0: 01:00.0\n"};
+	r = validate(three, 3);
+	assert_int_equal(r->findings.count, 2);
+	assert_non_null(strstr(r->findings.items[1].message, "VM 100"));
+	assert_non_null(strstr(r->findings.items[1].message, "and 1 more VM;"));
+	run_free(r);
+	const char *mdev[] = {"onboot: 1\nhostpci0: 01:00.0,mdev=nvidia-63\n",
+			      "onboot: 1\nhostpci0: 01:00.0,mdev=nvidia-63\n"};
+	r = validate(mdev, 2);
+	assert_int_equal(r->findings.count, 0);
 	run_free(r);
 }
 
@@ -176,6 +192,7 @@ static void legacy_igd_rules(void **state)
 		{"vga: none\nmachine: q35\nhostpci0: 00:02.0,legacy-igd=1\n", "q35"},
 		{"vga: none\nhostpci0: 00:02,legacy-igd=1\n", "multifunction"},
 		{"vga: none\nhostpci0: 01:00.0,legacy-igd=1\n", "00:02.0"},
+		{"vga: none\nhostpci0: 00:02.1,legacy-igd=1\n", "00:02.0"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct run *r = validate_one(cases[i].config);
@@ -184,8 +201,12 @@ static void legacy_igd_rules(void **state)
 			fail_msg("case %zu: expected legacy-igd about '%s'", i, cases[i].words);
 		run_free(r);
 	}
-	struct run *r = validate_one("vga: none\nhostpci0: 00:02.0,legacy-igd=1\n"
-				     "hostpci1: 00:02.0,legacy-igd=1\n");
+	/* Proxmox matches the id against /02\.0$/ only */
+	struct run *r = validate_one("vga: none\nhostpci0: 0000:05:02.0,legacy-igd=1\n");
+	assert_int_equal(r->findings.count, 0);
+	run_free(r);
+	r = validate_one("vga: none\nhostpci0: 00:02.0,legacy-igd=1\n"
+			 "hostpci1: 00:02.0,legacy-igd=1\n");
 	/* the second legacy-igd line is both a duplicate and a second legacy device */
 	assert_int_equal(r->findings.count, 2);
 	run_free(r);

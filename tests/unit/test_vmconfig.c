@@ -211,6 +211,40 @@ static void crlf_and_args_quoting(void **state)
 	pve_config_free(&c);
 }
 
+/* check_type at load time leaves enums of plain strings alone (QemuServer.pm) */
+static void enums_are_kept_but_booleans_are_checked(void **state)
+{
+	(void)state;
+	struct pve_config c = parse("bios: uefi\nlock: whatever\nonboot: maybe\n");
+	assert_true(c.vm.bios.set);
+	assert_int_equal(c.vm.bios_type, PVE_BIOS_SEABIOS);
+	assert_int_equal(problem_at(&c, 1)->kind, PVE_PROBLEM_IGNORED_VALUE);
+	assert_true(c.vm.lock.set);
+	assert_null(problem_at(&c, 2));
+	assert_false(c.vm.onboot.set);
+	assert_int_equal(problem_at(&c, 3)->kind, PVE_PROBLEM_BAD_VALUE);
+	pve_config_free(&c);
+	c = parse("bios: \"ovmf\"\n");
+	assert_int_equal(c.vm.bios_type, PVE_BIOS_OVMF);
+	assert_int_equal(c.problem_count, 0);
+	pve_config_free(&c);
+}
+
+static void perl_regex_edges(void **state)
+{
+	(void)state;
+	/* ":\s*(.+?)\s*$" keeps one blank when only blanks follow the colon */
+	struct pve_config c = parse("hostpci0:   \nhostpci1:\nname: a\rb\ndescription: note%21\n");
+	assert_true(c.vm.hostpci[0].raw.set);
+	assert_string_equal(c.vm.hostpci[0].raw.value, " ");
+	assert_int_equal(c.vm.hostpci[0].dev.id_count, 0);
+	assert_int_equal(problem_at(&c, 2)->kind, PVE_PROBLEM_UNPARSEABLE);
+	assert_int_equal(problem_at(&c, 3)->kind, PVE_PROBLEM_BAD_VALUE);
+	assert_string_equal(problem_at(&c, 3)->detail, "property contains a line feed");
+	assert_string_equal(c.sections[0].description, "note!\n");
+	pve_config_free(&c);
+}
+
 static void vmid_from_path(void **state)
 {
 	(void)state;
@@ -231,6 +265,8 @@ int main(void)
 		cmocka_unit_test(machine_types),
 		cmocka_unit_test(keys),
 		cmocka_unit_test(crlf_and_args_quoting),
+		cmocka_unit_test(enums_are_kept_but_booleans_are_checked),
+		cmocka_unit_test(perl_regex_edges),
 		cmocka_unit_test(vmid_from_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
