@@ -55,14 +55,29 @@ static char *lowercase(const char *s)
 	return l;
 }
 
+/* The slot as an admin writes it: "01:00" for domain 0000, "0001:01:00" otherwise. */
+static const char *short_slot(const struct pve_pci_id *id)
+{
+	return strncmp(id->slot, "0000:", 5) == 0 ? id->slot + 5 : id->slot;
+}
+
+/* The first id of a value like "01:00.0,..." or "host=0000:01:00.0;...", if it parses. */
+static bool first_id(const char *value, struct pve_pci_id *ret)
+{
+	if (strncmp(value, "host=", 5) == 0)
+		value += 5;
+	return pve_pci_id_parse(value, strcspn(value, ",;"), ret);
+}
+
 /* The hint for a hostpciN value Proxmox rejects, picked by its complaint. */
 static void hint_for_bad_hostpci(struct finding *f, const char *key, const char *value,
 				 const char *detail)
 {
+	struct pve_pci_id id;
 	if (strstr(detail, "invalid key") && strstr(detail, ": multifunction"))
 		finding_hint(f, "drop multifunction=...: an address without a function "
-				"(`%s: 01:00`) passes every function of the card",
-			     key);
+				"(`%s: %s`) passes every function of the card",
+			     key, first_id(value, &id) ? short_slot(&id) : "01:00");
 	else if (strstr(detail, "invalid key") && strstr(detail, ": hidden"))
 		finding_hint(f, "hidden= is a CPU option, not a hostpci one: set it with "
 				"`cpu: host,hidden=1`");
@@ -315,7 +330,7 @@ static void check_hostpci_duplicates(const struct checked_config *c, struct find
 						i, id->id, found_index, b->raw.line);
 			finding_hint(f, "remove one of them; an address without a function "
 					"(`%s`) already passes every function of the card",
-				     id->slot + (strncmp(id->slot, "0000:", 5) == 0 ? 5 : 0));
+				     short_slot(id));
 		}
 		if (!a->dev.mapping)
 			continue;
