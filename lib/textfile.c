@@ -93,18 +93,18 @@ static int split_lines(char *data, size_t size, struct text_file *ret, struct te
 		}
 		if (i - start >= TEXT_MAX_LINE_LENGTH) {
 			free(lines);
-			return fail(err, -EINVAL, number, 0, "line is longer than %d bytes",
+			return fail(err, -E2BIG, number, 0, "line is longer than %d bytes",
 				    TEXT_MAX_LINE_LENGTH);
 		}
 		if (c == '\0') {
 			free(lines);
-			return fail(err, -EINVAL, number, (unsigned)(i - start + 1),
+			return fail(err, -EILSEQ, number, (unsigned)(i - start + 1),
 				    "NUL byte in a text file");
 		}
 		size_t seq = utf8_sequence_length((const unsigned char *)data + i, size - i);
 		if (!seq) {
 			free(lines);
-			return fail(err, -EINVAL, number, (unsigned)(i - start + 1),
+			return fail(err, -EILSEQ, number, (unsigned)(i - start + 1),
 				    "invalid UTF-8 (byte 0x%02x)", c);
 		}
 		i += seq;

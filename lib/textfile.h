@@ -29,7 +29,8 @@ struct text_file {
 };
 
 struct text_error {
-	int code;         /* negative errno, or -EINVAL for content errors */
+	int code;         /* negative errno: -EFBIG too large, -E2BIG a line too long,
+			   * -EILSEQ a NUL byte or invalid UTF-8, -EINVAL not a regular file */
 	unsigned line;    /* 0 when not about a line */
 	unsigned column;  /* 1-based byte column, 0 when not about a column */
 	char message[160];

@@ -250,10 +250,18 @@ static const char *load_error_hint(int code)
 		return "run pcipt-validate as root or give it read access to the file";
 	case EFBIG:
 		return "a VM config is a few KiB; check that this is the right file";
+	case E2BIG:
+		return "a VM config has one setting per line; check that this is the right file";
 	case EISDIR:
 		return "give the config file, not its directory";
-	default:
+	case ELOOP:
+		return "the path is a loop of symbolic links; point it at the real file";
+	case EILSEQ:
 		return "save the file as plain UTF-8 text without NUL bytes";
+	case EINVAL:
+		return "give a regular file; pipes and devices are never read";
+	default:
+		return "check the file and the disk it is on";
 	}
 }
 

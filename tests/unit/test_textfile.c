@@ -53,7 +53,7 @@ static void rejects_nul_with_line_and_column(void **state)
 	struct text_file f;
 	struct text_error e;
 	const char s[] = "a: 1\nbc\0d\n";
-	assert_int_equal(load(s, sizeof(s) - 1, &f, &e), -EINVAL);
+	assert_int_equal(load(s, sizeof(s) - 1, &f, &e), -EILSEQ);
 	assert_int_equal(e.line, 2);
 	assert_int_equal(e.column, 3);
 	assert_non_null(strstr(e.message, "NUL"));
@@ -67,7 +67,7 @@ static void rejects_invalid_utf8(void **state)
 	/* a Latin-1 'é', an overlong '/', a UTF-16 surrogate, a truncated sequence */
 	const char *bad[] = {"name: caf\xe9\n", "x: \xc0\xaf\n", "x: \xed\xa0\x80\n", "x: \xe2\x82"};
 	for (size_t i = 0; i < 4; i++) {
-		assert_int_equal(load(bad[i], strlen(bad[i]), &f, &e), -EINVAL);
+		assert_int_equal(load(bad[i], strlen(bad[i]), &f, &e), -EILSEQ);
 		assert_int_equal(e.line, 1);
 		assert_non_null(strstr(e.message, "UTF-8"));
 	}
@@ -85,7 +85,7 @@ static void rejects_long_line(void **state)
 	char *s = malloc(n + 8);
 	memcpy(s, "a: 1\n", 5);
 	memset(s + 5, 'x', n);
-	assert_int_equal(load(s, n + 5, &f, &e), -EINVAL);
+	assert_int_equal(load(s, n + 5, &f, &e), -E2BIG);
 	assert_int_equal(e.line, 2);
 	assert_non_null(strstr(e.message, "longer than"));
 	/* exactly at the limit is fine */
