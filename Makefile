@@ -84,7 +84,8 @@ FUZZ_CC ?= clang
 fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/%)
 $(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS_ALL)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $^ $(LDLIBS_ALL)
 
 # --- benchmark -------------------------------------------------------------
 bench: $(B)/pcipt-validate

@@ -28,18 +28,24 @@ int pve_args_split(const char *text, struct pve_args *ret, const char **ret_erro
 		size_t n = 0;
 		while (*p && !is_blank(*p)) {
 			if (*p == '\'') {
-				const char *close = strchr(p + 1, '\'');
-				if (!close) {
+				/* Text::ParseWords: inside '...' a backslash pair is kept verbatim
+				 * and does not end the quote */
+				p++;
+				while (*p && *p != '\'') {
+					if (*p == '\\' && p[1])
+						word[n++] = *p++;
+					word[n++] = *p++;
+				}
+				if (*p != '\'') {
 					*ret_error = "unbalanced single quote";
 					goto fail;
 				}
-				memcpy(word + n, p + 1, (size_t)(close - p - 1));
-				n += (size_t)(close - p - 1);
-				p = close + 1;
+				p++;
 			} else if (*p == '"') {
+				/* inside "...", a backslash escapes any character */
 				p++;
 				while (*p && *p != '"') {
-					if (*p == '\\' && p[1] && strchr("\"\\$`", p[1]))
+					if (*p == '\\' && p[1])
 						p++;
 					word[n++] = *p++;
 				}

@@ -11,8 +11,9 @@ struct pve_args {
 	size_t count;
 };
 
-/* Split like a POSIX shell: blanks separate, '...' is literal, "..." honours \" \\ \$ \`,
- * a backslash outside quotes escapes the next character.  Returns 0, or -EINVAL with
+/* Split like Text::ParseWords::shellwords: blanks separate, a backslash escapes the next
+ * character outside quotes and inside "...", and is kept verbatim inside '...'.  Returns 0,
+ * or -EINVAL with
  * *ret_error set (static string) for an unbalanced quote or a trailing backslash. */
 int pve_args_split(const char *text, struct pve_args *ret, const char **ret_error);
 void pve_args_free(struct pve_args *args);

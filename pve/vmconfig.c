@@ -204,9 +204,11 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 			char *n = xstrndup(name, name_len);
 			add_section(&c, &section_cap, kind, n, number);
 			current = c.section_count - 1;
+			/* reported with the main section: a stray header hides the current
+			 * config's lines that follow it */
 			if (kind == PVE_SECTION_UNKNOWN)
-				add_problem(&c, &problem_cap, PVE_PROBLEM_UNKNOWN_SECTION, kind,
-					    number, NULL, xstrdup(n));
+				add_problem(&c, &problem_cap, PVE_PROBLEM_UNKNOWN_SECTION,
+					    PVE_SECTION_MAIN, number, NULL, xstrdup(n));
 			free(n);
 			continue;
 		}

@@ -85,6 +85,9 @@ static void hint_for_bad_hostpci(struct finding *f, const char *key, const char 
 		finding_hint(f, "hostpci options are device-id, driver, legacy-igd, mapping, mdev, "
 				"pcie, rombar, romfile, sub-device-id, sub-vendor-id, vendor-id "
 				"and x-vga");
+	else if (strstr(detail, "missing key"))
+		finding_hint(f, "every option is written key=value with both parts, e.g. "
+				"`romfile=vbios.bin`");
 	else if (strstr(detail, "duplicate key"))
 		finding_hint(f, "give each option once on the line");
 	else if (strstr(detail, "('boolean')"))
@@ -351,6 +354,19 @@ static void check_hostpci_duplicates(const struct checked_config *c, struct find
 	}
 }
 
+/* The last main-section line for key that Proxmox drops, or NULL. */
+static const struct pve_problem *dropped_line(const struct pve_config *config, const char *key)
+{
+	const struct pve_problem *found = NULL;
+	for (size_t i = 0; i < config->problem_count; i++) {
+		const struct pve_problem *p = &config->problems[i];
+		if (p->kind == PVE_PROBLEM_BAD_VALUE && p->section == PVE_SECTION_MAIN &&
+		    p->key && strcmp(p->key, key) == 0)
+			found = p;
+	}
+	return found;
+}
+
 /* Proxmox: die "q35 machine model is not enabled" if pcie && !q35 (QemuServer/PCI.pm). */
 static void check_pcie_needs_q35(const struct checked_config *c, struct findings *out)
 {
@@ -366,7 +382,12 @@ static void check_pcie_needs_q35(const struct checked_config *c, struct findings
 				   "will refuse to start the VM (\"q35 machine model is not "
 				   "enabled\")",
 				i, machine_description(vm));
-		if (vm->machine.set && !vm->machine_type)
+		const struct pve_problem *dropped = dropped_line(c->config, "machine");
+		if (dropped)
+			finding_hint(f, "fix the machine line (line %u), which Proxmox ignores, so "
+					"that it names a q35 type, or drop pcie=1",
+				     dropped->line);
+		else if (vm->machine.set && !vm->machine_type)
 			finding_hint(f, "add the type to line %u: `machine: q35,%s`, or drop pcie=1",
 				     vm->machine.line, vm->machine.value);
 		else if (vm->machine.set)
@@ -459,9 +480,9 @@ static void check_romfile_path(const struct checked_config *c, struct findings *
 		struct finding *f;
 		if (rom[strspn(rom, " \t")] == '\0') {
 			f = report(c, out, "romfile-path", SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d: romfile is blank; QEMU will be given the "
-					   "directory %s/ and the VM will fail to start",
-					i, PATH_KVM_ROM_DIR);
+			finding_message(f, "hostpci%d: romfile is blank; QEMU will look for "
+					   "'%s/%s' and the VM will fail to start",
+					i, PATH_KVM_ROM_DIR, rom);
 			finding_hint(f, "name a ROM file in %s: `romfile=vbios.bin`",
 				     PATH_KVM_ROM_DIR);
 			continue;

@@ -7,6 +7,7 @@
 
 #include "../../pve/vmconfig.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,45 @@ static void perl_regex_edges(void **state)
 	pve_config_free(&c);
 }
 
+/* Expected words as Perl's Text::ParseWords::shellwords gives them. */
+static void args_split_like_shellwords(void **state)
+{
+	(void)state;
+	struct {
+		const char *text;
+		const char *joined; /* words joined with '|', NULL: shellwords returns nothing */
+	} cases[] = {
+		{"-cpu 'host", NULL},
+		{"a\\ b \"c\\\"d\" 'e f' \\", NULL},
+		{"\"a\\nb\"", "anb"},
+		{"'a\\'b'", "a\\'b"},
+		{"a\\xb", "axb"},
+		{"-set \"x=$y\"", "-set|x=$y"},
+		{"a\"b\"c d", "abc|d"},
+		{"a#b c", "a#b|c"},
+		{"a\tb", "a|b"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pve_args a;
+		const char *why = NULL;
+		int r = pve_args_split(cases[i].text, &a, &why);
+		if (!cases[i].joined) {
+			assert_int_equal(r, -EINVAL);
+			assert_non_null(why);
+			continue;
+		}
+		assert_int_equal(r, 0);
+		char joined[128] = "";
+		for (size_t k = 0; k < a.count; k++) {
+			if (k)
+				strcat(joined, "|");
+			strcat(joined, a.words[k]);
+		}
+		assert_string_equal(joined, cases[i].joined);
+		pve_args_free(&a);
+	}
+}
+
 static void vmid_from_path(void **state)
 {
 	(void)state;
@@ -267,6 +307,7 @@ int main(void)
 		cmocka_unit_test(crlf_and_args_quoting),
 		cmocka_unit_test(enums_are_kept_but_booleans_are_checked),
 		cmocka_unit_test(perl_regex_edges),
+		cmocka_unit_test(args_split_like_shellwords),
 		cmocka_unit_test(vmid_from_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
