@@ -24,11 +24,11 @@ LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS)
 # Library modules shared by both programs (one header each).
 LIB_SRC := lib/xalloc.c lib/findings.c lib/textfile.c lib/rootpath.c
 PVE_SRC := pve/propstr.c pve/hostpci.c pve/settings.c pve/keys.c pve/args.c pve/vmconfig.c
-VALIDATOR_SRC := validator/catalogue.c validator/check_config.c validator/check_shared.c \
-	validator/report.c
-CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(VALIDATOR_SRC)
+RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
+VALIDATOR_SRC := validator/check_config.c validator/check_shared.c validator/report.c
+CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(VALIDATOR_SRC)
 
-UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks
+UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks test_rules
 FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci
 
 B := build
@@ -42,7 +42,17 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/libpcipt.a: $(CORE_SRC:%.c=$(B)/%.o)
+# rules/default.yaml compiled in, so the binary works without /etc/pcipt
+$(B)/rules_builtin.c: rules/default.yaml rules/embed.sh
+	@mkdir -p $(dir $@)
+	rules/embed.sh $< rules_builtin_yaml > $@
+$(B)/rules_builtin.o: $(B)/rules_builtin.c
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+$(S)/rules_builtin.o: $(B)/rules_builtin.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(B)/libpcipt.a: $(CORE_SRC:%.c=$(B)/%.o) $(B)/rules_builtin.o
 	$(AR) rcs $@ $^
 
 $(B)/pcipt-validate: $(B)/validator/main.o $(B)/libpcipt.a
@@ -53,7 +63,7 @@ $(S)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
-$(S)/libpcipt.a: $(CORE_SRC:%.c=$(S)/%.o)
+$(S)/libpcipt.a: $(CORE_SRC:%.c=$(S)/%.o) $(S)/rules_builtin.o
 	$(AR) rcs $@ $^
 
 $(S)/pcipt-validate: $(S)/validator/main.o $(S)/libpcipt.a
@@ -82,7 +92,7 @@ demo: $(B)/pcipt-validate
 # --- libFuzzer builds (clang) ----------------------------------------------
 FUZZ_CC ?= clang
 fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/%)
-$(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
+$(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(B)/rules_builtin.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $^ $(LDLIBS_ALL)

@@ -132,7 +132,7 @@ int text_file_from_buffer(const char *buf, size_t size, struct text_file *ret,
 	return r;
 }
 
-int text_file_load(const char *path, struct text_file *ret, struct text_error *err)
+int text_file_read(const char *path, char **ret_data, size_t *ret_size, struct text_error *err)
 {
 	/* O_NONBLOCK: opening a FIFO planted in place of a config must not hang us */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -178,7 +178,19 @@ int text_file_load(const char *path, struct text_file *ret, struct text_error *e
 		return fail(err, -EFBIG, 0, 0, "file is larger than %d bytes", TEXT_MAX_FILE_SIZE);
 	}
 	data[size] = '\0';
-	int r = split_lines(data, size, ret, err);
+	*ret_data = data;
+	*ret_size = size;
+	return 0;
+}
+
+int text_file_load(const char *path, struct text_file *ret, struct text_error *err)
+{
+	char *data;
+	size_t size;
+	int r = text_file_read(path, &data, &size, err);
+	if (r < 0)
+		return r;
+	r = split_lines(data, size, ret, err);
 	if (r < 0)
 		free(data);
 	return r;

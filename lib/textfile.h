@@ -40,6 +40,10 @@ struct text_error {
  * Returns 0, or a negative errno with err filled in; *ret is untouched on failure. */
 int text_file_load(const char *path, struct text_file *ret, struct text_error *err);
 
+/* Only the bounded read (regular file, size limit): *ret_data is NUL-terminated at
+ * *ret_size and unchecked otherwise. */
+int text_file_read(const char *path, char **ret_data, size_t *ret_size, struct text_error *err);
+
 /* The same checks on a buffer (copied). */
 int text_file_from_buffer(const char *buf, size_t size, struct text_file *ret,
 			  struct text_error *err);

@@ -35,7 +35,7 @@ for t in "$build"/tests/unit/test_*; do
 	[ -x "$t" ] || continue
 	CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1
 	status=$?
-	sed "s|^|  |; s|^  \(not ok\|ok\)|\1|" "$log" | sed "s|^\(not ok\|ok\) \([0-9]*\) - |\1 \2 - $(basename "$t"): |"
+	sed -E "s/^(not ok|ok) ([0-9]+) - /\1 \2 - $(basename "$t"): /" "$log"
 	tally "$(basename "$t")" "$status"
 done
 

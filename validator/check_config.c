@@ -468,10 +468,70 @@ static void check_legacy_igd(const struct checked_config *c, struct findings *ou
 	}
 }
 
+/* Lexically resolve dir + "/" + rel ('.' and '..' folded, no symlinks: offline there is no
+ * file system to ask).  Returns a malloc'd absolute path. */
+static char *resolve_lexically(const char *dir, const char *rel)
+{
+	char *joined = xasprintf("%s/%s", dir, rel);
+	char *out = xmalloc(strlen(joined) + 2);
+	size_t n = 0;
+	for (const char *p = joined; *p;) {
+		while (*p == '/')
+			p++;
+		size_t len = strcspn(p, "/");
+		if (len == 0)
+			break;
+		if (len == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--; /* the slash before the dropped component */
+		} else {
+			out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+	}
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = '\0';
+	free(joined);
+	return out;
+}
+
+static bool is_below(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	return strncmp(path, dir, len) == 0 && (path[len] == '/' || (len == 1 && dir[0] == '/'));
+}
+
+/* The rules' ROM roots (romfile-path: rom_roots), or Proxmox's own directory. */
+static void rom_roots(const struct rules *rules, const char *const **ret, size_t *ret_count)
+{
+	static const char *const builtin[] = {PATH_KVM_ROM_DIR};
+	int i = rules_check_index("romfile-path");
+	if (rules && i >= 0 && rules->checks[i].params && rules->checks[i].params[0].count) {
+		*ret = (const char *const *)rules->checks[i].params[0].items;
+		*ret_count = rules->checks[i].params[0].count;
+		return;
+	}
+	*ret = builtin;
+	*ret_count = 1;
+}
+
 /* Proxmox passes romfile=/usr/share/kvm/<romfile> to QEMU without checking it. */
-static void check_romfile_path(const struct checked_config *c, struct findings *out)
+static void check_romfile_path(const struct checked_config *c, const struct rules *rules,
+			       struct findings *out)
 {
 	const struct pve_vm *vm = &c->config->vm;
+	const char *const *roots;
+	size_t nroots;
+	rom_roots(rules, &roots, &nroots);
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		const struct pve_hostpci_setting *s = &vm->hostpci[i];
 		if (!s->raw.set || !s->dev.romfile)
@@ -498,41 +558,30 @@ static void check_romfile_path(const struct checked_config *c, struct findings *
 				     PATH_KVM_ROM_DIR, *base ? base : "vbios.bin");
 			continue;
 		}
-		/* Walk the components: depth below /usr/share/kvm must never go negative. */
-		int depth = 0, min_depth = 0;
-		bool dotdot = false;
-		for (const char *p = rom; *p;) {
-			size_t len = strcspn(p, "/");
-			if (len == 2 && p[0] == '.' && p[1] == '.') {
-				depth--;
-				dotdot = true;
-			} else if (len && !(len == 1 && p[0] == '.')) {
-				depth++;
-			}
-			if (depth < min_depth)
-				min_depth = depth;
-			p += len;
-			while (*p == '/')
-				p++;
-		}
-		if (min_depth < 0) {
+		char *resolved = resolve_lexically(PATH_KVM_ROM_DIR, rom);
+		bool inside = false;
+		for (size_t k = 0; k < nroots && !inside; k++)
+			inside = is_below(resolved, roots[k]);
+		if (!inside) {
 			f = report(c, out, "romfile-path", SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d: romfile=%s climbs out of %s with '..'; "
-					   "pcipt refuses ROM images from outside that directory",
-					i, rom, PATH_KVM_ROM_DIR);
+			finding_message(f, "hostpci%d: romfile=%s resolves to %s, outside the ROM "
+					   "director%s (%s%s); pcipt refuses ROM images from elsewhere",
+					i, rom, resolved, nroots > 1 ? "ies" : "y", roots[0],
+					nroots > 1 ? ", ..." : "");
 			finding_hint(f, "copy the ROM into %s/ and name it alone", PATH_KVM_ROM_DIR);
-		} else if (dotdot) {
+		} else if (strstr(rom, "..")) {
 			f = report(c, out, "romfile-path", SEVERITY_WARNING, s->raw.line);
-			finding_message(f, "hostpci%d: romfile=%s contains '..'; it stays inside "
-					   "%s but is hard to read",
-					i, rom, PATH_KVM_ROM_DIR);
+			finding_message(f, "hostpci%d: romfile=%s contains '..'; it resolves to %s, "
+					   "which is allowed but hard to read",
+					i, rom, resolved);
 			finding_hint(f, "name the file by its plain path below %s/",
 				     PATH_KVM_ROM_DIR);
 		}
+		free(resolved);
 	}
 }
 
-void check_config(const struct checked_config *c, struct findings *out)
+void check_config(const struct checked_config *c, const struct rules *rules, struct findings *out)
 {
 	report_problems(c, out);
 	check_hostpci_lines(c, out);
@@ -540,5 +589,5 @@ void check_config(const struct checked_config *c, struct findings *out)
 	check_pcie_needs_q35(c, out);
 	check_xvga_ovmf(c, out);
 	check_legacy_igd(c, out);
-	check_romfile_path(c, out);
+	check_romfile_path(c, rules, out);
 }

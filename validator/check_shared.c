@@ -155,9 +155,15 @@ void check_device_shared(const struct checked_config *configs, size_t count,
 	free(claims);
 }
 
-void validate_offline(const struct checked_config *configs, size_t count, struct findings *out)
+void validate_offline_rules(const struct checked_config *configs, size_t count,
+			    const struct rules *rules, struct findings *out)
 {
 	for (size_t i = 0; i < count; i++)
-		check_config(&configs[i], out);
+		check_config(&configs[i], rules, out);
 	check_device_shared(configs, count, out);
+}
+
+void validate_offline(const struct checked_config *configs, size_t count, struct findings *out)
+{
+	validate_offline_rules(configs, count, NULL, out);
 }

@@ -5,19 +5,9 @@
 
 #include "../lib/findings.h"
 #include "../pve/vmconfig.h"
+#include "../rules/rules.h"
 
 #include <stddef.h>
-
-struct check_info {
-	const char *id;
-	enum severity default_severity;
-	const char *summary;
-};
-
-/* Every check pcipt knows, in catalogue order; ends with an entry whose id is NULL. */
-extern const struct check_info check_catalogue[];
-
-const struct check_info *check_lookup(const char *id);
 
 /* One config, as the checks see it: the parsed file and how findings name it. */
 struct checked_config {
@@ -26,14 +16,19 @@ struct checked_config {
 };
 
 /* Config-only checks of one VM (config-syntax, hostpci-syntax, hostpci-duplicate,
- * pcie-needs-q35, xvga-ovmf, legacy-igd, romfile-path). */
-void check_config(const struct checked_config *c, struct findings *out);
+ * pcie-needs-q35, xvga-ovmf, legacy-igd, romfile-path).  rules may be NULL: the checks then use
+ * their built-in parameters. */
+void check_config(const struct checked_config *c, const struct rules *rules, struct findings *out);
 
 /* device-shared: the same host device in two of the given VMs. */
 void check_device_shared(const struct checked_config *configs, size_t count,
 			 struct findings *out);
 
-/* Run every offline check over the given configs. */
+/* Run every offline check over the given configs, with the parameters of rules (NULL: the
+ * built-in ones); severities are the checks' own until rules_apply(). */
+void validate_offline_rules(const struct checked_config *configs, size_t count,
+			    const struct rules *rules, struct findings *out);
+/* The same without rules. */
 void validate_offline(const struct checked_config *configs, size_t count, struct findings *out);
 
 #endif

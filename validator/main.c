@@ -26,7 +26,7 @@ enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_TROUBLE = 2 };
 enum output_format { FORMAT_TEXT, FORMAT_JSON };
 
 struct options {
-	bool offline, all, host, groups, quiet, config_files;
+	bool offline, all, host, groups, quiet, config_files, check_rules;
 	const char *root;
 	const char *rules, *conf;
 	enum output_format format;
@@ -56,7 +56,8 @@ static void usage(FILE *out)
 	      "  --root DIR         resolve every host path under DIR\n"
 	      "  --config FILE      validate this config file (more files may follow)\n"
 	      "  --all              every VM config of this node (ROOT/etc/pve/qemu-server)\n"
-	      "  --rules FILE       rules file (default /etc/pcipt/rules.yaml)\n"
+	      "  --rules FILE       rules file (default /etc/pcipt/rules.yaml, else built in)\n"
+	      "  --check-rules      validate the rules file and exit\n"
 	      "  --conf FILE        settings file (default /etc/pcipt/pcipt.conf)\n"
 	      "  --format text|json output format (default text)\n"
 	      "  --color auto|always|never\n"
@@ -86,6 +87,7 @@ enum {
 	OPT_HOST,
 	OPT_GROUPS,
 	OPT_RULES,
+	OPT_CHECK_RULES,
 	OPT_CONF,
 	OPT_FORMAT,
 	OPT_COLOR,
@@ -102,6 +104,7 @@ static const struct option long_options[] = {
 	{"host", no_argument, NULL, OPT_HOST},
 	{"groups", no_argument, NULL, OPT_GROUPS},
 	{"rules", required_argument, NULL, OPT_RULES},
+	{"check-rules", no_argument, NULL, OPT_CHECK_RULES},
 	{"conf", required_argument, NULL, OPT_CONF},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"color", required_argument, NULL, OPT_COLOR},
@@ -146,6 +149,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_RULES:
 			o->rules = optarg;
 			break;
+		case OPT_CHECK_RULES:
+			o->check_rules = true;
+			break;
 		case OPT_CONF:
 			o->conf = optarg;
 			break;
@@ -184,9 +190,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	o->positional = argv + optind;
 	o->positional_count = (size_t)(argc - optind);
-	if (o->rules || o->conf)
-		return usage_error("%s: rules and settings files are not supported in this version",
-				   o->rules ? "--rules" : "--conf");
+	if (o->conf)
+		return usage_error("--conf: settings files are not supported in this version%s", "");
+	if (o->check_rules) {
+		if (o->all || o->config_files || o->positional_count)
+			return usage_error("--check-rules takes no VMIDs or files%s", "");
+		return -1;
+	}
 	if (o->host || o->groups || !o->offline)
 		return usage_error("%s: host checks are not available in this version; run with "
 				   "--offline for the config-only checks",
@@ -265,6 +275,42 @@ static const char *load_error_hint(int code)
 	}
 }
 
+/* The built-in rules, with the rules file on top: --rules FILE, else ROOT/etc/pcipt/rules.yaml
+ * when it exists.  Prints the error and returns -1 when the file is bad. */
+static int load_rules(const struct options *o, struct rules *ret, char **ret_display)
+{
+	struct rules builtin;
+	struct rules_error err;
+	if (rules_load_builtin(&builtin, &err) < 0) {
+		fprintf(stderr, "pcipt-validate: built-in rules:%u:%u: error: %s\n", err.line,
+			err.column, err.message);
+		return -1;
+	}
+	char *path = o->rules ? xstrdup(o->rules) : root_join(o->root, PATH_PCIPT_RULES);
+	const char *display = o->rules ? o->rules : PATH_PCIPT_RULES;
+	if (!o->rules && access(path, F_OK) != 0) {
+		free(path);
+		*ret = builtin;
+		*ret_display = xstrdup("built-in rules");
+		return 0;
+	}
+	int r = rules_load(path, &builtin, ret, &err);
+	free(path);
+	rules_free(&builtin);
+	if (r < 0) {
+		if (err.line && err.column)
+			fprintf(stderr, "%s:%u:%u: error: %s\n", display, err.line, err.column,
+				err.message);
+		else if (err.line)
+			fprintf(stderr, "%s:%u: error: %s\n", display, err.line, err.message);
+		else
+			fprintf(stderr, "%s: error: %s\n", display, err.message);
+		return -1;
+	}
+	*ret_display = xstrdup(display);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -273,12 +319,31 @@ int main(int argc, char **argv)
 		free(o.configs);
 		return status;
 	}
+	struct rules rules;
+	char *rules_display = NULL;
+	if (load_rules(&o, &rules, &rules_display) < 0) {
+		free(o.configs);
+		return EXIT_TROUBLE;
+	}
+	if (o.check_rules) {
+		size_t set = 0;
+		for (size_t i = 0; i < rules_check_count(); i++)
+			set += rules.checks[i].set;
+		printf("%s: ok (%zu checks configured, %zu device rules)\n", rules_display, set,
+		       rules.device_count);
+		rules_free(&rules);
+		free(rules_display);
+		free(o.configs);
+		return EXIT_CLEAN;
+	}
+	free(rules_display);
 
 	struct input *inputs = NULL;
 	size_t input_count = 0;
 	if (o.all) {
 		if (list_node_configs(o.root, &inputs, &input_count) < 0) {
 			free(o.configs);
+			rules_free(&rules);
 			return EXIT_TROUBLE;
 		}
 	} else {
@@ -304,6 +369,7 @@ int main(int argc, char **argv)
 				}
 				free(inputs);
 				free(o.configs);
+				rules_free(&rules);
 				return usage_error("'%s' is not a VMID (use --config FILE for files)",
 						   arg);
 			}
@@ -339,7 +405,8 @@ int main(int argc, char **argv)
 		loaded++;
 	}
 
-	validate_offline(checked, loaded, &findings);
+	validate_offline_rules(checked, loaded, &rules, &findings);
+	rules_apply(&rules, &findings);
 	findings_sort(&findings);
 
 	struct report_options ro = {
@@ -367,5 +434,6 @@ int main(int argc, char **argv)
 	}
 	free(inputs);
 	findings_free(&findings);
+	rules_free(&rules);
 	return status;
 }
