@@ -34,7 +34,9 @@ FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci
 B := build
 S := build/san
 
-.PHONY: all demo check unit cli fuzz-replay fuzz bench clean
+.PHONY: all demo check fuzz bench clean
+# keep intermediate objects (and keep make quiet about deleting them after the test summary)
+.SECONDARY:
 all: $(B)/pcipt-validate
 
 # --- normal build -----------------------------------------------------------
