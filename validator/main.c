@@ -5,6 +5,7 @@
 #include "../lib/findings.h"
 #include "../lib/paths.h"
 #include "../lib/rootpath.h"
+#include "../lib/settings.h"
 #include "../lib/xalloc.h"
 #include "../pve/vmconfig.h"
 
@@ -30,7 +31,7 @@ struct options {
 	const char *root;
 	const char *rules, *conf;
 	enum output_format format;
-	int color; /* -1 auto, 0 never, 1 always */
+	int color; /* -1 auto, 0 never, 1 always, -2 not given (pcipt.conf decides) */
 	char **configs; /* --config FILE arguments */
 	size_t config_count;
 	char **positional;
@@ -118,7 +119,7 @@ static const struct option long_options[] = {
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	o->root = "/";
-	o->color = -1;
+	o->color = -2;
 	o->configs = xcalloc((size_t)argc, sizeof(*o->configs));
 	int c;
 	while ((c = getopt_long(argc, argv, "q", long_options, NULL)) != -1) {
@@ -190,8 +191,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	o->positional = argv + optind;
 	o->positional_count = (size_t)(argc - optind);
-	if (o->conf)
-		return usage_error("--conf: settings files are not supported in this version%s", "");
 	if (o->check_rules) {
 		if (o->all || o->config_files || o->positional_count)
 			return usage_error("--check-rules takes no VMIDs or files%s", "");
@@ -277,7 +276,8 @@ static const char *load_error_hint(int code)
 
 /* The built-in rules, with the rules file on top: --rules FILE, else ROOT/etc/pcipt/rules.yaml
  * when it exists.  Prints the error and returns -1 when the file is bad. */
-static int load_rules(const struct options *o, struct rules *ret, char **ret_display)
+static int load_rules(const struct options *o, const struct settings *settings, struct rules *ret,
+		      char **ret_display)
 {
 	struct rules builtin;
 	struct rules_error err;
@@ -286,9 +286,13 @@ static int load_rules(const struct options *o, struct rules *ret, char **ret_dis
 			err.column, err.message);
 		return -1;
 	}
-	char *path = o->rules ? xstrdup(o->rules) : root_join(o->root, PATH_PCIPT_RULES);
-	const char *display = o->rules ? o->rules : PATH_PCIPT_RULES;
-	if (!o->rules && access(path, F_OK) != 0) {
+	/* --rules as given; else pcipt.conf's rules (a host path, so under the root); else the
+	 * default path when it exists; else the built-in rules alone */
+	const char *display = o->rules ? o->rules
+			      : settings->rules ? settings->rules
+						: PATH_PCIPT_RULES;
+	char *path = o->rules ? xstrdup(o->rules) : root_join(o->root, display);
+	if (!o->rules && !settings->rules && access(path, F_OK) != 0) {
 		free(path);
 		*ret = builtin;
 		*ret_display = xstrdup("built-in rules");
@@ -311,6 +315,30 @@ static int load_rules(const struct options *o, struct rules *ret, char **ret_dis
 	return 0;
 }
 
+/* --conf FILE, else ROOT/etc/pcipt/pcipt.conf when it exists, else the defaults.  Prints the
+ * error and returns -1 when the file is bad. */
+static int load_settings(const struct options *o, struct settings *ret)
+{
+	const char *display = o->conf ? o->conf : PATH_PCIPT_CONF;
+	char *path = o->conf ? xstrdup(o->conf) : root_join(o->root, PATH_PCIPT_CONF);
+	if (!o->conf && access(path, F_OK) != 0) {
+		free(path);
+		settings_defaults(ret);
+		return 0;
+	}
+	struct settings_error err;
+	int r = settings_load(path, ret, &err);
+	free(path);
+	if (r < 0) {
+		if (err.line)
+			fprintf(stderr, "%s:%u: error: %s\n", display, err.line, err.message);
+		else
+			fprintf(stderr, "%s: error: %s\n", display, err.message);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -319,9 +347,20 @@ int main(int argc, char **argv)
 		free(o.configs);
 		return status;
 	}
+	struct settings settings;
+	if (load_settings(&o, &settings) < 0) {
+		free(o.configs);
+		return EXIT_TROUBLE;
+	}
+	if (o.color == -2)
+		o.color = settings.color == SETTINGS_COLOR_ALWAYS  ? 1
+			  : settings.color == SETTINGS_COLOR_NEVER ? 0
+								   : -1;
 	struct rules rules;
 	char *rules_display = NULL;
-	if (load_rules(&o, &rules, &rules_display) < 0) {
+	int loaded_rules = load_rules(&o, &settings, &rules, &rules_display);
+	settings_free(&settings);
+	if (loaded_rules < 0) {
 		free(o.configs);
 		return EXIT_TROUBLE;
 	}

@@ -1,0 +1,45 @@
+/* pcipt.conf: pcipt's own settings (libconfuse), read through a pre-pass that makes the file
+ * safe and its errors exact.
+ *
+ * libconfuse 3.3 counts lines wrongly after comments, accepts a section left open at the end
+ * of the file, expands ${VAR} from the environment, and has include() for pulling in other
+ * files.  The pre-pass validates the text (size, UTF-8, NUL), blanks out comments while
+ * keeping every newline (so libconfuse's line numbers are the file's), and refuses braces,
+ * ${...} and include before libconfuse sees a byte. */
+#ifndef PCIPT_SETTINGS_H
+#define PCIPT_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum settings_log { SETTINGS_LOG_SYSLOG, SETTINGS_LOG_STDERR };
+enum settings_color { SETTINGS_COLOR_AUTO, SETTINGS_COLOR_ALWAYS, SETTINGS_COLOR_NEVER };
+
+struct settings {
+	char *rules;     /* rules file; NULL: the default lookup */
+	char *state_dir; /* /run/pcipt */
+	char *lock_file; /* /run/lock/pcipt.lock */
+	unsigned bind_timeout; /* seconds, 1..600 */
+	bool restore_on_stop;
+	bool bind_group_peers;
+	enum settings_log log;
+	enum settings_color color;
+};
+
+struct settings_error {
+	unsigned line; /* 0 when not about a line */
+	char message[256];
+};
+
+/* The defaults, as if pcipt.conf were absent. */
+void settings_defaults(struct settings *ret);
+
+/* Parse text (a whole pcipt.conf).  Returns 0, or a negative errno with err filled; *ret is
+ * untouched on failure. */
+int settings_parse(const char *text, size_t size, struct settings *ret,
+		   struct settings_error *err);
+int settings_load(const char *path, struct settings *ret, struct settings_error *err);
+
+void settings_free(struct settings *s);
+
+#endif
