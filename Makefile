@@ -29,7 +29,7 @@ VALIDATOR_SRC := validator/check_config.c validator/check_shared.c validator/rep
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(VALIDATOR_SRC)
 
 UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings
-FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci
+FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings
 
 B := build
 S := build/san
