@@ -156,14 +156,17 @@ void check_device_shared(const struct checked_config *configs, size_t count,
 }
 
 void validate_offline_rules(const struct checked_config *configs, size_t count,
-			    const struct rules *rules, struct findings *out)
+			    const struct rules *rules, const struct pve_mappings *mappings,
+			    struct findings *out)
 {
-	for (size_t i = 0; i < count; i++)
+	for (size_t i = 0; i < count; i++) {
 		check_config(&configs[i], rules, out);
+		check_device_rules(&configs[i], rules, mappings, out);
+	}
 	check_device_shared(configs, count, out);
 }
 
 void validate_offline(const struct checked_config *configs, size_t count, struct findings *out)
 {
-	validate_offline_rules(configs, count, NULL, out);
+	validate_offline_rules(configs, count, NULL, NULL, out);
 }

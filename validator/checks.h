@@ -4,6 +4,7 @@
 #define PCIPT_VALIDATOR_CHECKS_H
 
 #include "../lib/findings.h"
+#include "../pve/mapping.h"
 #include "../pve/vmconfig.h"
 #include "../rules/rules.h"
 
@@ -24,10 +25,16 @@ void check_config(const struct checked_config *c, const struct rules *rules, str
 void check_device_shared(const struct checked_config *configs, size_t count,
 			 struct findings *out);
 
-/* Run every offline check over the given configs, with the parameters of rules (NULL: the
- * built-in ones); severities are the checks' own until rules_apply(). */
+/* Device rules (rules->devices) for the devices a VM passes through a resource mapping. */
+void check_device_rules(const struct checked_config *c, const struct rules *rules,
+			const struct pve_mappings *mappings, struct findings *out);
+
+/* Run every offline check over the given configs, with the parameters and device rules of
+ * rules (NULL: the built-in parameters, no device rules) and the resource mappings (NULL:
+ * none); severities are the checks' own until rules_apply(). */
 void validate_offline_rules(const struct checked_config *configs, size_t count,
-			    const struct rules *rules, struct findings *out);
+			    const struct rules *rules, const struct pve_mappings *mappings,
+			    struct findings *out);
 /* The same without rules. */
 void validate_offline(const struct checked_config *configs, size_t count, struct findings *out);
 

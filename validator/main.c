@@ -444,7 +444,39 @@ int main(int argc, char **argv)
 		loaded++;
 	}
 
-	validate_offline_rules(checked, loaded, &rules, &findings);
+	/* resource mappings: cluster-wide config, so the offline lint reads them too */
+	struct pve_mappings mappings = {0};
+	bool have_mappings = false;
+	char *mapping_path = root_join(o.root, PATH_PVE_PCI_MAPPING);
+	if (access(mapping_path, F_OK) == 0) {
+		struct source_ref src = {PATH_PVE_PCI_MAPPING, input_count, -1};
+		struct text_file text;
+		struct text_error terr;
+		if (text_file_load(mapping_path, &text, &terr) < 0) {
+			unreadable = true;
+			struct finding *f = findings_add(&findings, "config-syntax", SEVERITY_ERROR,
+							 &src, terr.line);
+			finding_message(f, "cannot read the resource mappings: %s; mapped devices "
+					   "were not checked",
+					terr.message);
+			finding_hint(f, "%s", load_error_hint(terr.code));
+		} else {
+			pve_mappings_parse(&text, PATH_PVE_PCI_MAPPING, &mappings);
+			text_file_free(&text);
+			have_mappings = true;
+			for (size_t i = 0; i < mappings.problem_count; i++) {
+				struct finding *f =
+					findings_add(&findings, "config-syntax", SEVERITY_WARNING, &src,
+						     mappings.problems[i].line);
+				finding_message(f, "%s", mappings.problems[i].message);
+				finding_hint(f, "edit the mapping under Datacenter > Resource Mappings");
+			}
+		}
+	}
+	free(mapping_path);
+
+	validate_offline_rules(checked, loaded, &rules, have_mappings ? &mappings : NULL,
+			       &findings);
 	rules_apply(&rules, &findings);
 	findings_sort(&findings);
 
@@ -474,5 +506,7 @@ int main(int argc, char **argv)
 	free(inputs);
 	findings_free(&findings);
 	rules_free(&rules);
+	if (have_mappings)
+		pve_mappings_free(&mappings);
 	return status;
 }

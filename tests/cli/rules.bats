@@ -96,3 +96,19 @@ LIST
 	expect_status 0
 	grep -qF "100.conf:1: warning: hostpci0: romfile=../../../opt/vbios/gtx1080.rom contains '..'; it resolves to /opt/vbios/gtx1080.rom, which is allowed but hard to read [romfile-path]" "$out"
 }
+
+@test "a device rule's hint appears in its finding (K80 through a resource mapping)" {
+	lint_scenario mapped-devices 0
+	grep -qF "100.conf:2: warning: hostpci0: NVIDIA Tesla K80 (10de:102d, mapping tesla-k80) needs \`-machine pc,max-ram-below-4g=1G\` in the VM's args: [nvidia-k80-ram-below-4g]" "$out"
+	grep -qF "    hint: The Tesla K80 is reported to need \`args: -machine pc,max-ram-below-4g=1G\` in the VM config." "$out"
+	no_match "/101.conf:" "$out"
+}
+
+@test "a device rule of the admin's own, at severity error, fails the lint" {
+	validate --offline --root "$CLI_FIXTURES/mapped-devices" --all --rules "$RULES/x710-whole-card.yaml"
+	expect_status 1
+	grep -qF "102.conf:2: error: hostpci0: Intel X710 (8086:1572, mapping x710) should be passed with all its functions [x710-whole-card]" "$out"
+	grep -qF "    hint: pass both ports of the X710" "$out"
+	# the file's devices: list replaces the built-in one
+	no_match "nvidia-k80" "$out"
+}

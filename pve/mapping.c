@@ -1,0 +1,176 @@
+#include "mapping.h"
+
+#include "propstr.h"
+#include "../lib/xalloc.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* VVVV:DDDD, hex, either case */
+static bool parse_id_pair(const char *s, unsigned *a, unsigned *b)
+{
+	if (strlen(s) != 9 || s[4] != ':' || strspn(s, "0123456789abcdefABCDEF") != 4 ||
+	    strspn(s + 5, "0123456789abcdefABCDEF") != 4)
+		return false;
+	*a = (unsigned)strtoul(s, NULL, 16);
+	*b = (unsigned)strtoul(s + 5, NULL, 16);
+	return true;
+}
+
+static const char *check_id_pair(const char *v)
+{
+	unsigned a, b;
+	return parse_id_pair(v, &a, &b) ? NULL : "value does not match the regex pattern";
+}
+
+/* [a-f0-9]{4,}:[a-f0-9]{2}:[a-f0-9]{2}(\.[a-f0-9])?, ';'-separated: the domain is required */
+static const char *check_path(const char *v)
+{
+	for (const char *p = v;;) {
+		size_t len = strcspn(p, ";");
+		size_t run = strspn(p, "0123456789abcdef");
+		if (run < 4 || run >= len || p[run] != ':')
+			return "value does not match the regex pattern";
+		const char *q = p + run + 1;
+		size_t rest = len - run - 1;
+		if (!(rest == 5 || rest == 7) || !isxdigit((unsigned char)q[0]) ||
+		    !isxdigit((unsigned char)q[1]) || q[2] != ':' || !isxdigit((unsigned char)q[3]) ||
+		    !isxdigit((unsigned char)q[4]) || (rest == 7 && (q[5] != '.' || !isxdigit((unsigned char)q[6]))))
+			return "value does not match the regex pattern";
+		if (!p[len])
+			return NULL;
+		p += len + 1;
+	}
+}
+
+static const struct prop_schema map_schema[] = {
+	{.name = "node", .type = PROP_STRING},
+	{.name = "id", .type = PROP_STRING, .check = check_id_pair},
+	{.name = "subsystem-id", .type = PROP_STRING, .check = check_id_pair},
+	{.name = "path", .type = PROP_STRING, .check = check_path},
+	{.name = "iommugroup", .type = PROP_INTEGER, .min = 0, .max = 1000000},
+	{.name = "description", .type = PROP_STRING},
+	{0},
+};
+
+static void add_problem(struct pve_mappings *m, size_t *cap, unsigned line, char *message)
+{
+	xgrow((void **)&m->problems, cap, m->problem_count + 1, sizeof(*m->problems));
+	m->problems[m->problem_count++] = (struct pve_mapping_problem){line, message};
+}
+
+static int parse_map_line(const char *value, unsigned line, struct pve_mapping_entry *ret,
+			  char **ret_error)
+{
+	struct prop_list props;
+	if (propstr_parse(map_schema, value, &props, ret_error) < 0)
+		return -1;
+	struct pve_mapping_entry e = {.iommu_group = -1, .line = line};
+	const char *node = propstr_get(&props, "node"), *id = propstr_get(&props, "id");
+	const char *sub = propstr_get(&props, "subsystem-id"), *path = propstr_get(&props, "path");
+	const char *group = propstr_get(&props, "iommugroup");
+	if (!node || !id || !path) {
+		*ret_error = xstrdup("a map line needs node=, id= and path=");
+		propstr_free(&props);
+		return -1;
+	}
+	e.node = xstrdup(node);
+	e.path = xstrdup(path);
+	parse_id_pair(id, &e.vendor, &e.device);
+	if (sub) {
+		e.has_subsystem = true;
+		parse_id_pair(sub, &e.subsystem_vendor, &e.subsystem_device);
+	}
+	if (group)
+		e.iommu_group = atoi(group);
+	propstr_free(&props);
+	*ret = e;
+	return 0;
+}
+
+void pve_mappings_parse(const struct text_file *text, const char *display_path,
+			struct pve_mappings *ret)
+{
+	struct pve_mappings m = {.path = xstrdup(display_path)};
+	size_t cap = 0, problem_cap = 0, entry_cap = 0;
+	struct pve_mapping *current = NULL;
+	for (size_t i = 0; i < text->line_count; i++) {
+		const char *line = text->lines[i].text;
+		unsigned number = text->lines[i].number;
+		const char *first = line + strspn(line, " \t");
+		if (!*first) {
+			current = NULL; /* a blank line ends a section */
+			continue;
+		}
+		if (*first == '#')
+			continue;
+		if (first == line) {
+			/* section header: the mapping's id (pve-configid) */
+			size_t len = strcspn(line, " \t");
+			char *name = xstrndup(line, len);
+			if (line[len + strspn(line + len, " \t")] || pve_check_configid(name)) {
+				add_problem(&m, &problem_cap, number,
+					    xasprintf("'%.60s' is not a mapping name; Proxmox skips "
+						      "this section",
+						      line));
+				free(name);
+				current = NULL;
+				continue;
+			}
+			xgrow((void **)&m.items, &cap, m.count + 1, sizeof(*m.items));
+			current = &m.items[m.count++];
+			*current = (struct pve_mapping){.name = name, .line = number};
+			entry_cap = 0;
+			continue;
+		}
+		if (!current)
+			continue; /* inside a skipped section */
+		size_t klen = strcspn(first, " \t");
+		const char *value = first + klen + strspn(first + klen, " \t");
+		if (klen == 3 && strncmp(first, "map", 3) == 0) {
+			struct pve_mapping_entry e;
+			char *why = NULL;
+			if (parse_map_line(value, number, &e, &why) < 0) {
+				add_problem(&m, &problem_cap, number,
+					    xasprintf("map of '%s': %s", current->name, why));
+				free(why);
+				continue;
+			}
+			xgrow((void **)&current->entries, &entry_cap, current->entry_count + 1,
+			      sizeof(*current->entries));
+			current->entries[current->entry_count++] = e;
+		} else if (klen == 4 && strncmp(first, "mdev", 4) == 0) {
+			current->mdev = pve_parse_boolean(value) == 1;
+		}
+	}
+	*ret = m;
+}
+
+const struct pve_mapping *pve_mappings_find(const struct pve_mappings *m, const char *name)
+{
+	for (size_t i = 0; m && i < m->count; i++) {
+		if (strcmp(m->items[i].name, name) == 0)
+			return &m->items[i];
+	}
+	return NULL;
+}
+
+void pve_mappings_free(struct pve_mappings *m)
+{
+	for (size_t i = 0; i < m->count; i++) {
+		for (size_t k = 0; k < m->items[i].entry_count; k++) {
+			free(m->items[i].entries[k].node);
+			free(m->items[i].entries[k].path);
+		}
+		free(m->items[i].entries);
+		free(m->items[i].name);
+	}
+	free(m->items);
+	for (size_t i = 0; i < m->problem_count; i++)
+		free(m->problems[i].message);
+	free(m->problems);
+	free(m->path);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,53 @@
+/* Resource mappings for PCI devices: /etc/pve/mapping/pci.cfg (a SectionConfig file,
+ * PVE::Mapping::PCI).  A mapping names a device cluster-wide; each `map` line is one
+ * alternative on one node, with the ids Proxmox checks against the hardware:
+ *
+ *   nvidia-gpu
+ *   	map id=10de:27b0,iommugroup=16,node=pve,path=0000:07:00,subsystem-id=10de:16fa
+ *   	mdev 0
+ */
+#ifndef PCIPT_PVE_MAPPING_H
+#define PCIPT_PVE_MAPPING_H
+
+#include "../lib/textfile.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pve_mapping_entry {
+	char *node;
+	unsigned vendor, device;                      /* id=VVVV:DDDD */
+	bool has_subsystem;
+	unsigned subsystem_vendor, subsystem_device;  /* subsystem-id=VVVV:DDDD */
+	char *path;                                   /* 0000:07:00 or 0000:07:00.0;0000:07:00.1 */
+	int iommu_group;                              /* -1 when not given */
+	unsigned line;
+};
+
+struct pve_mapping {
+	char *name;
+	unsigned line;
+	struct pve_mapping_entry *entries;
+	size_t entry_count;
+	bool mdev;
+};
+
+struct pve_mapping_problem {
+	unsigned line;
+	char *message;
+};
+
+struct pve_mappings {
+	char *path; /* as shown to the admin */
+	struct pve_mapping *items;
+	size_t count;
+	struct pve_mapping_problem *problems; /* lines Proxmox would skip, with why */
+	size_t problem_count;
+};
+
+void pve_mappings_parse(const struct text_file *text, const char *display_path,
+			struct pve_mappings *ret);
+const struct pve_mapping *pve_mappings_find(const struct pve_mappings *m, const char *name);
+void pve_mappings_free(struct pve_mappings *m);
+
+#endif

@@ -1,0 +1,65 @@
+/* pve/mapping: /etc/pve/mapping/pci.cfg as PVE::Mapping::PCI reads it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../pve/mapping.h"
+
+#include <string.h>
+
+static void sections_map_lines_and_problems(void **state)
+{
+	(void)state;
+	const char *cfg = "# comment\n"
+			  "nvidia-gpu\n"
+			  "\tmap id=10de:27B0,iommugroup=16,node=pve,path=0000:07:00,subsystem-id=10de:16fa\n"
+			  "\tmap id=10de:27b0,node=pve2,path=0000:08:00.0;0000:08:00.1\n"
+			  "\tmdev 1\n"
+			  "\n"
+			  "Bad Name\n"
+			  "\tmap id=1234:5678,node=pve,path=0000:01:00.0\n"
+			  "\n"
+			  "nic\n"
+			  "\tmap id=8086:1572,node=pve\n"
+			  "\tmap id=8086:1572,node=pve,path=01:00.0\n"
+			  "\tmap id=8086:1572,node=pve,path=0000:03:00.0,color=blue\n";
+	struct text_file f;
+	struct text_error e;
+	assert_int_equal(text_file_from_buffer(cfg, strlen(cfg), &f, &e), 0);
+	struct pve_mappings m;
+	pve_mappings_parse(&f, "/etc/pve/mapping/pci.cfg", &m);
+	text_file_free(&f);
+	assert_int_equal(m.count, 2);
+	const struct pve_mapping *gpu = pve_mappings_find(&m, "nvidia-gpu");
+	assert_non_null(gpu);
+	assert_true(gpu->mdev);
+	assert_int_equal(gpu->entry_count, 2);
+	assert_int_equal(gpu->entries[0].vendor, 0x10de);
+	assert_int_equal(gpu->entries[0].device, 0x27b0);
+	assert_true(gpu->entries[0].has_subsystem);
+	assert_int_equal(gpu->entries[0].subsystem_device, 0x16fa);
+	assert_int_equal(gpu->entries[0].iommu_group, 16);
+	assert_int_equal(gpu->entries[0].line, 3);
+	assert_string_equal(gpu->entries[1].path, "0000:08:00.0;0000:08:00.1");
+	assert_int_equal(gpu->entries[1].iommu_group, -1);
+	assert_null(pve_mappings_find(&m, "Bad Name"));
+	const struct pve_mapping *nic = pve_mappings_find(&m, "nic");
+	assert_int_equal(nic->entry_count, 0);
+	/* the bad section, and three bad map lines of nic */
+	assert_int_equal(m.problem_count, 4);
+	assert_int_equal(m.problems[0].line, 7);
+	assert_non_null(strstr(m.problems[1].message, "needs node=, id= and path="));
+	assert_non_null(strstr(m.problems[2].message, "path: value does not match"));
+	assert_non_null(strstr(m.problems[3].message, "invalid key in comma-separated list property: color"));
+	pve_mappings_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sections_map_lines_and_problems),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

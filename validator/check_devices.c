@@ -1,0 +1,185 @@
+/* Device rules from the rules file, applied to the devices a VM passes.
+ *
+ * Offline there is no sysfs to read, so a device is known by what Proxmox's own files say: a
+ * resource mapping (mapping=NAME) carries vendor, device and subsystem ids.  A rule that
+ * matches on something not known (a class, say) does not match: pcipt never guesses. */
+#include "checks.h"
+
+#include "../lib/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct device_identity {
+	unsigned vendor, device;
+	bool has_subsystem;
+	unsigned subsystem_vendor, subsystem_device;
+	bool has_class;
+	unsigned class_code;
+	char label[96]; /* "10de:102d (mapping k80)" */
+};
+
+static bool field_matches(const struct rules_id_match *m, bool known, unsigned value)
+{
+	if (!m->mask)
+		return true;
+	return known && (value & m->mask) == m->value;
+}
+
+static bool rule_matches(const struct rules_device *r, const struct device_identity *d)
+{
+	return field_matches(&r->vendor, true, d->vendor) &&
+	       field_matches(&r->device, true, d->device) &&
+	       field_matches(&r->subsystem_vendor, d->has_subsystem, d->subsystem_vendor) &&
+	       field_matches(&r->subsystem_device, d->has_subsystem, d->subsystem_device) &&
+	       field_matches(&r->class_code, d->has_class, d->class_code);
+}
+
+static bool rule_applies(const struct rules_device *r, const struct pve_vm *vm,
+			 const struct pve_hostpci *h)
+{
+	if (r->when_x_vga >= 0 && (h->x_vga == 1) != (r->when_x_vga == 1))
+		return false;
+	if (r->when_bios && strcmp(r->when_bios, vm->bios_type == PVE_BIOS_OVMF ? "ovmf"
+										 : "seabios") != 0)
+		return false;
+	return true;
+}
+
+/* The words appear in args, in order and next to each other. */
+static bool args_contain(const struct pve_args *args, const struct rules_string_list *words)
+{
+	if (!words->count)
+		return true;
+	for (size_t i = 0; i + words->count <= args->count; i++) {
+		size_t k = 0;
+		while (k < words->count && strcmp(args->words[i + k], words->items[k]) == 0)
+			k++;
+		if (k == words->count)
+			return true;
+	}
+	return false;
+}
+
+static char *join_words(const struct rules_string_list *l)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < l->count; i++)
+		len += strlen(l->items[i]) + 1;
+	char *s = xmalloc(len);
+	s[0] = '\0';
+	for (size_t i = 0; i < l->count; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, l->items[i]);
+	}
+	return s;
+}
+
+static bool mapping_is_multifunction(const struct pve_mapping_entry *e)
+{
+	/* a path without a function, or a ';' list, passes several functions */
+	return strchr(e->path, ';') || !strchr(e->path, '.');
+}
+
+/* What the VM lacks for rule r, as a malloc'd phrase; NULL when nothing offline can tell. */
+static char *vm_shortfall(const struct rules_device *r, const struct pve_vm *vm,
+			  const struct pve_hostpci *h, const struct pve_mapping_entry *e)
+{
+	if (r->vm_machine && strcmp(r->vm_machine, "q35") == 0 && !vm->machine_is_q35)
+		return xstrdup("needs `machine: q35`");
+	if (r->vm_machine && strcmp(r->vm_machine, "pc") == 0 && vm->machine_is_q35)
+		return xstrdup("needs the i440fx machine type (`machine: pc`)");
+	if (r->vm_bios && strcmp(r->vm_bios, vm->bios_type == PVE_BIOS_OVMF ? "ovmf" : "seabios"))
+		return xasprintf("needs `bios: %s`", r->vm_bios);
+	if (r->vm_args.count && !args_contain(&vm->args_words, &r->vm_args)) {
+		char *w = join_words(&r->vm_args);
+		char *s = xasprintf("needs `%s` in the VM's args:", w);
+		free(w);
+		return s;
+	}
+	for (size_t i = 0; vm->vga_type && i < r->vm_vga_not.count; i++) {
+		if (strcmp(vm->vga_type, r->vm_vga_not.items[i]) == 0)
+			return xasprintf("conflicts with the emulated display `vga: %s`",
+					 vm->vga_type);
+	}
+	if (r->vm_all_functions && !(e ? mapping_is_multifunction(e)
+				      : pve_hostpci_is_multifunction(h)))
+		return xstrdup("should be passed with all its functions");
+	return NULL;
+}
+
+static bool has_requirements(const struct rules_device *r)
+{
+	return r->vm_machine || r->vm_bios || r->vm_args.count || r->vm_vga_not.count ||
+	       r->vm_all_functions || r->host_module_params.count || r->host_drivers_unused.count;
+}
+
+static bool has_vm_requirements(const struct rules_device *r)
+{
+	return r->vm_machine || r->vm_bios || r->vm_args.count || r->vm_vga_not.count ||
+	       r->vm_all_functions;
+}
+
+static void apply_rules_to_device(const struct checked_config *c, const struct rules *rules,
+				  int index, const struct pve_hostpci_setting *s,
+				  const struct device_identity *d, const struct pve_mapping_entry *e,
+				  struct findings *out)
+{
+	const struct pve_vm *vm = &c->config->vm;
+	for (size_t i = 0; i < rules->device_count; i++) {
+		const struct rules_device *r = &rules->devices[i];
+		if (!rule_matches(r, d) || !rule_applies(r, vm, &s->dev))
+			continue;
+		char *lack = vm_shortfall(r, vm, &s->dev, e);
+		/* A rule without requirements is a note about the hardware; one with only host
+		 * requirements needs the host and waits for host mode. */
+		if (!lack && (has_vm_requirements(r) || has_requirements(r)))
+			continue;
+		struct finding *f = findings_add(out, r->id, r->severity, &c->source, s->raw.line);
+		if (lack)
+			finding_message(f, "hostpci%d: %s %s %s", index, r->name, d->label, lack);
+		else
+			finding_message(f, "hostpci%d: %s %s", index, r->name, d->label);
+		finding_hint(f, "%s", r->hint);
+		free(lack);
+	}
+}
+
+void check_device_rules(const struct checked_config *c, const struct rules *rules,
+			const struct pve_mappings *mappings, struct findings *out)
+{
+	if (!rules || !rules->device_count || !mappings)
+		return;
+	const struct pve_vm *vm = &c->config->vm;
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *s = &vm->hostpci[i];
+		if (!s->raw.set || !s->dev.mapping)
+			continue;
+		const struct pve_mapping *m = pve_mappings_find(mappings, s->dev.mapping);
+		if (!m)
+			continue;
+		/* alternatives on several nodes are usually the same model: judge each distinct
+		 * id once */
+		for (size_t k = 0; k < m->entry_count; k++) {
+			const struct pve_mapping_entry *e = &m->entries[k];
+			bool seen = false;
+			for (size_t j = 0; j < k && !seen; j++)
+				seen = m->entries[j].vendor == e->vendor &&
+				       m->entries[j].device == e->device;
+			if (seen)
+				continue;
+			struct device_identity d = {
+				.vendor = e->vendor,
+				.device = e->device,
+				.has_subsystem = e->has_subsystem,
+				.subsystem_vendor = e->subsystem_vendor,
+				.subsystem_device = e->subsystem_device,
+			};
+			snprintf(d.label, sizeof(d.label), "(%04x:%04x, mapping %s)", e->vendor,
+				 e->device, m->name);
+			apply_rules_to_device(c, rules, i, s, &d, e, out);
+		}
+	}
+}
