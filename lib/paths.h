@@ -14,5 +14,7 @@
 
 #define PATH_PCIPT_RULES "/etc/pcipt/rules.yaml"
 #define PATH_PCIPT_CONF "/etc/pcipt/pcipt.conf"
+#define PATH_PCIPT_STATE_DIR "/run/pcipt"
+#define PATH_PCIPT_LOCK "/run/lock/pcipt.lock"
 
 #endif

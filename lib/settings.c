@@ -1,5 +1,6 @@
 #include "settings.h"
 
+#include "paths.h"
 #include "textfile.h"
 #include "xalloc.h"
 
@@ -27,8 +28,8 @@ void settings_defaults(struct settings *ret)
 {
 	*ret = (struct settings){
 		.rules = NULL,
-		.state_dir = xstrdup("/run/pcipt"),
-		.lock_file = xstrdup("/run/lock/pcipt.lock"),
+		.state_dir = xstrdup(PATH_PCIPT_STATE_DIR),
+		.lock_file = xstrdup(PATH_PCIPT_LOCK),
 		.bind_timeout = 10,
 		.restore_on_stop = true,
 		.bind_group_peers = true,
@@ -171,8 +172,8 @@ int settings_parse(const char *text, size_t size, struct settings *ret,
 
 	cfg_opt_t opts[] = {
 		CFG_STR("rules", NULL, CFGF_NONE),
-		CFG_STR("state_dir", "/run/pcipt", CFGF_NONE),
-		CFG_STR("lock_file", "/run/lock/pcipt.lock", CFGF_NONE),
+		CFG_STR("state_dir", PATH_PCIPT_STATE_DIR, CFGF_NONE),
+		CFG_STR("lock_file", PATH_PCIPT_LOCK, CFGF_NONE),
 		CFG_INT("bind_timeout", 10, CFGF_NONE),
 		CFG_BOOL("restore_on_stop", cfg_true, CFGF_NONE),
 		CFG_BOOL("bind_group_peers", cfg_true, CFGF_NONE),
