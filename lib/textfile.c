@@ -75,7 +75,8 @@ static int split_lines(char *data, size_t size, struct text_file *ret, struct te
 		unsigned char c = (unsigned char)data[i];
 		if (i == size || c == '\n') {
 			size_t len = i - start;
-			bool crlf = len > 0 && data[i - 1] == '\r';
+			/* only "\r\n" is a CRLF line end: a lone CR at the end of the file stays */
+			bool crlf = i < size && len > 0 && data[i - 1] == '\r';
 			if (crlf) {
 				len--;
 				if (!first_crlf)

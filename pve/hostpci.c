@@ -48,13 +48,16 @@ bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret)
 			return false;
 		function = (int)hex_value(p + 1, 1);
 	}
-	/* Domains longer than a sysfs domain match no device, but Proxmox accepts them:
-	 * keep them verbatim (bounded by the buffer; such an ID is reported, not truncated). */
-	if (domain_len > 32)
-		return false;
 	memset(ret, 0, sizeof(*ret));
-	snprintf(ret->slot, sizeof(ret->slot), "%.*s:%02x:%02x", (int)domain_len, domain, bus,
-		 device);
+	if (domain_len > 8) {
+		/* Proxmox accepts it; no host has it.  Kept short for messages. */
+		ret->domain_too_long = true;
+		snprintf(ret->slot, sizeof(ret->slot), "%.*s...:%02x:%02x",
+			 (int)(domain_len > 16 ? 16 : domain_len), domain, bus, device);
+	} else {
+		snprintf(ret->slot, sizeof(ret->slot), "%.*s:%02x:%02x", (int)domain_len, domain,
+			 bus, device);
+	}
 	if (function >= 0)
 		snprintf(ret->id, sizeof(ret->id), "%s.%x", ret->slot, (unsigned)function & 0xfu);
 	else
@@ -67,6 +70,9 @@ bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret)
 
 bool pve_pci_id_overlap(const struct pve_pci_id *a, const struct pve_pci_id *b)
 {
+	/* shortened domains cannot be compared, and name no device anyway */
+	if (a->domain_too_long || b->domain_too_long)
+		return false;
 	if (strcmp(a->slot, b->slot) != 0)
 		return false;
 	return a->function < 0 || b->function < 0 || a->function == b->function;

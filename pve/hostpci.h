@@ -19,6 +19,9 @@ struct pve_pci_id {
 	char slot[48];  /* "0000:01:00": the part shared by every function of the card */
 	unsigned bus, device;
 	int function;   /* -1 for the all-functions form */
+	/* more than 8 hex digits of domain: Proxmox accepts it, but no host has such a
+	 * domain (Linux's are 32-bit); id and slot then hold the first 16 digits and "..." */
+	bool domain_too_long;
 };
 
 enum pve_hostpci_driver {

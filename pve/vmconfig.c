@@ -69,13 +69,14 @@ static struct pve_entry *set_entry(struct pve_section *s, const char *key, const
 	return e;
 }
 
-/* PVE::Tools::decode_text: %XX escapes */
+/* PVE::Tools::decode_text: %XX escapes.  Appends in amortised constant time: a 1 MiB file of
+ * '#' lines must not turn quadratic. */
 static void append_description(struct pve_section *s, const char *text)
 {
-	size_t old = s->description ? strlen(s->description) : 0;
 	size_t len = strlen(text);
-	char *d = xrealloc(s->description, old + len + 2);
-	char *out = d + old;
+	xgrow((void **)&s->description, &s->description_capacity,
+	      s->description_length + len + 2, 1);
+	char *out = s->description + s->description_length;
 	for (const char *p = text; *p; p++) {
 		if (p[0] == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
 			char hex[3] = {p[1], p[2], 0};
@@ -91,7 +92,7 @@ static void append_description(struct pve_section *s, const char *text)
 	}
 	*out++ = '\n';
 	*out = '\0';
-	s->description = d;
+	s->description_length = (size_t)(out - s->description);
 }
 
 static bool is_blank_line(const char *s)
@@ -127,19 +128,27 @@ static bool is_snapshot_name(const char *s, size_t n)
 	return true;
 }
 
-/* ^([a-z][a-z_\-]*\d*):\s*(.+?)\s*$ — returns false when the line does not match. */
-static bool split_key_line(char *line, char **ret_key, char **ret_value)
+/* Length of a key matching ^[a-z][a-z_\-]*\d* followed by ':', or 0. */
+static size_t key_length(const char *line)
 {
-	char *p = line;
+	const char *p = line;
 	if (*p < 'a' || *p > 'z')
-		return false;
+		return 0;
 	p++;
 	while ((*p >= 'a' && *p <= 'z') || *p == '_' || *p == '-')
 		p++;
 	while (isdigit((unsigned char)*p))
 		p++;
-	if (*p != ':')
+	return *p == ':' ? (size_t)(p - line) : 0;
+}
+
+/* ^([a-z][a-z_\-]*\d*):\s*(.+?)\s*$ — returns false when the line does not match. */
+static bool split_key_line(char *line, char **ret_key, char **ret_value)
+{
+	size_t klen = key_length(line);
+	if (!klen)
 		return false;
+	char *p = line + klen;
 	*p++ = '\0';
 	if (!*p)
 		return false;
@@ -228,10 +237,11 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 			const char *first = line + strspn(line, " \t");
 			enum pve_problem_kind kind = *first == '#' ? PVE_PROBLEM_INDENTED_COMMENT
 								  : PVE_PROBLEM_UNPARSEABLE;
-			/* name the key when the line has one, so hostpci lines are recognised */
+			/* name the key when it is well-formed (the value is what failed), so an
+			 * empty hostpciN line is recognised as one */
 			char *k = NULL;
-			size_t klen = strspn(line, "abcdefghijklmnopqrstuvwxyz_-0123456789");
-			if (klen && line[klen] == ':')
+			size_t klen = key_length(line);
+			if (klen)
 				k = xstrndup(line, klen);
 			add_problem(&c, &problem_cap, kind, s->kind, number, k, xstrdup(line));
 			free(k);

@@ -36,6 +36,7 @@ struct pve_section {
 	struct pve_entry *entries;
 	size_t entry_count, entry_capacity;
 	char *description; /* the column-0 '#' lines, URL-decoded, joined with '\n' */
+	size_t description_length, description_capacity;
 	char *delete_list; /* [PENDING] only */
 };
 

@@ -127,6 +127,16 @@ static void report_problem(const struct checked_config *c, const struct pve_prob
 			finding_hint(f, "name the device: `%s: 01:00.0`", p->key);
 			return;
 		}
+		if (strncmp(p->detail, "hostpci", 7) == 0) {
+			/* hostpci0x:, hostpci 0: ... a device the admin meant to pass */
+			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, p->line);
+			finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line "
+					   "and start the VM without the device",
+					p->detail, strlen(p->detail) > 80 ? "..." : "");
+			finding_hint(f, "write it as `hostpciN: 01:00.0` with N from 0 to %d",
+				     PVE_MAX_HOSTPCI - 1);
+			return;
+		}
 		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
 		finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line",
 				p->detail, strlen(p->detail) > 80 ? "..." : "");
@@ -261,13 +271,15 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 		}
 		for (size_t k = 0; k < h->id_count; k++) {
 			const struct pve_pci_id *id = &h->ids[k];
-			if (id->device <= 0x1f && id->function <= 7)
+			if (id->device <= 0x1f && id->function <= 7 && !id->domain_too_long)
 				continue;
 			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d: no PCI device can have the address %s (device "
-					   "numbers end at 1f, functions at 7); Proxmox will "
-					   "refuse to start the VM",
-					i, id->id);
+			finding_message(f, "hostpci%d: no PCI device can have the address %s (%s); "
+					   "Proxmox will refuse to start the VM",
+					i, id->id,
+					id->domain_too_long
+						? "PCI domains have at most 8 hex digits"
+						: "device numbers end at 1f, functions at 7");
 			finding_device(f, id->id);
 			finding_hint(f, "copy the address from `lspci -D`");
 		}
@@ -291,51 +303,134 @@ static bool takes_whole_device(const struct pve_hostpci_setting *s)
 	return s->raw.set && !s->dev.mdev;
 }
 
+/* One host id named by a hostpci line, in the order Proxmox reads them. */
+struct id_claim {
+	const struct pve_pci_id *id;
+	int hostpci;
+	size_t order;
+};
+
+static int compare_id_claims(const void *a, const void *b)
+{
+	const struct id_claim *x = a, *y = b;
+	int r = strcmp(x->id->slot, y->id->slot);
+	if (r)
+		return r;
+	return x->order < y->order ? -1 : (x->order > y->order);
+}
+
+/* The first repeat on one hostpci line, and how many there are. */
+struct line_repeat {
+	const struct id_claim *repeat, *earlier;
+	size_t count;
+};
+
+/* Within one slot, in reading order: the earliest claim that overlaps c among those before
+ * it.  The all-functions form overlaps every function, so three trackers answer it without
+ * comparing claims pairwise (a line may list thousands of ids). */
+struct slot_trackers {
+	const struct id_claim *first_any, *first_all_functions, *first_function[16];
+};
+
+static const struct id_claim *earlier_overlap(const struct slot_trackers *t,
+					      const struct id_claim *c)
+{
+	if (c->id->function < 0)
+		return t->first_any;
+	const struct id_claim *a = t->first_all_functions, *b = t->first_function[c->id->function];
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a->order < b->order ? a : b;
+}
+
+static void track(struct slot_trackers *t, const struct id_claim *c)
+{
+	if (!t->first_any)
+		t->first_any = c;
+	if (c->id->function < 0) {
+		if (!t->first_all_functions)
+			t->first_all_functions = c;
+	} else if (!t->first_function[c->id->function]) {
+		t->first_function[c->id->function] = c;
+	}
+}
+
+static void report_repeat(const struct checked_config *c, const struct line_repeat *r,
+			  struct findings *out)
+{
+	const struct pve_vm *vm = &c->config->vm;
+	int i = r->repeat->hostpci, j = r->earlier->hostpci;
+	const struct pve_pci_id *id = r->repeat->id;
+	struct finding *f = report(c, out, "hostpci-duplicate", SEVERITY_ERROR,
+				   vm->hostpci[i].raw.line);
+	finding_device(f, id->id);
+	char more[48] = "";
+	if (r->count > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", r->count - 1);
+	if (i == j)
+		finding_message(f, "hostpci%d lists %s twice%s; Proxmox will refuse to start the VM "
+				   "(\"device assigned more than once\")",
+				i, id->id, more);
+	else
+		finding_message(f, "hostpci%d: %s is already assigned by hostpci%d (line %u)%s; "
+				   "Proxmox will refuse to start the VM (\"device assigned more "
+				   "than once\")",
+				i, id->id, j, vm->hostpci[j].raw.line, more);
+	finding_hint(f, "remove one of them; an address without a function (`%s`) already "
+			"passes every function of the card",
+		     short_slot(id));
+}
+
 /* Proxmox: "device '$id' assigned more than once" (QemuServer/PCI.pm). */
 static void check_hostpci_duplicates(const struct checked_config *c, struct findings *out)
 {
 	const struct pve_vm *vm = &c->config->vm;
+	struct id_claim *claims = NULL;
+	size_t n = 0, cap = 0;
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *s = &vm->hostpci[i];
+		if (!takes_whole_device(s))
+			continue;
+		for (size_t k = 0; k < s->dev.id_count; k++) {
+			if (s->dev.ids[k].domain_too_long)
+				continue; /* names no device; reported by hostpci-syntax */
+			xgrow((void **)&claims, &cap, n + 1, sizeof(*claims));
+			claims[n] = (struct id_claim){&s->dev.ids[k], i, n};
+			n++;
+		}
+	}
+	struct line_repeat repeats[PVE_MAX_HOSTPCI] = {0};
+	if (n > 1)
+		qsort(claims, n, sizeof(*claims), compare_id_claims);
+	for (size_t start = 0; start < n;) {
+		struct slot_trackers t = {0};
+		size_t end = start;
+		for (; end < n && strcmp(claims[end].id->slot, claims[start].id->slot) == 0; end++) {
+			const struct id_claim *earlier = earlier_overlap(&t, &claims[end]);
+			track(&t, &claims[end]);
+			if (!earlier)
+				continue;
+			struct line_repeat *r = &repeats[claims[end].hostpci];
+			if (!r->repeat || claims[end].order < r->repeat->order) {
+				r->repeat = &claims[end];
+				r->earlier = earlier;
+			}
+			r->count++;
+		}
+		start = end;
+	}
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		if (repeats[i].repeat)
+			report_repeat(c, &repeats[i], out);
+	}
+	free(claims);
+
+	/* the same mapping on two lines */
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		const struct pve_hostpci_setting *a = &vm->hostpci[i];
-		if (!takes_whole_device(a))
-			continue;
-		for (size_t k = 0; k < a->dev.id_count; k++) {
-			const struct pve_pci_id *id = &a->dev.ids[k];
-			/* first earlier occurrence, on this line or an earlier one */
-			int found_index = -1;
-			for (int j = 0; j <= i && found_index < 0; j++) {
-				const struct pve_hostpci_setting *b = &vm->hostpci[j];
-				if (!takes_whole_device(b))
-					continue;
-				size_t limit = j == i ? k : b->dev.id_count;
-				for (size_t m = 0; m < limit; m++) {
-					if (pve_pci_id_overlap(id, &b->dev.ids[m])) {
-						found_index = j;
-						break;
-					}
-				}
-			}
-			if (found_index < 0)
-				continue;
-			const struct pve_hostpci_setting *b = &vm->hostpci[found_index];
-			struct finding *f =
-				report(c, out, "hostpci-duplicate", SEVERITY_ERROR, a->raw.line);
-			finding_device(f, id->id);
-			if (found_index == i)
-				finding_message(f, "hostpci%d lists %s twice; Proxmox will refuse to "
-						   "start the VM (\"device assigned more than "
-						   "once\")",
-						i, id->id);
-			else
-				finding_message(f, "hostpci%d: %s is already assigned by hostpci%d "
-						   "(line %u); Proxmox will refuse to start the VM "
-						   "(\"device assigned more than once\")",
-						i, id->id, found_index, b->raw.line);
-			finding_hint(f, "remove one of them; an address without a function "
-					"(`%s`) already passes every function of the card",
-				     short_slot(id));
-		}
-		if (!a->dev.mapping)
+		if (!takes_whole_device(a) || !a->dev.mapping)
 			continue;
 		for (int j = 0; j < i; j++) {
 			const struct pve_hostpci_setting *b = &vm->hostpci[j];

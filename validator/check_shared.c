@@ -5,7 +5,6 @@
 #include "../lib/xalloc.h"
 
 #include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,18 +71,76 @@ static void report_sharing(const struct checked_config *configs, const struct cl
 	}
 }
 
-/* A hostpci line already reported (it can collide on several slots). */
-struct reported {
-	size_t config;
-	int hostpci;
+/* What the VMs before the current one claim on one card.  The all-functions form overlaps
+ * every function, so counts per function answer "who shares this with me" without comparing
+ * claims pairwise: a hostile config may list thousands of ids on one card. */
+struct card_state {
+	size_t vms_any, vms_all_functions, vms_function[16], vms_both[16];
+	const struct claim *first_any, *first_all, *first_function[16];
+	const struct claim *onboot_any, *onboot_all, *onboot_function[16];
 };
 
-static int compare_reported(const void *a, const void *b)
+static const struct claim *earliest(const struct claim *a, const struct claim *b)
 {
-	const struct reported *x = a, *y = b;
-	if (x->config != y->config)
-		return x->config < y->config ? -1 : 1;
-	return x->hostpci - y->hostpci;
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b; /* claims are sorted by VM within a card */
+}
+
+static struct sharing shared_with_earlier(const struct card_state *st, const struct claim *c)
+{
+	struct sharing sh = {0};
+	int f = c->id->function;
+	if (f < 0) {
+		sh.other_vms = st->vms_any;
+		sh.named = st->onboot_any ? st->onboot_any : st->first_any;
+		sh.other_onboot = st->onboot_any != NULL;
+	} else {
+		sh.other_vms = st->vms_all_functions + st->vms_function[f] - st->vms_both[f];
+		const struct claim *onboot = earliest(st->onboot_all, st->onboot_function[f]);
+		sh.named = onboot ? onboot : earliest(st->first_all, st->first_function[f]);
+		sh.other_onboot = onboot != NULL;
+	}
+	return sh;
+}
+
+/* Add one VM's claims on the card (claims[begin..end)) to the state. */
+static void add_vm(struct card_state *st, const struct checked_config *configs,
+		   const struct claim *begin, const struct claim *end)
+{
+	bool onboot = configs[begin->config].config->vm.onboot_enabled;
+	bool all = false;
+	unsigned functions = 0;
+	for (const struct claim *c = begin; c < end; c++) {
+		int f = c->id->function;
+		if (!st->first_any)
+			st->first_any = c;
+		if (onboot && !st->onboot_any)
+			st->onboot_any = c;
+		if (f < 0) {
+			all = true;
+			if (!st->first_all)
+				st->first_all = c;
+			if (onboot && !st->onboot_all)
+				st->onboot_all = c;
+		} else {
+			functions |= 1u << f;
+			if (!st->first_function[f])
+				st->first_function[f] = c;
+			if (onboot && !st->onboot_function[f])
+				st->onboot_function[f] = c;
+		}
+	}
+	st->vms_any++;
+	st->vms_all_functions += all;
+	for (int f = 0; f < 16; f++) {
+		if (functions & (1u << f)) {
+			st->vms_function[f]++;
+			st->vms_both[f] += all;
+		}
+	}
 }
 
 void check_device_shared(const struct checked_config *configs, size_t count,
@@ -99,6 +156,8 @@ void check_device_shared(const struct checked_config *configs, size_t count,
 			if (!s->raw.set || s->dev.mdev)
 				continue;
 			for (size_t k = 0; k < s->dev.id_count; k++) {
+				if (s->dev.ids[k].domain_too_long)
+					continue; /* names no device */
 				xgrow((void **)&claims, &cap, n + 1, sizeof(*claims));
 				claims[n++] = (struct claim){&s->dev.ids[k], c, i, s->raw.line};
 			}
@@ -108,50 +167,34 @@ void check_device_shared(const struct checked_config *configs, size_t count,
 		free(claims);
 		return;
 	}
-	/* Sorting by slot, then VM, puts every claim that can overlap next to each other:
-	 * the comparisons stay within one card. */
+	/* Sorting by card (slot), then VM, puts every claim that can overlap side by side. */
 	qsort(claims, n, sizeof(*claims), compare_claims);
-	struct reported *done = NULL;
-	size_t ndone = 0, done_cap = 0;
+	/* one finding per hostpci line, however many cards and functions it shares */
+	bool *reported = xcalloc(count * PVE_MAX_HOSTPCI, sizeof(*reported));
 	for (size_t start = 0; start < n;) {
-		size_t end = start + 1;
+		size_t end = start;
 		while (end < n && strcmp(claims[end].id->slot, claims[start].id->slot) == 0)
 			end++;
-		for (size_t j = start + 1; j < end; j++) {
-			struct sharing sh = {0};
-			size_t last_config = SIZE_MAX;
-			for (size_t i = start; i < j && claims[i].config < claims[j].config; i++) {
-				if (!pve_pci_id_overlap(claims[i].id, claims[j].id))
+		struct card_state st = {0};
+		for (size_t vm_begin = start; vm_begin < end;) {
+			size_t vm_end = vm_begin;
+			while (vm_end < end && claims[vm_end].config == claims[vm_begin].config)
+				vm_end++;
+			for (size_t j = vm_begin; st.vms_any && j < vm_end; j++) {
+				bool *done = &reported[claims[j].config * PVE_MAX_HOSTPCI +
+						       (size_t)claims[j].hostpci];
+				struct sharing sh = shared_with_earlier(&st, &claims[j]);
+				if (!sh.named || *done)
 					continue;
-				bool onboot = configs[claims[i].config].config->vm.onboot_enabled;
-				/* name the first VM, or the first one that also starts at boot */
-				if (!sh.named || (onboot && !sh.other_onboot))
-					sh.named = &claims[i];
-				sh.other_onboot |= onboot;
-				if (claims[i].config != last_config) {
-					sh.other_vms++;
-					last_config = claims[i].config;
-				}
+				report_sharing(configs, &claims[j], &sh, out);
+				*done = true;
 			}
-			if (!sh.named)
-				continue;
-			struct reported key = {claims[j].config, claims[j].hostpci};
-			if (ndone && bsearch(&key, done, ndone, sizeof(*done), compare_reported))
-				continue;
-			report_sharing(configs, &claims[j], &sh, out);
-			/* keep done sorted: claims arrive in slot order, not VM order */
-			xgrow((void **)&done, &done_cap, ndone + 1, sizeof(*done));
-			size_t pos = ndone;
-			while (pos > 0 && compare_reported(&done[pos - 1], &key) > 0) {
-				done[pos] = done[pos - 1];
-				pos--;
-			}
-			done[pos] = key;
-			ndone++;
+			add_vm(&st, configs, &claims[vm_begin], &claims[vm_end]);
+			vm_begin = vm_end;
 		}
 		start = end;
 	}
-	free(done);
+	free(reported);
 	free(claims);
 }
 

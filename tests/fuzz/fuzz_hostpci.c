@@ -2,7 +2,8 @@
  *
  * Besides the sanitizers, the target aborts on broken invariants:
  *   - a rejected value always comes with a non-empty complaint;
- *   - every accepted id re-parses from its normalised text to the same id;
+ *   - every accepted id re-parses from its normalised text to the same id (except ids with
+ *     an impossible, shortened domain, which overlap nothing);
  *   - overlap is reflexive and symmetric;
  *   - multifunction means "several ids, or one all-functions id". */
 #include "fuzz.h"
@@ -15,6 +16,11 @@
 static void check_id(const struct pve_pci_id *id)
 {
 	struct pve_pci_id again;
+	if (id->domain_too_long) {
+		if (pve_pci_id_overlap(id, id))
+			abort();
+		return;
+	}
 	if (!pve_pci_id_parse(id->id, strlen(id->id), &again))
 		abort();
 	if (strcmp(again.id, id->id) != 0 || strcmp(again.slot, id->slot) != 0 ||
@@ -32,7 +38,7 @@ static void check_hostpci(const struct pve_hostpci *h)
 		abort();
 	for (size_t i = 0; i < h->id_count; i++) {
 		check_id(&h->ids[i]);
-		if (!pve_pci_id_overlap(&h->ids[i], &h->ids[i]))
+		if (!h->ids[i].domain_too_long && !pve_pci_id_overlap(&h->ids[i], &h->ids[i]))
 			abort();
 		for (size_t k = 0; k < h->id_count; k++) {
 			if (pve_pci_id_overlap(&h->ids[i], &h->ids[k]) !=

@@ -54,8 +54,15 @@ static size_t claiming_lines(const struct pve_config *config)
 	size_t n = 0;
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		const struct pve_hostpci_setting *s = &config->vm.hostpci[i];
-		if (s->raw.set && !s->dev.mdev && s->dev.id_count > 0)
-			n++;
+		if (!s->raw.set || s->dev.mdev)
+			continue;
+		/* ids with an impossible domain overlap nothing, not even their copy */
+		for (size_t k = 0; k < s->dev.id_count; k++) {
+			if (!s->dev.ids[k].domain_too_long) {
+				n++;
+				break;
+			}
+		}
 	}
 	return n;
 }

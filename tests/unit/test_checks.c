@@ -125,6 +125,12 @@ static void duplicates_within_a_vm(void **state)
 	r = validate_one("hostpci0: 01:00.0;02:00.0;01:00.0\n");
 	only(r, "hostpci-duplicate", SEVERITY_ERROR, 1);
 	run_free(r);
+	/* one finding per line, counting the rest */
+	r = validate_one("hostpci0: 01:00\nhostpci1: 01:00.1;01:00.2;01:00.1\n");
+	f = only(r, "hostpci-duplicate", SEVERITY_ERROR, 2);
+	assert_non_null(strstr(f->message, "0000:01:00.1 is already assigned by hostpci0 (line 1) "
+					   "(and 2 more)"));
+	run_free(r);
 	r = validate_one("hostpci0: 01:00.0\nhostpci1: 01:00.1\nhostpci2: 0001:01:00.0\n");
 	assert_int_equal(r->findings.count, 0);
 	run_free(r);
