@@ -113,3 +113,20 @@ size_t findings_count(const struct findings *list, enum severity severity)
 		n += list->items[i].severity == severity;
 	return n;
 }
+
+void findings_remove_off(struct findings *list)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		struct finding *f = &list->items[i];
+		if (f->severity == SEVERITY_OFF) {
+			free(f->file);
+			free(f->device);
+			free(f->message);
+			free(f->hint);
+			continue;
+		}
+		list->items[kept++] = *f;
+	}
+	list->count = kept;
+}

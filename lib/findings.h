@@ -58,4 +58,7 @@ void findings_sort(struct findings *list);
 
 size_t findings_count(const struct findings *list, enum severity severity);
 
+/* Drop the findings whose severity is SEVERITY_OFF. */
+void findings_remove_off(struct findings *list);
+
 #endif

@@ -343,6 +343,7 @@ static void device_free(struct rules_device *d)
 	string_list_free(&d->host_module_params);
 	string_list_free(&d->host_drivers_unused);
 	free(d->hint);
+	free(d->overrides);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -449,10 +450,31 @@ static int read_host(struct walk *w, const struct yaml_node *n, struct rules_dev
 	return 0;
 }
 
+/* overrides: {CHECK-ID: SEVERITY, ...} */
+static int read_overrides(struct walk *w, const struct yaml_node *n, struct rules_device *d)
+{
+	if (expect_kind(w, n, YAML_NODE_MAPPING))
+		return -EINVAL;
+	d->overrides = xcalloc(n->count, sizeof(*d->overrides));
+	for (size_t i = 0; i < n->count; i++) {
+		const char *id = n->keys[i]->value;
+		int index = rules_check_index(id);
+		size_t mark = push_key(w, id);
+		int r = index < 0 ? fail(w, n->keys[i], "unknown check id '%.60s'", id)
+				  : read_severity(w, n->items[i], &d->overrides[i].severity);
+		pop(w, mark);
+		if (r)
+			return r;
+		d->overrides[i].check = index;
+		d->override_count++;
+	}
+	return 0;
+}
+
 static int read_device(struct walk *w, const struct yaml_node *n, struct rules_device *d)
 {
-	static const char *const keys[] = {"id",   "name",     "match", "when",
-					   "vm",   "host",     "severity", "hint", NULL};
+	static const char *const keys[] = {"id",   "name",     "match", "when",      "vm",
+					   "host", "severity", "hint",  "overrides", NULL};
 	if (expect_kind(w, n, YAML_NODE_MAPPING) || check_keys(w, n, keys))
 		return -EINVAL;
 	static const char *const required[] = {"id", "name", "match", "hint"};
@@ -479,7 +501,8 @@ static int read_device(struct walk *w, const struct yaml_node *n, struct rules_d
 	    READ_CHILD(w, n, "match", read_match, d) || READ_CHILD(w, n, "when", read_when, d) ||
 	    READ_CHILD(w, n, "vm", read_vm, d) || READ_CHILD(w, n, "host", read_host, d) ||
 	    READ_CHILD(w, n, "severity", read_severity, &d->severity) ||
-	    READ_CHILD(w, n, "hint", read_string, &d->hint))
+	    READ_CHILD(w, n, "hint", read_string, &d->hint) ||
+	    READ_CHILD(w, n, "overrides", read_overrides, d))
 		return -EINVAL;
 	return 0;
 }
@@ -608,6 +631,10 @@ static void rules_copy(const struct rules *base, struct rules *ret)
 		d->vm_machine = b->vm_machine ? xstrdup(b->vm_machine) : NULL;
 		d->vm_bios = b->vm_bios ? xstrdup(b->vm_bios) : NULL;
 		d->hint = b->hint ? xstrdup(b->hint) : NULL;
+		if (b->override_count) {
+			d->overrides = xcalloc(b->override_count, sizeof(*d->overrides));
+			memcpy(d->overrides, b->overrides, b->override_count * sizeof(*d->overrides));
+		}
 		struct rules_string_list *lists[] = {&d->vm_args, &d->vm_vga_not,
 						     &d->host_module_params, &d->host_drivers_unused};
 		for (size_t l = 0; l < 4; l++) {
@@ -725,18 +752,9 @@ enum severity rules_severity(const struct rules *rules, const char *check, enum 
 
 void rules_apply(const struct rules *rules, struct findings *list)
 {
-	size_t kept = 0;
 	for (size_t i = 0; i < list->count; i++) {
 		struct finding *f = &list->items[i];
 		f->severity = rules_severity(rules, f->check, f->severity);
-		if (f->severity == SEVERITY_OFF) {
-			free(f->file);
-			free(f->device);
-			free(f->message);
-			free(f->hint);
-			continue;
-		}
-		list->items[kept++] = *f;
 	}
-	list->count = kept;
+	findings_remove_off(list);
 }

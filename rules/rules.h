@@ -59,6 +59,12 @@ struct rules_device {
 	struct rules_string_list host_drivers_unused; /* blacklisted or ids claimed by vfio-pci */
 	enum severity severity;
 	char *hint;
+	/* per-device severities of other checks: findings about a matching device */
+	struct rules_override {
+		int check; /* index into rules_check_catalogue */
+		enum severity severity;
+	} *overrides;
+	size_t override_count;
 };
 
 enum rules_group_peers { RULES_BIND_GROUP_PEERS, RULES_REFUSE_GROUP_PEERS };

@@ -147,11 +147,16 @@ static void apply_rules_to_device(const struct checked_config *c, const struct r
 	}
 }
 
-void check_device_rules(const struct checked_config *c, const struct rules *rules,
-			const struct pve_mappings *mappings, struct findings *out)
+/* Call fn for every distinct device identity a VM's mapped hostpci lines name.  Offline the
+ * only source of ids is the resource mapping; alternatives on several nodes are usually the
+ * same model, so each distinct vendor:device is visited once per line. */
+static void for_each_mapped_device(const struct checked_config *c,
+				   const struct pve_mappings *mappings,
+				   void (*fn)(int index, const struct pve_hostpci_setting *s,
+					      const struct device_identity *d,
+					      const struct pve_mapping_entry *e, void *ctx),
+				   void *ctx)
 {
-	if (!rules || !rules->device_count || !mappings)
-		return;
 	const struct pve_vm *vm = &c->config->vm;
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		const struct pve_hostpci_setting *s = &vm->hostpci[i];
@@ -160,8 +165,6 @@ void check_device_rules(const struct checked_config *c, const struct rules *rule
 		const struct pve_mapping *m = pve_mappings_find(mappings, s->dev.mapping);
 		if (!m)
 			continue;
-		/* alternatives on several nodes are usually the same model: judge each distinct
-		 * id once */
 		for (size_t k = 0; k < m->entry_count; k++) {
 			const struct pve_mapping_entry *e = &m->entries[k];
 			bool seen = false;
@@ -179,7 +182,73 @@ void check_device_rules(const struct checked_config *c, const struct rules *rule
 			};
 			snprintf(d.label, sizeof(d.label), "(%04x:%04x, mapping %s)", e->vendor,
 				 e->device, m->name);
-			apply_rules_to_device(c, rules, i, s, &d, e, out);
+			fn(i, s, &d, e, ctx);
 		}
 	}
+}
+
+struct rules_pass {
+	const struct checked_config *config;
+	const struct rules *rules;
+	struct findings *out;
+};
+
+static void rules_for_device(int index, const struct pve_hostpci_setting *s,
+			     const struct device_identity *d, const struct pve_mapping_entry *e,
+			     void *ctx)
+{
+	const struct rules_pass *p = ctx;
+	apply_rules_to_device(p->config, p->rules, index, s, d, e, p->out);
+}
+
+void check_device_rules(const struct checked_config *c, const struct rules *rules,
+			const struct pve_mappings *mappings, struct findings *out)
+{
+	if (!rules || !rules->device_count || !mappings)
+		return;
+	struct rules_pass p = {c, rules, out};
+	for_each_mapped_device(c, mappings, rules_for_device, &p);
+}
+
+struct override_pass {
+	const struct checked_config *config;
+	const struct rules *rules;
+	struct findings *list;
+};
+
+static void overrides_for_device(int index, const struct pve_hostpci_setting *s,
+				 const struct device_identity *d,
+				 const struct pve_mapping_entry *e, void *ctx)
+{
+	(void)index;
+	(void)e;
+	const struct override_pass *p = ctx;
+	for (size_t r = 0; r < p->rules->device_count; r++) {
+		const struct rules_device *rule = &p->rules->devices[r];
+		if (!rule->override_count || !rule_matches(rule, d))
+			continue;
+		for (size_t i = 0; i < p->list->count; i++) {
+			struct finding *f = &p->list->items[i];
+			if (f->source != p->config->source.index || f->line != s->raw.line)
+				continue;
+			for (size_t o = 0; o < rule->override_count; o++) {
+				if (strcmp(rules_check_catalogue[rule->overrides[o].check].id,
+					   f->check) == 0)
+					f->severity = rule->overrides[o].severity;
+			}
+		}
+	}
+}
+
+void apply_device_overrides(const struct checked_config *configs, size_t count,
+			    const struct rules *rules, const struct pve_mappings *mappings,
+			    struct findings *list)
+{
+	if (!rules || !mappings)
+		return;
+	for (size_t c = 0; c < count; c++) {
+		struct override_pass p = {&configs[c], rules, list};
+		for_each_mapped_device(&configs[c], mappings, overrides_for_device, &p);
+	}
+	findings_remove_off(list);
 }

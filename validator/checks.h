@@ -29,6 +29,12 @@ void check_device_shared(const struct checked_config *configs, size_t count,
 void check_device_rules(const struct checked_config *c, const struct rules *rules,
 			const struct pve_mappings *mappings, struct findings *out);
 
+/* After rules_apply(): a device rule's `overrides` set the severity of the other findings
+ * on the hostpci line of a matching device (findings turned off are removed). */
+void apply_device_overrides(const struct checked_config *configs, size_t count,
+			    const struct rules *rules, const struct pve_mappings *mappings,
+			    struct findings *list);
+
 /* Run every offline check over the given configs, with the parameters and device rules of
  * rules (NULL: the built-in parameters, no device rules) and the resource mappings (NULL:
  * none); severities are the checks' own until rules_apply(). */

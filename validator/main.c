@@ -478,6 +478,8 @@ int main(int argc, char **argv)
 	validate_offline_rules(checked, loaded, &rules, have_mappings ? &mappings : NULL,
 			       &findings);
 	rules_apply(&rules, &findings);
+	apply_device_overrides(checked, loaded, &rules, have_mappings ? &mappings : NULL,
+			       &findings);
 	findings_sort(&findings);
 
 	struct report_options ro = {

@@ -98,7 +98,7 @@ LIST
 }
 
 @test "a device rule's hint appears in its finding (K80 through a resource mapping)" {
-	lint_scenario mapped-devices 0
+	lint_scenario mapped-devices 1
 	grep -qF "100.conf:2: warning: hostpci0: NVIDIA Tesla K80 (10de:102d, mapping tesla-k80) needs \`-machine pc,max-ram-below-4g=1G\` in the VM's args: [nvidia-k80-ram-below-4g]" "$out"
 	grep -qF "    hint: The Tesla K80 is reported to need \`args: -machine pc,max-ram-below-4g=1G\` in the VM config." "$out"
 	no_match "/101.conf:" "$out"
@@ -111,4 +111,14 @@ LIST
 	grep -qF "    hint: pass both ports of the X710" "$out"
 	# the file's devices: list replaces the built-in one
 	no_match "nvidia-k80" "$out"
+}
+
+@test "a device rule's overrides set the severity of other checks for that device" {
+	validate --offline --root "$CLI_FIXTURES/mapped-devices" 103
+	expect_status 1
+	grep -q '^/etc/pve/qemu-server/103.conf:2: error: .*\[pcie-needs-q35\]$' "$out"
+	validate --offline --root "$CLI_FIXTURES/mapped-devices" 103 --rules "$RULES/k80-overrides.yaml"
+	expect_status 0
+	grep -q '^/etc/pve/qemu-server/103.conf:2: warning: .*\[pcie-needs-q35\]$' "$out"
+	grep -q '^/etc/pve/qemu-server/103.conf:2: info: hostpci0: our Tesla K80s (10de:102d, mapping tesla-k80) \[k80-known-good\]$' "$out"
 }

@@ -157,6 +157,8 @@ static void schema_errors_name_the_key_path(void **state)
 		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 0x10000}}]\n", "up to 0xffff"},
 		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, host: {module_params: [ignore_msrs]}}]\n", "devices[0].host.module_params[0]: expected module.parameter=value"},
 		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, when: {bios: uefi}}]\n", "devices[0].when.bios: expected seabios or ovmf"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, overrides: {nope: off}}]\n", "devices[0].overrides.nope: unknown check id"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, overrides: {rmrr: maybe}}]\n", "devices[0].overrides.rmrr: expected error, warning, info or off"},
 		{"", "the rules file is empty"},
 		{"- 1\n", "expected a mapping, got a list"},
 	};
