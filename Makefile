@@ -27,6 +27,7 @@ PVE_SRC := pve/propstr.c pve/hostpci.c pve/settings.c pve/keys.c pve/args.c pve/
 	pve/mapping.c
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
 VALIDATOR_SRC := validator/check_config.c validator/check_shared.c validator/check_devices.c \
+	validator/lint.c \
 	validator/report.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(VALIDATOR_SRC)
 

@@ -1,5 +1,5 @@
 /* pcipt-validate: check Proxmox VM configs for PCI passthrough problems before a start. */
-#include "checks.h"
+#include "lint.h"
 #include "report.h"
 
 #include "../lib/findings.h"
@@ -38,11 +38,6 @@ struct options {
 	size_t positional_count;
 };
 
-/* One config to validate: where to read it and how to name it. */
-struct input {
-	char *path;
-	char *display;
-};
 
 static void usage(FILE *out)
 {
@@ -209,13 +204,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 static int compare_inputs_by_vmid(const void *a, const void *b)
 {
-	const struct input *x = a, *y = b;
+	const struct lint_input *x = a, *y = b;
 	long vx = pve_vmid_from_path(x->path), vy = pve_vmid_from_path(y->path);
 	return vx < vy ? -1 : vx > vy;
 }
 
 /* Every VMID.conf under ROOT/etc/pve/qemu-server, by VMID. */
-static int list_node_configs(const char *root, struct input **ret, size_t *ret_count)
+static int list_node_configs(const char *root, struct lint_input **ret, size_t *ret_count)
 {
 	char *dir = root_join(root, PATH_PVE_QEMU_SERVER);
 	DIR *d = opendir(dir);
@@ -224,7 +219,7 @@ static int list_node_configs(const char *root, struct input **ret, size_t *ret_c
 		free(dir);
 		return -1;
 	}
-	struct input *inputs = NULL;
+	struct lint_input *inputs = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
@@ -249,30 +244,6 @@ static bool is_vmid(const char *s)
 	return n > 0 && n <= 9 && s[n] == '\0' && s[0] != '0';
 }
 
-static const char *load_error_hint(int code)
-{
-	switch (-code) {
-	case ENOENT:
-		return "check the VMID or the path";
-	case EACCES:
-	case EPERM:
-		return "run pcipt-validate as root or give it read access to the file";
-	case EFBIG:
-		return "a VM config is a few KiB; check that this is the right file";
-	case E2BIG:
-		return "a VM config has one setting per line; check that this is the right file";
-	case EISDIR:
-		return "give the config file, not its directory";
-	case ELOOP:
-		return "the path is a loop of symbolic links; point it at the real file";
-	case EILSEQ:
-		return "save the file as plain UTF-8 text without NUL bytes";
-	case EINVAL:
-		return "give a regular file; pipes and devices are never read";
-	default:
-		return "check the file and the disk it is on";
-	}
-}
 
 /* The built-in rules, with the rules file on top: --rules FILE, else ROOT/etc/pcipt/rules.yaml
  * when it exists.  Prints the error and returns -1 when the file is bad. */
@@ -377,7 +348,7 @@ int main(int argc, char **argv)
 	}
 	free(rules_display);
 
-	struct input *inputs = NULL;
+	struct lint_input *inputs = NULL;
 	size_t input_count = 0;
 	if (o.all) {
 		if (list_node_configs(o.root, &inputs, &input_count) < 0) {
@@ -418,69 +389,7 @@ int main(int argc, char **argv)
 
 	struct findings findings;
 	findings_init(&findings);
-	struct pve_config *configs = xcalloc(input_count, sizeof(*configs));
-	struct checked_config *checked = xcalloc(input_count, sizeof(*checked));
-	size_t loaded = 0;
-	bool unreadable = false;
-	for (size_t i = 0; i < input_count; i++) {
-		struct source_ref src = {inputs[i].display, i, pve_vmid_from_path(inputs[i].path)};
-		struct pve_load_error err;
-		if (pve_config_load(inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0) {
-			unreadable = true;
-			struct finding *f =
-				findings_add(&findings, "config-syntax", SEVERITY_ERROR, &src, err.line);
-			if (err.column)
-				finding_message(f, "cannot read this file: %s (column %u); nothing in "
-						   "it was checked",
-						err.message, err.column);
-			else
-				finding_message(f, "cannot read this file: %s; nothing in it was "
-						   "checked",
-						err.message);
-			finding_hint(f, "%s", load_error_hint(err.code));
-			continue;
-		}
-		checked[loaded] = (struct checked_config){&configs[loaded], src};
-		loaded++;
-	}
-
-	/* resource mappings: cluster-wide config, so the offline lint reads them too */
-	struct pve_mappings mappings = {0};
-	bool have_mappings = false;
-	char *mapping_path = root_join(o.root, PATH_PVE_PCI_MAPPING);
-	if (access(mapping_path, F_OK) == 0) {
-		struct source_ref src = {PATH_PVE_PCI_MAPPING, input_count, -1};
-		struct text_file text;
-		struct text_error terr;
-		if (text_file_load(mapping_path, &text, &terr) < 0) {
-			unreadable = true;
-			struct finding *f = findings_add(&findings, "config-syntax", SEVERITY_ERROR,
-							 &src, terr.line);
-			finding_message(f, "cannot read the resource mappings: %s; mapped devices "
-					   "were not checked",
-					terr.message);
-			finding_hint(f, "%s", load_error_hint(terr.code));
-		} else {
-			pve_mappings_parse(&text, PATH_PVE_PCI_MAPPING, &mappings);
-			text_file_free(&text);
-			have_mappings = true;
-			for (size_t i = 0; i < mappings.problem_count; i++) {
-				struct finding *f =
-					findings_add(&findings, "config-syntax", SEVERITY_WARNING, &src,
-						     mappings.problems[i].line);
-				finding_message(f, "%s", mappings.problems[i].message);
-				finding_hint(f, "edit the mapping under Datacenter > Resource Mappings");
-			}
-		}
-	}
-	free(mapping_path);
-
-	validate_offline_rules(checked, loaded, &rules, have_mappings ? &mappings : NULL,
-			       &findings);
-	rules_apply(&rules, &findings);
-	apply_device_overrides(checked, loaded, &rules, have_mappings ? &mappings : NULL,
-			       &findings);
-	findings_sort(&findings);
+	bool unreadable = lint_offline(inputs, input_count, o.root, &rules, &findings);
 
 	struct report_options ro = {
 		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),
@@ -497,10 +406,6 @@ int main(int argc, char **argv)
 	if (fflush(stdout) != 0)
 		status = EXIT_TROUBLE;
 
-	for (size_t i = 0; i < loaded; i++)
-		pve_config_free(&configs[i]);
-	free(configs);
-	free(checked);
 	for (size_t i = 0; i < input_count; i++) {
 		free(inputs[i].path);
 		free(inputs[i].display);
@@ -508,7 +413,5 @@ int main(int argc, char **argv)
 	free(inputs);
 	findings_free(&findings);
 	rules_free(&rules);
-	if (have_mappings)
-		pve_mappings_free(&mappings);
 	return status;
 }
