@@ -232,7 +232,8 @@ static int list_node_configs(const char *root, struct lint_input **ret, size_t *
 	}
 	closedir(d);
 	free(dir);
-	qsort(inputs, n, sizeof(*inputs), compare_inputs_by_vmid);
+	if (n > 1)
+		qsort(inputs, n, sizeof(*inputs), compare_inputs_by_vmid);
 	*ret = inputs;
 	*ret_count = n;
 	return 0;
