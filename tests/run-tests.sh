@@ -20,10 +20,11 @@ trap 'rm -f "$log"' EXIT
 # "not ok" line (a crash, a sanitizer abort) counts as one failure of its own.
 tally() {
 	local name=$1 status=$2 ok notok skip
-	ok=$(grep -cE '^ok ' "$log")
-	skip=$(grep -cE '^ok .*# ?(skip|SKIP)' "$log")
-	notok=$(grep -cE '^not ok ' "$log")
-	passed=$((passed + ok - skip)); skipped=$((skipped + skip)); failed=$((failed + notok))
+	# a skip is "ok ... # skip" (bats) or "not ok ... # SKIP" (cmocka)
+	ok=$(grep -E '^ok ' "$log" | grep -cvE '# ?(skip|SKIP)')
+	skip=$(grep -cE '^(not )?ok .*# ?(skip|SKIP)' "$log")
+	notok=$(grep -E '^not ok ' "$log" | grep -cvE '# ?(skip|SKIP)')
+	passed=$((passed + ok)); skipped=$((skipped + skip)); failed=$((failed + notok))
 	if [ "$status" -ne 0 ] && [ "$notok" -eq 0 ]; then
 		echo "not ok - $name exited with status $status"
 		failed=$((failed + 1))
