@@ -52,8 +52,9 @@ bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret)
 	if (domain_len > 8) {
 		/* Proxmox accepts it; no host has it.  Kept short for messages. */
 		ret->domain_too_long = true;
-		snprintf(ret->slot, sizeof(ret->slot), "%.*s...:%02x:%02x",
-			 (int)(domain_len > 16 ? 16 : domain_len), domain, bus, device);
+		snprintf(ret->slot, sizeof(ret->slot), "%.*s%s:%02x:%02x",
+			 (int)(domain_len > 16 ? 16 : domain_len), domain,
+			 domain_len > 16 ? "..." : "", bus, device);
 	} else {
 		snprintf(ret->slot, sizeof(ret->slot), "%.*s:%02x:%02x", (int)domain_len, domain,
 			 bus, device);

@@ -20,7 +20,7 @@ struct pve_pci_id {
 	unsigned bus, device;
 	int function;   /* -1 for the all-functions form */
 	/* more than 8 hex digits of domain: Proxmox accepts it, but no host has such a
-	 * domain (Linux's are 32-bit); id and slot then hold the first 16 digits and "..." */
+	 * domain (Linux's are 32-bit); id and slot hold at most 16 of its digits, then "..." */
 	bool domain_too_long;
 };
 

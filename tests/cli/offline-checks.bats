@@ -20,7 +20,7 @@ load offline_helpers
 
 @test "hostpci-syntax: every way a hostpci line is dropped or refused at start" {
 	lint_scenario hostpci-syntax 1
-	[ "$(grep -c '\[hostpci-syntax\]$' "$out")" -eq 13 ]
+	[ "$(grep -c '\[hostpci-syntax\]$' "$out")" -eq 17 ]
 }
 
 @test "hostpci-duplicate: overlapping functions, a repeated id, a repeated mapping; other domains are distinct" {
