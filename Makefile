@@ -23,7 +23,7 @@ LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS)
 
 # Library modules shared by both programs (one header each).
 LIB_SRC := lib/xalloc.c lib/findings.c lib/textfile.c lib/rootpath.c lib/settings.c
-PVE_SRC := pve/propstr.c pve/hostpci.c pve/settings.c pve/keys.c pve/args.c pve/vmconfig.c \
+PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve/vmconfig.c \
 	pve/mapping.c
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
 HOST_SRC := host/optionrom.c

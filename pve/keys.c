@@ -1,7 +1,7 @@
 #include "keys.h"
 
 #include "hostpci.h"
-#include "settings.h"
+#include "vmoptions.h"
 #include "../lib/xalloc.h"
 
 #include <ctype.h>

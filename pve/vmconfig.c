@@ -2,7 +2,7 @@
 
 #include "keys.h"
 #include "propstr.h"
-#include "settings.h"
+#include "vmoptions.h"
 #include "../lib/xalloc.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-#include "settings.h"
+#include "vmoptions.h"
 
 #include "propstr.h"
 #include "../lib/xalloc.h"

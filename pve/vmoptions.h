@@ -1,7 +1,7 @@
 /* Typed parsers for the main-section settings pcipt judges besides hostpciN:
  * machine, vga, onboot, hookscript (formats from qemu-server's $confdesc). */
-#ifndef PCIPT_PVE_SETTINGS_H
-#define PCIPT_PVE_SETTINGS_H
+#ifndef PCIPT_PVE_VMOPTIONS_H
+#define PCIPT_PVE_VMOPTIONS_H
 
 #include <stdbool.h>
 
