@@ -126,11 +126,11 @@ static int attach(struct frame *stack, size_t depth, struct yaml_node **root,
 		top->pending_key = node;
 		return 0;
 	}
-	size_t cap = parent->capacity;
-	xgrow((void **)&parent->items, &cap, parent->count + 1, sizeof(*parent->items));
-	cap = parent->capacity;
-	xgrow((void **)&parent->keys, &cap, parent->count + 1, sizeof(*parent->keys));
-	parent->capacity = cap;
+	/* keys and items grow in step: each grows from the old capacity to the same new one */
+	size_t items_cap = parent->capacity, keys_cap = parent->capacity;
+	xgrow((void **)&parent->items, &items_cap, parent->count + 1, sizeof(*parent->items));
+	xgrow((void **)&parent->keys, &keys_cap, parent->count + 1, sizeof(*parent->keys));
+	parent->capacity = items_cap;
 	parent->keys[parent->count] = top->pending_key;
 	parent->items[parent->count++] = node;
 	top->pending_key = NULL;
