@@ -26,13 +26,13 @@ LIB_SRC := lib/xalloc.c lib/findings.c lib/textfile.c lib/rootpath.c lib/setting
 PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve/vmconfig.c \
 	pve/mapping.c
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
-HOST_SRC := host/optionrom.c
+HOST_SRC := host/optionrom.c host/cmdline.c
 VALIDATOR_SRC := validator/check_config.c validator/check_shared.c validator/check_devices.c \
 	validator/lint.c \
 	validator/report.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC)
 
-UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom
+UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline
 FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping
 
 B := build
