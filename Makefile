@@ -24,16 +24,17 @@ LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS)
 # Library modules shared by both programs (one header each).
 LIB_SRC := lib/xalloc.c lib/findings.c lib/textfile.c lib/rootpath.c lib/settings.c
 PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve/vmconfig.c \
-	pve/mapping.c
+	pve/mapping.c pve/storage.c
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
-HOST_SRC := host/optionrom.c host/cmdline.c
+HOST_SRC := host/optionrom.c host/cmdline.c host/modules.c host/sysfs.c host/pci.c host/iommu.c \
+	host/iomem.c host/hostuse.c host/runstate.c host/host.c
 VALIDATOR_SRC := validator/check_config.c validator/check_shared.c validator/check_devices.c \
-	validator/lint.c \
-	validator/report.c
+	validator/vmdevices.c validator/check_host.c validator/check_vmhost.c validator/groups.c \
+	validator/lint.c validator/report.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC)
 
-UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline
-FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping
+UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules
+FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline
 
 B := build
 S := build/san

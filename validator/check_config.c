@@ -619,6 +619,22 @@ static void rom_roots(const struct rules *rules, const char *const **ret, size_t
 	*ret_count = 1;
 }
 
+char *romfile_host_path(const struct rules *rules, const char *romfile)
+{
+	if (romfile[strspn(romfile, " \t")] == '\0' || romfile[0] == '/')
+		return NULL;
+	const char *const *roots;
+	size_t nroots;
+	rom_roots(rules, &roots, &nroots);
+	char *resolved = resolve_lexically(PATH_KVM_ROM_DIR, romfile);
+	for (size_t k = 0; k < nroots; k++) {
+		if (is_below(resolved, roots[k]))
+			return resolved;
+	}
+	free(resolved);
+	return NULL;
+}
+
 /* Proxmox passes romfile=/usr/share/kvm/<romfile> to QEMU without checking it. */
 static void check_romfile_path(const struct checked_config *c, const struct rules *rules,
 			       struct findings *out)

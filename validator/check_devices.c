@@ -4,9 +4,11 @@
  * resource mapping (mapping=NAME) carries vendor, device and subsystem ids.  A rule that
  * matches on something not known (a class, say) does not match: pcipt never guesses. */
 #include "checks.h"
+#include "vmdevices.h"
 
 #include "../lib/xalloc.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +251,191 @@ void apply_device_overrides(const struct checked_config *configs, size_t count,
 	for (size_t c = 0; c < count; c++) {
 		struct override_pass p = {&configs[c], rules, list};
 		for_each_mapped_device(&configs[c], mappings, overrides_for_device, &p);
+	}
+	findings_remove_off(list);
+}
+
+/* --- on the host: ids and class from sysfs, host requirements from modules --------------- */
+
+static void identity_of(const struct host_pci_device *d, struct device_identity *ret)
+{
+	*ret = (struct device_identity){
+		.vendor = d->vendor,
+		.device = d->device,
+		.has_subsystem = true,
+		.subsystem_vendor = d->subsystem_vendor,
+		.subsystem_device = d->subsystem_device,
+		.has_class = true,
+		.class_code = d->class_code >> 8, /* rules match class and subclass */
+	};
+	snprintf(ret->label, sizeof(ret->label), "%s (%s)", d->address, d->name);
+}
+
+/* Module parameters read as booleans ("Y"/"N") or numbers: "1" wants Y or 1. */
+static bool param_value_is(const char *have, const char *want)
+{
+	if (strcmp(have, want) == 0)
+		return true;
+	if (strcmp(want, "1") == 0)
+		return strcmp(have, "Y") == 0 || strcmp(have, "y") == 0;
+	if (strcmp(want, "0") == 0)
+		return strcmp(have, "N") == 0 || strcmp(have, "n") == 0;
+	return false;
+}
+
+/* "kvm.ignore_msrs=1": NULL when the host has it, else what is missing. */
+static char *module_param_shortfall(const struct host *h, const char *requirement)
+{
+	const char *dot = strchr(requirement, '.'), *eq = strchr(requirement, '=');
+	if (!dot || !eq || eq < dot)
+		return NULL; /* the rules loader checked the shape */
+	char *module = xstrndup(requirement, (size_t)(dot - requirement));
+	char *param = xstrndup(dot + 1, (size_t)(eq - dot - 1));
+	const char *want = eq + 1;
+	module_name_normalise(module);
+	char live[64];
+	bool live_ok = host_module_param(h->root, module, param, live, sizeof(live)) >= 0;
+	const struct modprobe_statement *st = NULL;
+	const char *configured = host_module_option(&h->modules, module, param, &st);
+	char *why = NULL;
+	if (live_ok && param_value_is(live, want))
+		why = NULL;
+	else if (configured && param_value_is(configured, want))
+		why = live_ok ? xasprintf("has `options %s %s=%s` in %s:%u, but the running module "
+					  "still has %s (reboot or reload %s)",
+					  module, param, configured, st->file, st->line, live,
+					  module)
+			      : NULL;
+	else if (live_ok)
+		why = xasprintf("wants %s (now %s.%s is %s)", requirement, module, param, live);
+	else
+		why = xasprintf("wants %s", requirement);
+	free(module);
+	free(param);
+	return why;
+}
+
+static bool ids_list_has(const char *list, unsigned vendor, unsigned device)
+{
+	char want[16];
+	snprintf(want, sizeof(want), "%04x:%04x", vendor, device);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len >= 9 && strncasecmp(p, want, 9) == 0 && (len == 9 || p[9] == ':'))
+			return true;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+/* drivers_unused: the device must not be driven by one of these host drivers. */
+static char *driver_shortfall(const struct host *h, const struct rules_device *r,
+			      const struct host_pci_device *d)
+{
+	if (!d->driver)
+		return NULL;
+	char *driver = xstrdup(d->driver);
+	module_name_normalise(driver);
+	bool listed = false;
+	for (size_t i = 0; i < r->host_drivers_unused.count && !listed; i++) {
+		char *name = xstrdup(r->host_drivers_unused.items[i]);
+		module_name_normalise(name);
+		listed = strcmp(name, driver) == 0;
+		free(name);
+	}
+	char *why = NULL;
+	if (listed) {
+		const struct modprobe_statement *st = host_module_blacklisted(&h->modules, driver);
+		const struct modprobe_statement *ids_st = NULL;
+		const char *ids = host_module_option(&h->modules, "vfio_pci", "ids", &ids_st);
+		if (!st && ids && ids_list_has(ids, d->vendor, d->device))
+			st = ids_st;
+		if (st)
+			why = xasprintf("is still driven by the host's %s although %s:%u keeps it "
+					"from the host: run `update-initramfs -u -k all` and reboot",
+					d->driver, st->file, st->line);
+		else
+			why = xasprintf("is driven by the host's %s", d->driver);
+	}
+	free(driver);
+	return why;
+}
+
+static void apply_rules_on_host(const struct checked_config *c, const struct host_view *view,
+				const struct rules *rules, const struct vm_device *vd,
+				struct findings *out)
+{
+	const struct pve_vm *vm = &c->config->vm;
+	const struct pve_hostpci *h = &vm->hostpci[vd->hostpci].dev;
+	struct device_identity d;
+	identity_of(vd->dev, &d);
+	for (size_t i = 0; i < rules->device_count; i++) {
+		const struct rules_device *r = &rules->devices[i];
+		if (!rule_matches(r, &d) || !rule_applies(r, vm, h))
+			continue;
+		char *lack = vm_shortfall(r, vm, h, vd->map);
+		for (size_t k = 0; !lack && k < r->host_module_params.count; k++)
+			lack = module_param_shortfall(view->host, r->host_module_params.items[k]);
+		if (!lack && r->host_drivers_unused.count)
+			lack = driver_shortfall(view->host, r, vd->dev);
+		if (!lack && has_requirements(r))
+			continue;
+		struct finding *f = findings_add(out, r->id, r->severity, &c->source, vd->line);
+		finding_device(f, vd->dev->address);
+		if (lack)
+			finding_message(f, "hostpci%d: %s %s %s", vd->hostpci, r->name, d.label,
+					lack);
+		else
+			finding_message(f, "hostpci%d: %s %s", vd->hostpci, r->name, d.label);
+		finding_hint(f, "%s", r->hint);
+		free(lack);
+	}
+}
+
+void check_device_rules_on_host(const struct checked_config *c, const struct host_view *view,
+				const struct vm_devices *devices, const struct rules *rules,
+				struct findings *out)
+{
+	if (!rules || !rules->device_count)
+		return;
+	for (size_t i = 0; i < devices->count; i++) {
+		const struct vm_device *vd = &devices->items[i];
+		/* rules are about cards: one finding per card, from its first function */
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = devices->items[j].hostpci == vd->hostpci &&
+			       devices->items[j].dev->vendor == vd->dev->vendor &&
+			       devices->items[j].dev->device == vd->dev->device;
+		if (!seen)
+			apply_rules_on_host(c, view, rules, vd, out);
+	}
+}
+
+void apply_device_overrides_on_host(const struct host *host, const struct rules *rules,
+				    struct findings *list)
+{
+	if (!rules)
+		return;
+	for (size_t i = 0; i < list->count; i++) {
+		struct finding *f = &list->items[i];
+		const struct host_pci_device *dev = f->device ? host_pci_find(&host->pci, f->device)
+							      : NULL;
+		if (!dev)
+			continue;
+		struct device_identity d;
+		identity_of(dev, &d);
+		for (size_t r = 0; r < rules->device_count; r++) {
+			const struct rules_device *rule = &rules->devices[r];
+			if (!rule->override_count || !rule_matches(rule, &d))
+				continue;
+			for (size_t o = 0; o < rule->override_count; o++) {
+				if (strcmp(rules_check_catalogue[rule->overrides[o].check].id,
+					   f->check) == 0)
+					f->severity = rule->overrides[o].severity;
+			}
+		}
 	}
 	findings_remove_off(list);
 }

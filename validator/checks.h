@@ -3,8 +3,10 @@
 #ifndef PCIPT_VALIDATOR_CHECKS_H
 #define PCIPT_VALIDATOR_CHECKS_H
 
+#include "../host/host.h"
 #include "../lib/findings.h"
 #include "../pve/mapping.h"
+#include "../pve/storage.h"
 #include "../pve/vmconfig.h"
 #include "../rules/rules.h"
 
@@ -43,5 +45,56 @@ void validate_offline_rules(const struct checked_config *configs, size_t count,
 			    struct findings *out);
 /* The same without rules. */
 void validate_offline(const struct checked_config *configs, size_t count, struct findings *out);
+
+/* The resolved path of a romfile= under the ROM directory when romfile-path accepts it
+ * (malloc'd), else NULL. */
+char *romfile_host_path(const struct rules *rules, const char *romfile);
+
+/* --- host checks ------------------------------------------------------------------------ */
+
+/* The host as the host checks see it. */
+struct host_view {
+	const struct host *host;
+	const struct pve_mappings *mappings; /* NULL: no pci.cfg */
+	const struct pve_storages *storages;
+	size_t source_index; /* ordering of host-wide findings (before the configs) */
+};
+
+/* Files a VM names on the host, read before the checks run (the checks do no I/O). */
+struct vm_files {
+	char *rom_path[PVE_MAX_HOSTPCI]; /* NULL: no romfile, or romfile-path refused it */
+	struct host_rom rom[PVE_MAX_HOSTPCI];
+	char *hook_path;      /* the hookscript on this host; NULL with hook_why when unresolved */
+	const char *hook_why;
+	int hook_error;       /* stat() of hook_path: 0 or -errno */
+	unsigned hook_mode;
+	bool hook_regular;
+};
+
+void vm_files_gather(const struct pve_vm *vm, const struct host_view *view,
+		     const struct rules *rules, struct vm_files *ret);
+void vm_files_free(struct vm_files *f);
+
+/* Host readiness: iommu-disabled, interrupt-remapping, unsafe-interrupts, vfio-modules,
+ * acs-override. */
+void check_host_readiness(const struct host_view *view, struct findings *out);
+
+/* Every host check of one VM: device-missing, device-ids, group-isolation, host-critical,
+ * sriov-pf, boot-vga, romfile-*, rom-uefi, reset-method, bus-reset-scope, d3cold, rmrr,
+ * in-use, hookscript-missing and the device rules with what the host has. */
+void check_vm_on_host(const struct checked_config *c, const struct host_view *view,
+		      const struct vm_files *files, const struct rules *rules,
+		      struct findings *out);
+
+/* Device rules for the devices the VM passes on this host (ids and class from sysfs, host
+ * requirements against modules and modprobe.d). */
+struct vm_devices;
+void check_device_rules_on_host(const struct checked_config *c, const struct host_view *view,
+				const struct vm_devices *devices, const struct rules *rules,
+				struct findings *out);
+
+/* After rules_apply() in host mode: `overrides` for the findings about a matching device. */
+void apply_device_overrides_on_host(const struct host *host, const struct rules *rules,
+				    struct findings *list);
 
 #endif

@@ -1,6 +1,7 @@
 #include "lint.h"
 
 #include "checks.h"
+#include "groups.h"
 
 #include "../lib/paths.h"
 #include "../lib/rootpath.h"
@@ -10,6 +11,7 @@
 #include "../pve/vmconfig.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -72,18 +74,18 @@ static bool load_mappings(const char *root, size_t source_index, struct pve_mapp
 	return true;
 }
 
-bool lint_offline(const struct lint_input *inputs, size_t count, const char *root,
-		  const struct rules *rules, struct findings *out)
+/* Load every input; unreadable ones become findings.  Returns the number loaded. */
+static size_t load_configs(const struct lint_input *inputs, size_t count, size_t first_index,
+			   struct pve_config *configs, struct checked_config *checked,
+			   struct findings *out, bool *unreadable)
 {
-	struct pve_config *configs = xcalloc(count, sizeof(*configs));
-	struct checked_config *checked = xcalloc(count, sizeof(*checked));
 	size_t loaded = 0;
-	bool unreadable = false;
 	for (size_t i = 0; i < count; i++) {
-		struct source_ref src = {inputs[i].display, i, pve_vmid_from_path(inputs[i].path)};
+		struct source_ref src = {inputs[i].display, first_index + i,
+					 pve_vmid_from_path(inputs[i].path)};
 		struct pve_load_error err;
 		if (pve_config_load(inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0) {
-			unreadable = true;
+			*unreadable = true;
 			struct finding *f =
 				findings_add(out, "config-syntax", SEVERITY_ERROR, &src, err.line);
 			if (err.column)
@@ -100,6 +102,16 @@ bool lint_offline(const struct lint_input *inputs, size_t count, const char *roo
 		checked[loaded] = (struct checked_config){&configs[loaded], src};
 		loaded++;
 	}
+	return loaded;
+}
+
+bool lint_offline(const struct lint_input *inputs, size_t count, const char *root,
+		  const struct rules *rules, struct findings *out)
+{
+	struct pve_config *configs = xcalloc(count, sizeof(*configs));
+	struct checked_config *checked = xcalloc(count, sizeof(*checked));
+	bool unreadable = false;
+	size_t loaded = load_configs(inputs, count, 0, configs, checked, out, &unreadable);
 	/* resource mappings are cluster-wide config: the offline lint reads them too */
 	struct pve_mappings mappings = {0};
 	bool have_mappings = load_mappings(root, count, &mappings, out, &unreadable);
@@ -117,4 +129,134 @@ bool lint_offline(const struct lint_input *inputs, size_t count, const char *roo
 	if (have_mappings)
 		pve_mappings_free(&mappings);
 	return unreadable;
+}
+
+/* ROOT/etc/pve/storage.cfg, or what Proxmox assumes without one. */
+static void load_storages(const char *root, struct pve_storages *ret)
+{
+	char *path = root_join(root, PATH_PVE_STORAGE_CFG);
+	struct text_file text;
+	struct text_error terr;
+	if (text_file_load(path, &text, &terr) == 0) {
+		pve_storages_parse(&text, ret);
+		text_file_free(&text);
+	} else {
+		pve_storages_default(ret);
+	}
+	free(path);
+}
+
+void vm_files_gather(const struct pve_vm *vm, const struct host_view *view,
+		     const struct rules *rules, struct vm_files *ret)
+{
+	*ret = (struct vm_files){0};
+	const char *root = view->host->root;
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *s = &vm->hostpci[i];
+		if (!s->raw.set || !s->dev.romfile)
+			continue;
+		ret->rom_path[i] = romfile_host_path(rules, s->dev.romfile);
+		if (ret->rom_path[i])
+			host_rom_load(root, ret->rom_path[i], &ret->rom[i]);
+	}
+	if (vm->hookscript.set) {
+		ret->hook_path = pve_snippet_path(view->storages, vm->hookscript.value,
+						  &ret->hook_why);
+		if (ret->hook_path)
+			ret->hook_error = host_file_mode(root, ret->hook_path, &ret->hook_mode,
+							 &ret->hook_regular);
+	}
+}
+
+void vm_files_free(struct vm_files *f)
+{
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++)
+		free(f->rom_path[i]);
+	free(f->hook_path);
+}
+
+int lint_host(const struct lint_input *inputs, size_t count, const char *root,
+	      const struct rules *rules, bool host_only, long long now, struct findings *out,
+	      char *error, size_t error_size)
+{
+	struct host host;
+	struct host_error herr;
+	if (host_load(root, now, &host, &herr) < 0) {
+		snprintf(error, error_size, "%s", herr.message);
+		return -1;
+	}
+	/* host-wide findings first: an IOMMU that is off explains everything after it */
+	struct pve_config *configs = xcalloc(count ? count : 1, sizeof(*configs));
+	struct checked_config *checked = xcalloc(count ? count : 1, sizeof(*checked));
+	bool unreadable = false;
+	size_t loaded = load_configs(inputs, count, 1, configs, checked, out, &unreadable);
+	struct pve_mappings mappings = {0};
+	bool have_mappings =
+		!host_only && load_mappings(root, count + 1, &mappings, out, &unreadable);
+	struct pve_storages storages = {0};
+	load_storages(root, &storages);
+	struct host_view view = {&host, have_mappings ? &mappings : NULL, &storages, 0};
+
+	check_host_readiness(&view, out);
+	/* device rules need the host's view of each device: not the offline, mapping-only pass */
+	validate_offline_rules(checked, loaded, rules, NULL, out);
+	for (size_t i = 0; i < loaded; i++) {
+		struct vm_files files;
+		vm_files_gather(&checked[i].config->vm, &view, rules, &files);
+		check_vm_on_host(&checked[i], &view, &files, rules, out);
+		vm_files_free(&files);
+	}
+	rules_apply(rules, out);
+	apply_device_overrides_on_host(&host, rules, out);
+	findings_sort(out);
+
+	for (size_t i = 0; i < loaded; i++)
+		pve_config_free(&configs[i]);
+	free(configs);
+	free(checked);
+	if (have_mappings)
+		pve_mappings_free(&mappings);
+	pve_storages_free(&storages);
+	host_free(&host);
+	return unreadable ? 1 : 0;
+}
+
+int lint_groups(const struct lint_input *inputs, size_t count, const char *root, bool json,
+		FILE *out, char *error, size_t error_size)
+{
+	struct host host;
+	struct host_error herr;
+	if (host_load(root, 0, &host, &herr) < 0) {
+		snprintf(error, error_size, "%s", herr.message);
+		return -1;
+	}
+	struct pve_config *configs = xcalloc(count ? count : 1, sizeof(*configs));
+	struct groups_vm *vms = xcalloc(count ? count : 1, sizeof(*vms));
+	size_t loaded = 0;
+	for (size_t i = 0; i < count; i++) {
+		struct pve_load_error err;
+		/* an unreadable config claims nothing; the lint of that VM says why */
+		if (pve_config_load(inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0)
+			continue;
+		vms[loaded] = (struct groups_vm){&configs[loaded], inputs[i].display};
+		loaded++;
+	}
+	struct findings ignored;
+	findings_init(&ignored);
+	bool unreadable = false;
+	struct pve_mappings mappings = {0};
+	bool have_mappings = load_mappings(root, 0, &mappings, &ignored, &unreadable);
+	findings_free(&ignored);
+	if (json)
+		report_groups_json(out, &host, vms, loaded, have_mappings ? &mappings : NULL);
+	else
+		report_groups_text(out, &host, vms, loaded, have_mappings ? &mappings : NULL);
+	for (size_t i = 0; i < loaded; i++)
+		pve_config_free(&configs[i]);
+	free(configs);
+	free(vms);
+	if (have_mappings)
+		pve_mappings_free(&mappings);
+	host_free(&host);
+	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct lint_input {
 	char *path;    /* where to read it (under the root) */
@@ -19,5 +20,18 @@ struct lint_input {
  * must then exit 2). */
 bool lint_offline(const struct lint_input *inputs, size_t count, const char *root,
 		  const struct rules *rules, struct findings *out);
+
+/* The same checks plus every host check, against the host under root (`now` decides which
+ * Proxmox reservations are live).  host_only: no configs, host readiness alone (--host).
+ * Returns 0, 1 when some input could not be read, or -1 when the host itself cannot be read
+ * (error says why). */
+int lint_host(const struct lint_input *inputs, size_t count, const char *root,
+	      const struct rules *rules, bool host_only, long long now, struct findings *out,
+	      char *error, size_t error_size);
+
+/* --groups: print the host's IOMMU groups (text or JSON) with the VMs among inputs that
+ * claim each device.  Returns 0, or -1 when the host cannot be read (error says why). */
+int lint_groups(const struct lint_input *inputs, size_t count, const char *root, bool json,
+		FILE *out, char *error, size_t error_size);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef PCIPT_VERSION
@@ -191,10 +192,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return usage_error("--check-rules takes no VMIDs or files%s", "");
 		return -1;
 	}
-	if (o->host || o->groups || !o->offline)
-		return usage_error("%s: host checks are not available in this version; run with "
-				   "--offline for the config-only checks",
-				   o->host ? "--host" : o->groups ? "--groups" : "host mode");
+	if (o->host || o->groups) {
+		const char *mode = o->host ? "--host" : "--groups";
+		if (o->host && o->groups)
+			return usage_error("--host and --groups are separate runs%s", "");
+		if (o->offline)
+			return usage_error("%s reads the host; it cannot run --offline", mode);
+		if (o->all || o->config_files || o->positional_count)
+			return usage_error("%s takes no VMIDs or files", mode);
+		return -1;
+	}
 	if (o->all && (o->config_files || o->positional_count))
 		return usage_error("--all takes no VMIDs or files%s", "");
 	if (!o->all && !o->config_files && !o->positional_count)
@@ -311,6 +318,31 @@ static int load_settings(const struct options *o, struct settings *ret)
 	return 0;
 }
 
+/* --groups: the host's IOMMU groups and which of this node's VMs claim each device. */
+static int show_groups(const struct options *o)
+{
+	struct lint_input *inputs = NULL;
+	size_t count = 0;
+	char *dir = root_join(o->root, PATH_PVE_QEMU_SERVER);
+	bool have_configs = access(dir, F_OK) == 0;
+	free(dir);
+	if (have_configs && list_node_configs(o->root, &inputs, &count) < 0)
+		return EXIT_TROUBLE;
+	char error[300];
+	int r = lint_groups(inputs, count, o->root, o->format == FORMAT_JSON, stdout, error,
+			    sizeof(error));
+	for (size_t i = 0; i < count; i++) {
+		free(inputs[i].path);
+		free(inputs[i].display);
+	}
+	free(inputs);
+	if (r < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", error);
+		return EXIT_TROUBLE;
+	}
+	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -351,7 +383,9 @@ int main(int argc, char **argv)
 
 	struct lint_input *inputs = NULL;
 	size_t input_count = 0;
-	if (o.all) {
+	if (o.host || o.groups) {
+		/* no configs */
+	} else if (o.all) {
 		if (list_node_configs(o.root, &inputs, &input_count) < 0) {
 			free(o.configs);
 			rules_free(&rules);
@@ -388,9 +422,35 @@ int main(int argc, char **argv)
 	}
 	free(o.configs);
 
+	if (o.groups) {
+		status = show_groups(&o);
+		rules_free(&rules);
+		free(inputs);
+		return status;
+	}
+
 	struct findings findings;
 	findings_init(&findings);
-	bool unreadable = lint_offline(inputs, input_count, o.root, &rules, &findings);
+	bool unreadable;
+	if (o.offline) {
+		unreadable = lint_offline(inputs, input_count, o.root, &rules, &findings);
+	} else {
+		char error[300];
+		int r = lint_host(inputs, input_count, o.root, &rules, o.host, (long long)time(NULL),
+				  &findings, error, sizeof(error));
+		if (r < 0) {
+			fprintf(stderr, "pcipt-validate: %s\n", error);
+			for (size_t i = 0; i < input_count; i++) {
+				free(inputs[i].path);
+				free(inputs[i].display);
+			}
+			free(inputs);
+			findings_free(&findings);
+			rules_free(&rules);
+			return EXIT_TROUBLE;
+		}
+		unreadable = r > 0;
+	}
 
 	struct report_options ro = {
 		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),

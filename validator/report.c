@@ -41,7 +41,7 @@ void report_text(FILE *out, const struct findings *list, const struct report_opt
 }
 
 /* Strings are UTF-8 already (inputs are validated); escape what JSON requires. */
-static void json_string(FILE *out, const char *s)
+void json_string(FILE *out, const char *s)
 {
 	if (!s) {
 		fputs("null", out);

@@ -15,4 +15,7 @@ struct report_options {
 void report_text(FILE *out, const struct findings *list, const struct report_options *opt);
 void report_json(FILE *out, const struct findings *list, const struct report_options *opt);
 
+/* s as a JSON string literal (quotes and escapes; NULL prints null). */
+void json_string(FILE *out, const char *s);
+
 #endif

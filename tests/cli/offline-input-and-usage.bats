@@ -97,10 +97,17 @@ config() { # config NAME TEXT: write a config file into the test's temp dir
 	[ ! -s "$out" ]
 }
 
-@test "host mode is not available yet and says so, exit 2" {
-	validate --all
+@test "--host and --groups refuse --offline, VMIDs and each other, exit 2" {
+	validate --host --offline
 	expect_status 2
-	grep -q "host checks are not available in this version; run with --offline" "$err"
+	grep -q -- "--host reads the host; it cannot run --offline" "$err"
+	validate --groups 100
+	expect_status 2
+	grep -q -- "--groups takes no VMIDs or files" "$err"
+	validate --host --groups
+	expect_status 2
+	grep -q -- "--host and --groups are separate runs" "$err"
+	[ ! -s "$out" ]
 }
 
 @test "--help and --version exit 0" {

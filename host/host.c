@@ -1,0 +1,136 @@
+#include "host.h"
+
+#include "sysfs.h"
+
+#include "../lib/paths.h"
+#include "../lib/rootpath.h"
+#include "../lib/xalloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CMDLINE_MAX_SIZE (64u * 1024)
+
+static void load_boot(const char *root, struct host_boot *b)
+{
+	char *text;
+	size_t size;
+	if (host_read_file(root, PATH_PROC_CMDLINE, CMDLINE_MAX_SIZE, &text, &size) == 0) {
+		cmdline_parse(text, &b->running);
+		b->have_running = true;
+		free(text);
+	}
+	b->proxmox_boot_tool = host_exists(root, PATH_PROXMOX_BOOT_UUIDS);
+	/* proxmox-boot-tool with systemd-boot reads /etc/kernel/cmdline; GRUB (also when
+	 * proxmox-boot-tool manages it) reads /etc/default/grub */
+	if (host_read_file(root, PATH_KERNEL_CMDLINE, CMDLINE_MAX_SIZE, &text, &size) == 0) {
+		b->loader = HOST_BOOT_SYSTEMD_BOOT;
+		b->next_file = PATH_KERNEL_CMDLINE;
+		b->apply = "proxmox-boot-tool refresh";
+		cmdline_parse(text, &b->next);
+		b->next.line = 1;
+		b->have_next = true;
+		free(text);
+		return;
+	}
+	b->loader = HOST_BOOT_GRUB;
+	b->next_file = PATH_GRUB_DEFAULT;
+	b->apply = b->proxmox_boot_tool ? "proxmox-boot-tool refresh" : "update-grub";
+	if (host_read_file(root, PATH_GRUB_DEFAULT, CMDLINE_MAX_SIZE, &text, &size) == 0) {
+		b->have_next = cmdline_from_grub_default(text, &b->next);
+		free(text);
+	}
+}
+
+static char *read_hostname(const char *root)
+{
+	char buf[256];
+	if (host_read_attr(root, PATH_HOSTNAME, buf, sizeof(buf)) <= 0)
+		return NULL;
+	/* a FQDN in /etc/hostname: pmxcfs uses the short name for nodes/NAME */
+	buf[strcspn(buf, ". \t\n")] = '\0';
+	return buf[0] ? xstrdup(buf) : NULL;
+}
+
+int host_load(const char *root, long long now, struct host *ret, struct host_error *err)
+{
+	struct host h = {.root = root};
+	struct host_pci_error perr;
+	if (host_pci_scan(root, &h.pci, &perr) < 0) {
+		snprintf(err->message, sizeof(err->message), "cannot list the PCI devices: %.200s",
+			 perr.message);
+		return -EIO;
+	}
+	host_iommu_load(root, &h.iommu);
+	host_modules_load(root, &h.modules);
+	load_boot(root, &h.boot);
+	host_iomem_load(root, &h.iomem);
+	host_uses_load(root, &h.uses);
+	host_runstate_load(root, now, &h.runstate);
+	h.hostname = read_hostname(root);
+	*ret = h;
+	return 0;
+}
+
+void host_free(struct host *h)
+{
+	host_pci_free(&h->pci);
+	host_iommu_free(&h->iommu);
+	host_modules_free(&h->modules);
+	cmdline_free(&h->boot.running);
+	cmdline_free(&h->boot.next);
+	host_iomem_free(&h->iomem);
+	host_uses_free(&h->uses);
+	host_runstate_free(&h->runstate);
+	free(h->hostname);
+}
+
+void host_rom_load(const char *root, const char *path, struct host_rom *ret)
+{
+	*ret = (struct host_rom){0};
+	char *data;
+	size_t size;
+	int r = host_read_file(root, path, HOST_ROM_MAX_SIZE, &data, &size);
+	if (r < 0) {
+		ret->read_error = r == -E2BIG ? -EFBIG : r;
+		return;
+	}
+	ret->parsed = optionrom_parse((const uint8_t *)data, size, &ret->rom, &ret->parse_error) == 0;
+	free(data);
+}
+
+int host_file_mode(const char *root, const char *path, unsigned *ret_mode, bool *ret_regular)
+{
+	char *full = root_join(root, path);
+	struct stat st;
+	int r = stat(full, &st);
+	int e = errno;
+	free(full);
+	if (r < 0)
+		return -e;
+	*ret_mode = st.st_mode & 07777;
+	*ret_regular = S_ISREG(st.st_mode);
+	return 0;
+}
+
+bool host_device_free(const struct host_pci_device *d, const char *const *free_drivers,
+		      size_t count)
+{
+	if (!d->driver)
+		return true;
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(d->driver, free_drivers[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool host_iommu_enabled(const struct host *h)
+{
+	/* Proxmox's check_iommu_support() asks only that /sys/class/iommu is not empty; without
+	 * groups the kernel isolates nothing either */
+	return h->iommu.unit_count > 0 && h->iommu.group_count > 0;
+}

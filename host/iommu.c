@@ -1,0 +1,231 @@
+#include "iommu.h"
+
+#include "sysfs.h"
+
+#include "../lib/paths.h"
+#include "../lib/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROC_INTERRUPTS_MAX (16u * 1024 * 1024) /* thousands of CPUs times hundreds of irqs */
+
+static void add_problem(struct host_iommu *m, char *message)
+{
+	m->problems = xrealloc(m->problems, (m->problem_count + 1) * sizeof(*m->problems));
+	m->problems[m->problem_count++] = message;
+}
+
+static int read_hex_register(const char *root, const char *path, unsigned long long *ret)
+{
+	char buf[64];
+	int r = host_read_attr(root, path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, 16);
+	if (errno || end == buf || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static void load_units(const char *root, struct host_iommu *m)
+{
+	char **names;
+	size_t n;
+	if (host_list_dir(root, PATH_SYS_IOMMU_CLASS, &names, &n) < 0)
+		return;
+	m->units = xcalloc(n ? n : 1, sizeof(*m->units));
+	for (size_t i = 0; i < n; i++) {
+		struct host_iommu_unit *u = &m->units[m->unit_count++];
+		u->name = xstrdup(names[i]);
+		char *intel = xasprintf(PATH_SYS_IOMMU_CLASS "/%s/intel-iommu", names[i]);
+		char *amd = xasprintf(PATH_SYS_IOMMU_CLASS "/%s/amd-iommu", names[i]);
+		if (host_is_dir(root, intel)) {
+			u->vendor = HOST_IOMMU_INTEL;
+			char *ecap = xasprintf("%s/ecap", intel), *cap = xasprintf("%s/cap", intel);
+			int r = read_hex_register(root, ecap, &u->ecap);
+			u->has_ecap = r == 0;
+			if (r < 0)
+				add_problem(m, xasprintf("%s: %s", ecap,
+							 r == -EINVAL ? "not a hex register"
+								      : strerror(-r)));
+			(void)read_hex_register(root, cap, &u->cap);
+			free(ecap);
+			free(cap);
+		} else if (host_is_dir(root, amd) || strncmp(names[i], "ivhd", 4) == 0) {
+			u->vendor = HOST_IOMMU_AMD;
+		}
+		free(intel);
+		free(amd);
+	}
+	host_free_names(names, n);
+}
+
+/* Any irq chip named IR-... (IR-PCI-MSI, IR-IO-APIC, IR-PCI-MSIX-...) means the kernel routes
+ * interrupts through the IOMMU's remapping table. */
+static enum host_tristate find_remapped_irq_chips(const char *root)
+{
+	char *text;
+	size_t size;
+	if (host_read_file(root, PATH_PROC_INTERRUPTS, PROC_INTERRUPTS_MAX, &text, &size) < 0)
+		return HOST_UNKNOWN;
+	enum host_tristate found = HOST_NO;
+	for (const char *p = text; (p = strstr(p, "IR-")); p += 3) {
+		if (p == text || isspace((unsigned char)p[-1])) {
+			found = HOST_YES;
+			break;
+		}
+	}
+	free(text);
+	return found;
+}
+
+static enum host_cpu_vendor read_cpu_vendor(const char *root)
+{
+	char *text;
+	size_t size;
+	if (host_read_file(root, PATH_PROC_CPUINFO, 16u * 1024 * 1024, &text, &size) < 0)
+		return HOST_CPU_UNKNOWN;
+	enum host_cpu_vendor v = HOST_CPU_UNKNOWN;
+	const char *p = strstr(text, "vendor_id");
+	if (p) {
+		const char *line_end = strchr(p, '\n');
+		const char *intel = strstr(p, "GenuineIntel"), *amd = strstr(p, "AuthenticAMD");
+		if (intel && (!line_end || intel < line_end))
+			v = HOST_CPU_INTEL;
+		else if (amd && (!line_end || amd < line_end))
+			v = HOST_CPU_AMD;
+	}
+	free(text);
+	return v;
+}
+
+static void parse_regions(const char *text, struct host_iommu_group *g)
+{
+	const char *p = text;
+	while (*p && g->region_count < HOST_MAX_GROUP_REGIONS) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char line[160];
+		if (len < sizeof(line)) {
+			memcpy(line, p, len);
+			line[len] = '\0';
+			struct host_region r = {0};
+			char type[24];
+			if (sscanf(line, "%llx %llx %23s", &r.start, &r.end, type) == 3) {
+				snprintf(r.type, sizeof(r.type), "%s", type);
+				g->regions = xrealloc(g->regions,
+						      (g->region_count + 1) * sizeof(*g->regions));
+				g->regions[g->region_count++] = r;
+			}
+		}
+		p += len + (eol ? 1 : 0);
+	}
+}
+
+static int compare_groups(const void *a, const void *b)
+{
+	const struct host_iommu_group *x = a, *y = b;
+	return (x->number > y->number) - (x->number < y->number);
+}
+
+static bool parse_group_number(const char *s, int *ret)
+{
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 6)
+		return false;
+	*ret = atoi(s);
+	return true;
+}
+
+static void load_groups(const char *root, struct host_iommu *m)
+{
+	char **names;
+	size_t n;
+	if (host_list_dir(root, PATH_SYS_IOMMU_GROUPS, &names, &n) < 0)
+		return;
+	m->groups = xcalloc(n ? n : 1, sizeof(*m->groups));
+	for (size_t i = 0; i < n && m->group_count < HOST_MAX_IOMMU_GROUPS; i++) {
+		int number;
+		if (!parse_group_number(names[i], &number))
+			continue;
+		struct host_iommu_group *g = &m->groups[m->group_count++];
+		g->number = number;
+		char *dir = xasprintf(PATH_SYS_IOMMU_GROUPS "/%s/devices", names[i]);
+		char **members;
+		size_t count;
+		if (host_list_dir(root, dir, &members, &count) == 0) {
+			g->devices = xcalloc(count ? count : 1, sizeof(*g->devices));
+			for (size_t k = 0; k < count; k++) {
+				if (host_is_pci_address(members[k]))
+					g->devices[g->device_count++] = xstrdup(members[k]);
+			}
+			host_free_names(members, count);
+		}
+		free(dir);
+		char *regions = xasprintf(PATH_SYS_IOMMU_GROUPS "/%s/reserved_regions", names[i]);
+		char *text;
+		size_t size;
+		if (host_read_file(root, regions, 64 * 1024, &text, &size) == 0) {
+			g->regions_known = true;
+			parse_regions(text, g);
+			free(text);
+		}
+		free(regions);
+	}
+	host_free_names(names, n);
+	if (m->group_count > 1)
+		qsort(m->groups, m->group_count, sizeof(*m->groups), compare_groups);
+}
+
+int host_iommu_load(const char *root, struct host_iommu *ret)
+{
+	struct host_iommu m = {0};
+	load_units(root, &m);
+	m.acpi_dmar = host_exists(root, PATH_ACPI_DMAR);
+	m.acpi_ivrs = host_exists(root, PATH_ACPI_IVRS);
+	m.remapped_irq_chips = find_remapped_irq_chips(root);
+	m.cpu = read_cpu_vendor(root);
+	load_groups(root, &m);
+	*ret = m;
+	return 0;
+}
+
+void host_iommu_free(struct host_iommu *m)
+{
+	for (size_t i = 0; i < m->unit_count; i++)
+		free(m->units[i].name);
+	free(m->units);
+	for (size_t i = 0; i < m->group_count; i++) {
+		host_free_names(m->groups[i].devices, m->groups[i].device_count);
+		free(m->groups[i].regions);
+	}
+	free(m->groups);
+	for (size_t i = 0; i < m->problem_count; i++)
+		free(m->problems[i]);
+	free(m->problems);
+	*m = (struct host_iommu){0};
+}
+
+const struct host_iommu_group *host_iommu_group(const struct host_iommu *m, int number)
+{
+	struct host_iommu_group key = {.number = number};
+	return m->group_count ? bsearch(&key, m->groups, m->group_count, sizeof(key),
+					compare_groups)
+			      : NULL;
+}
+
+const struct host_region *host_group_direct_region(const struct host_iommu_group *g)
+{
+	for (size_t i = 0; i < g->region_count; i++) {
+		if (strcmp(g->regions[i].type, "direct") == 0)
+			return &g->regions[i];
+	}
+	return NULL;
+}

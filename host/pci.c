@@ -1,0 +1,315 @@
+#include "pci.h"
+
+#include "sysfs.h"
+
+#include "../lib/rootpath.h"
+#include "../lib/paths.h"
+#include "../lib/xalloc.h"
+
+#include <errno.h>
+#include <pci/pci.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- libpci's callbacks, contained ------------------------------------------------------
+ * libpci calls error() for anything it cannot go on from (a device directory without its
+ * `resource` file, an unreadable sysfs dir) and expects it not to return.  The scan runs
+ * under setjmp; error() copies the message and jumps back, and the scan then frees what
+ * libpci allocated.  Warnings are collected, never printed. */
+static jmp_buf *scan_jump;
+static char scan_error[256];
+static char **scan_warnings;
+static size_t scan_warning_count, scan_warning_cap;
+
+__attribute__((noreturn, format(printf, 1, 2))) static void pci_error_trap(char *msg, ...)
+{
+	va_list ap;
+	va_start(ap, msg);
+	vsnprintf(scan_error, sizeof(scan_error), msg, ap);
+	va_end(ap);
+	longjmp(*scan_jump, 1);
+}
+
+__attribute__((format(printf, 1, 2))) static void pci_warning_keep(char *msg, ...)
+{
+	if (scan_warning_count >= 64) /* enough to explain; a broken tree may warn per byte */
+		return;
+	va_list ap;
+	va_start(ap, msg);
+	char buf[256];
+	vsnprintf(buf, sizeof(buf), msg, ap);
+	va_end(ap);
+	xgrow((void **)&scan_warnings, &scan_warning_cap, scan_warning_count + 1,
+	      sizeof(*scan_warnings));
+	scan_warnings[scan_warning_count++] = xstrdup(buf);
+}
+
+__attribute__((format(printf, 1, 2))) static void pci_debug_ignore(char *msg, ...)
+{
+	(void)msg;
+}
+
+/* --- sysfs attributes libpci does not read ---------------------------------------------- */
+static char *device_path(const char *address, const char *attr)
+{
+	return xasprintf(PATH_SYS_PCI_DEVICES "/%s/%s", address, attr);
+}
+
+static int read_int_attr(const char *root, const char *address, const char *attr)
+{
+	char *p = device_path(address, attr);
+	long long v;
+	int r = host_read_number(root, p, &v);
+	free(p);
+	return r < 0 || v < -1 || v > 1000000 ? -1 : (int)v;
+}
+
+static char *read_string_attr(const char *root, const char *address, const char *attr)
+{
+	char *p = device_path(address, attr);
+	char buf[256];
+	int r = host_read_attr(root, p, buf, sizeof(buf));
+	free(p);
+	return r < 0 ? NULL : xstrdup(buf);
+}
+
+static bool attr_exists(const char *root, const char *address, const char *attr)
+{
+	char *p = device_path(address, attr);
+	bool r = host_exists(root, p);
+	free(p);
+	return r;
+}
+
+static void read_sysfs_attributes(const char *root, struct host_pci_device *d)
+{
+	char *p = device_path(d->address, "pci_bus");
+	d->is_bridge = host_is_dir(root, p);
+	free(p);
+	d->boot_vga = read_int_attr(root, d->address, "boot_vga");
+	d->has_reset = attr_exists(root, d->address, "reset");
+	d->reset_method = read_string_attr(root, d->address, "reset_method");
+	d->power_state = read_string_attr(root, d->address, "power_state");
+	d->d3cold_allowed = read_int_attr(root, d->address, "d3cold_allowed");
+	d->sriov_totalvfs = read_int_attr(root, d->address, "sriov_totalvfs");
+	d->sriov_numvfs = read_int_attr(root, d->address, "sriov_numvfs");
+}
+
+/* --- config space ------------------------------------------------------------------------ */
+
+/* How much of the config space the kernel lets us read: 4096 (PCIe, root), 256 (conventional,
+ * root) or 64 (any device, unprivileged reader).  0 when not even the header can be read. */
+static int readable_config_size(struct pci_dev *dev)
+{
+	static const int sizes[] = {4096, 256, 64};
+	u8 buf[4096];
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (pci_read_block(dev, 0, buf, sizes[i]))
+			return sizes[i];
+	}
+	return 0;
+}
+
+static void read_capabilities(struct pci_dev *dev, struct host_pci_device *d)
+{
+	d->pcie_type = HOST_PCIE_UNKNOWN;
+	d->acs = HOST_UNKNOWN;
+	if (d->config_size < 256)
+		return; /* the capability list lives past the first 64 bytes */
+	pci_fill_info(dev, PCI_FILL_CAPS | (d->config_size >= 4096 ? PCI_FILL_EXT_CAPS : 0));
+	struct pci_cap *exp = pci_find_cap(dev, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
+	if (!exp) {
+		d->pcie_type = HOST_PCIE_NONE;
+		d->acs = HOST_NO; /* ACS is a PCI Express extended capability */
+		return;
+	}
+	d->pcie_type = (pci_read_word(dev, exp->addr + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4;
+	if (d->config_size >= 4096)
+		d->acs = pci_find_cap(dev, PCI_EXT_CAP_ID_ACS, PCI_CAP_EXTENDED) ? HOST_YES
+										   : HOST_NO;
+}
+
+static char *lookup_name(struct pci_access *pacc, const struct host_pci_device *d)
+{
+	char buf[512];
+	const char *name = pci_lookup_name(pacc, buf, sizeof(buf),
+					   PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE |
+						   PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+					   d->vendor, d->device);
+	if (name)
+		return xstrdup(name);
+	char vbuf[256];
+	const char *vendor = pci_lookup_name(pacc, vbuf, sizeof(vbuf),
+					     PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS |
+						     PCI_LOOKUP_NO_HWDB,
+					     d->vendor);
+	if (vendor)
+		return xasprintf("%s device %04x", vendor, d->device);
+	return xasprintf("%s %04x:%04x", host_pci_class_name(d->class_code), d->vendor, d->device);
+}
+
+static void copy_device(struct pci_access *pacc, const char *root, struct pci_dev *dev,
+			struct host_pci_device *d)
+{
+	pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
+				   PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_DRIVER |
+				   PCI_FILL_IOMMU_GROUP);
+	snprintf(d->address, sizeof(d->address), "%04x:%02x:%02x.%u", (unsigned)dev->domain,
+		 dev->bus, dev->dev, dev->func);
+	d->domain = (unsigned)dev->domain;
+	d->bus = dev->bus;
+	d->slot = dev->dev;
+	d->function = dev->func;
+	d->vendor = dev->vendor_id;
+	d->device = dev->device_id;
+	d->subsystem_vendor = dev->subsys_vendor_id;
+	d->subsystem_device = dev->subsys_id;
+	d->class_code = ((unsigned)dev->device_class << 8) | dev->prog_if;
+	d->revision = dev->rev_id;
+	d->config_size = readable_config_size(dev);
+	d->header_type = d->config_size ? pci_read_byte(dev, PCI_HEADER_TYPE) & 0x7f : 0;
+	const char *driver = pci_get_string_property(dev, PCI_FILL_DRIVER);
+	d->driver = driver ? xstrdup(driver) : NULL;
+	const char *group = pci_get_string_property(dev, PCI_FILL_IOMMU_GROUP);
+	char *end = NULL;
+	long g = group ? strtol(group, &end, 10) : -1;
+	d->iommu_group = group && *group && !*end && g >= 0 && g < 1000000 ? (int)g : -1;
+	for (int i = 0; i < 6; i++) {
+		pciaddr_t base = dev->base_addr[i];
+		bool io = base & PCI_BASE_ADDRESS_SPACE_IO;
+		d->bars[i].memory = !io;
+		d->bars[i].start = io ? base & PCI_ADDR_IO_MASK : base & PCI_ADDR_MEM_MASK;
+		d->bars[i].size = dev->size[i];
+	}
+	read_capabilities(dev, d);
+	read_sysfs_attributes(root, d);
+	d->name = lookup_name(pacc, d);
+}
+
+static int compare_devices(const void *a, const void *b)
+{
+	const struct host_pci_device *x = a, *y = b;
+	return strcmp(x->address, y->address);
+}
+
+static void free_devices(struct host_pci_device *devices, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(devices[i].name);
+		free(devices[i].driver);
+		free(devices[i].reset_method);
+		free(devices[i].power_state);
+	}
+	free(devices);
+}
+
+static void drop_warnings(void)
+{
+	for (size_t i = 0; i < scan_warning_count; i++)
+		free(scan_warnings[i]);
+	free(scan_warnings);
+	scan_warnings = NULL;
+	scan_warning_count = scan_warning_cap = 0;
+}
+
+int host_pci_scan(const char *root, struct host_pci *ret, struct host_pci_error *err)
+{
+	char *devices_dir = root_join(root, PATH_SYS_PCI_DEVICES);
+	bool present = host_is_dir(root, PATH_SYS_PCI_DEVICES);
+	if (!present) {
+		free(devices_dir);
+		*ret = (struct host_pci){0};
+		return 0;
+	}
+	char *sysfs_path = root_join(root, PATH_SYS_PCI_BUS);
+
+	/* everything changed between setjmp and a longjmp back is volatile or static */
+	struct pci_access *volatile pacc = NULL;
+	struct host_pci_device *volatile devices = NULL;
+	volatile size_t count = 0;
+	volatile int result = 0;
+	jmp_buf jump;
+	scan_jump = &jump;
+	scan_error[0] = '\0';
+	if (setjmp(jump) == 0) {
+		pacc = pci_alloc();
+		pacc->error = pci_error_trap;
+		pacc->warning = pci_warning_keep;
+		pacc->debug = pci_debug_ignore;
+		pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+		if (pci_set_param(pacc, "sysfs.path", sysfs_path) < 0)
+			pci_error_trap("libpci has no sysfs.path parameter");
+		pci_init(pacc);
+		pci_scan_bus(pacc);
+		size_t n = 0;
+		for (struct pci_dev *dev = pacc->devices; dev; dev = dev->next)
+			n++;
+		if (n > HOST_MAX_PCI_DEVICES) {
+			snprintf(scan_error, sizeof(scan_error),
+				 "%zu PCI devices, more than the %d pcipt reads", n,
+				 HOST_MAX_PCI_DEVICES);
+			result = -E2BIG;
+		} else {
+			devices = xcalloc(n ? n : 1, sizeof(*devices));
+			for (struct pci_dev *dev = pacc->devices; dev; dev = dev->next) {
+				/* counted before copying, so a jump frees exactly what exists */
+				count++;
+				copy_device(pacc, root, dev, &devices[count - 1]);
+			}
+		}
+	} else {
+		result = -EIO;
+	}
+	scan_jump = NULL;
+	if (pacc)
+		pci_cleanup(pacc);
+	free(sysfs_path);
+	free(devices_dir);
+	if (result < 0) {
+		snprintf(err->message, sizeof(err->message), "%s",
+			 scan_error[0] ? scan_error : "libpci failed");
+		free_devices(devices, count);
+		drop_warnings();
+		return result;
+	}
+	if (count > 1)
+		qsort(devices, count, sizeof(*devices), compare_devices);
+	*ret = (struct host_pci){devices, count, scan_warnings, scan_warning_count};
+	scan_warnings = NULL;
+	scan_warning_count = scan_warning_cap = 0;
+	return 0;
+}
+
+void host_pci_free(struct host_pci *pci)
+{
+	free_devices(pci->devices, pci->count);
+	for (size_t i = 0; i < pci->warning_count; i++)
+		free(pci->warnings[i]);
+	free(pci->warnings);
+	*pci = (struct host_pci){0};
+}
+
+const struct host_pci_device *host_pci_find(const struct host_pci *pci, const char *address)
+{
+	struct host_pci_device key;
+	snprintf(key.address, sizeof(key.address), "%s", address);
+	return pci->count ? bsearch(&key, pci->devices, pci->count, sizeof(key), compare_devices)
+			  : NULL;
+}
+
+const char *host_pci_class_name(unsigned class_code)
+{
+	static const char *const names[] = {
+		"unclassified device", "mass storage controller", "network controller",
+		"display controller", "multimedia controller", "memory controller", "bridge",
+		"communication controller", "system peripheral", "input device",
+		"docking station", "processor", "serial bus controller", "wireless controller",
+		"intelligent controller", "satellite controller", "encryption controller",
+		"signal processing controller", "processing accelerator",
+	};
+	unsigned base = class_code >> 16;
+	return base < sizeof(names) / sizeof(names[0]) ? names[base] : "device";
+}

@@ -1,0 +1,229 @@
+#include "sysfs.h"
+
+#include "../lib/rootpath.h"
+#include "../lib/xalloc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Read at most max bytes of a file; one byte more tells "too big" apart from "exactly max".
+ * Works for sysfs and procfs files, whose st_size is meaningless. */
+static int read_bounded(const char *full, size_t max, char **ret, size_t *ret_size)
+{
+	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		close(fd);
+		return e;
+	}
+	size_t cap = max < 4096 ? max + 1 : 4096, size = 0;
+	char *buf = xmalloc(cap + 1);
+	for (;;) {
+		if (size == cap) {
+			if (cap > max)
+				break;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		ssize_t n = read(fd, buf + size, cap - size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = -errno;
+			close(fd);
+			free(buf);
+			return e;
+		}
+		if (n == 0)
+			break;
+		size += (size_t)n;
+	}
+	close(fd);
+	if (size > max) {
+		free(buf);
+		return -E2BIG;
+	}
+	buf[size] = '\0';
+	*ret = buf;
+	*ret_size = size;
+	return 0;
+}
+
+int host_read_file(const char *root, const char *path, size_t max, char **ret, size_t *ret_size)
+{
+	char *full = root_join(root, path);
+	int r = read_bounded(full, max, ret, ret_size);
+	free(full);
+	return r;
+}
+
+int host_read_attr(const char *root, const char *path, char *buf, size_t size)
+{
+	if (size == 0)
+		return -EINVAL;
+	char *data;
+	size_t n;
+	int r = host_read_file(root, path, size - 1, &data, &n);
+	if (r < 0)
+		return r;
+	if (memchr(data, '\0', n)) {
+		free(data);
+		return -EILSEQ;
+	}
+	while (n > 0 && isspace((unsigned char)data[n - 1]))
+		n--;
+	memcpy(buf, data, n);
+	buf[n] = '\0';
+	free(data);
+	return (int)n;
+}
+
+int host_read_number(const char *root, const char *path, long long *ret)
+{
+	char buf[64];
+	int r = host_read_attr(root, path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	const char *s = buf;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int host_read_link_name(const char *root, const char *path, char *buf, size_t size)
+{
+	char *full = root_join(root, path);
+	char target[PATH_MAX];
+	ssize_t n = readlink(full, target, sizeof(target) - 1);
+	int e = errno;
+	free(full);
+	if (n < 0)
+		return e == EINVAL ? -EINVAL : -e;
+	target[n] = '\0';
+	while (n > 1 && target[n - 1] == '/')
+		target[--n] = '\0';
+	const char *base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	size_t len = strlen(base);
+	if (len == 0 || len >= size)
+		return -E2BIG;
+	memcpy(buf, base, len + 1);
+	return (int)len;
+}
+
+char *host_resolve(const char *root, const char *path)
+{
+	char *full = root_join(root, path);
+	char *real = realpath(full, NULL);
+	free(full);
+	if (!real)
+		return NULL;
+	char *real_root = realpath(root, NULL);
+	if (!real_root) {
+		free(real);
+		return NULL;
+	}
+	size_t rl = strlen(real_root);
+	char *ret = NULL;
+	if (strcmp(real_root, "/") == 0)
+		ret = xstrdup(real);
+	else if (strncmp(real, real_root, rl) == 0 && (real[rl] == '/' || real[rl] == '\0'))
+		ret = xstrdup(real[rl] ? real + rl : "/");
+	free(real);
+	free(real_root);
+	return ret;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int host_list_dir(const char *root, const char *path, char ***ret_names, size_t *ret_count)
+{
+	char *full = root_join(root, path);
+	DIR *d = opendir(full);
+	int e = errno;
+	free(full);
+	if (!d)
+		return -e;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *ent;
+	while ((ent = readdir(d))) {
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		if (n == HOST_MAX_DIR_ENTRIES) {
+			closedir(d);
+			host_free_names(names, n);
+			return -E2BIG;
+		}
+		xgrow((void **)&names, &cap, n + 1, sizeof(*names));
+		names[n++] = xstrdup(ent->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), compare_names);
+	*ret_names = names;
+	*ret_count = n;
+	return 0;
+}
+
+void host_free_names(char **names, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+bool host_exists(const char *root, const char *path)
+{
+	char *full = root_join(root, path);
+	bool r = access(full, F_OK) == 0;
+	free(full);
+	return r;
+}
+
+bool host_is_dir(const char *root, const char *path)
+{
+	char *full = root_join(root, path);
+	struct stat st;
+	bool r = stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+	free(full);
+	return r;
+}
+
+bool host_is_pci_address(const char *s)
+{
+	/* DDDD:BB:SS.F */
+	static const char shape[] = "xxxx:xx:xx.x";
+	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+		char c = s[i];
+		if (shape[i] == 'x') {
+			if (!isdigit((unsigned char)c) && !(c >= 'a' && c <= 'f'))
+				return false;
+		} else if (c != shape[i]) {
+			return false;
+		}
+	}
+	return s[sizeof(shape) - 1] == '\0' && s[11] <= '7';
+}

@@ -1,0 +1,153 @@
+#include "storage.h"
+
+#include "../lib/xalloc.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STORAGE_MAX_ITEMS 4096
+
+/* Types whose volumes are files under a path; network types mount at /mnt/pve/ID unless
+ * `path` says otherwise (PVE::Storage::*Plugin). */
+static bool is_file_type(const char *type)
+{
+	static const char *const types[] = {"dir", "nfs", "cifs", "cephfs", "glusterfs", "btrfs"};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (strcmp(type, types[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void finish(struct pve_storage *s)
+{
+	if (!s->path && is_file_type(s->type) && strcmp(s->type, "dir") != 0)
+		s->path = xasprintf("/mnt/pve/%s", s->id);
+}
+
+static bool list_has(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ", ");
+		if (len == wl && strncmp(p, word, wl) == 0)
+			return true;
+		p += len;
+		p += strspn(p, ", ");
+	}
+	return false;
+}
+
+void pve_storages_parse(const struct text_file *text, struct pve_storages *ret)
+{
+	struct pve_storages s = {0};
+	size_t cap = 0;
+	struct pve_storage *cur = NULL;
+	for (size_t i = 0; i < text->line_count; i++) {
+		const char *line = text->lines[i].text;
+		if (*line == '#')
+			continue;
+		if (*line && !isspace((unsigned char)*line)) {
+			/* "TYPE: ID" starts a section */
+			if (cur)
+				finish(cur);
+			cur = NULL;
+			const char *colon = strchr(line, ':');
+			if (!colon || s.count >= STORAGE_MAX_ITEMS)
+				continue;
+			const char *id = colon + 1;
+			while (*id == ' ' || *id == '\t')
+				id++;
+			size_t idlen = strcspn(id, " \t");
+			if (idlen == 0 || colon == line)
+				continue;
+			xgrow((void **)&s.items, &cap, s.count + 1, sizeof(*s.items));
+			cur = &s.items[s.count++];
+			*cur = (struct pve_storage){.type = xstrndup(line, (size_t)(colon - line)),
+						    .id = xstrndup(id, idlen),
+						    .line = text->lines[i].number};
+			continue;
+		}
+		if (!cur)
+			continue;
+		while (isspace((unsigned char)*line))
+			line++;
+		size_t klen = strcspn(line, " \t");
+		const char *value = line + klen;
+		while (*value == ' ' || *value == '\t')
+			value++;
+		size_t vlen = strlen(value);
+		while (vlen && isspace((unsigned char)value[vlen - 1]))
+			vlen--;
+		if (klen == 4 && strncmp(line, "path", 4) == 0) {
+			free(cur->path);
+			cur->path = xstrndup(value, vlen);
+		} else if (klen == 7 && strncmp(line, "content", 7) == 0) {
+			char *v = xstrndup(value, vlen);
+			cur->snippets = list_has(v, "snippets");
+			free(v);
+		} else if (klen == 7 && strncmp(line, "disable", 7) == 0) {
+			cur->disabled = vlen == 0 || value[0] == '1';
+		}
+	}
+	if (cur)
+		finish(cur);
+	*ret = s;
+}
+
+void pve_storages_default(struct pve_storages *ret)
+{
+	ret->items = xcalloc(1, sizeof(*ret->items));
+	ret->items[0] = (struct pve_storage){.type = xstrdup("dir"), .id = xstrdup("local"),
+					     .path = xstrdup("/var/lib/vz"), .snippets = true};
+	ret->count = 1;
+}
+
+const struct pve_storage *pve_storages_find(const struct pve_storages *s, const char *id)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		if (strcmp(s->items[i].id, id) == 0)
+			return &s->items[i];
+	}
+	return NULL;
+}
+
+void pve_storages_free(struct pve_storages *s)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		free(s->items[i].type);
+		free(s->items[i].id);
+		free(s->items[i].path);
+	}
+	free(s->items);
+	*s = (struct pve_storages){0};
+}
+
+char *pve_snippet_path(const struct pve_storages *s, const char *volume, const char **ret_why)
+{
+	const char *colon = strchr(volume, ':');
+	if (!colon) {
+		*ret_why = "is not a volume id (STORAGE:snippets/NAME)";
+		return NULL;
+	}
+	char *id = xstrndup(volume, (size_t)(colon - volume));
+	const struct pve_storage *st = pve_storages_find(s, id);
+	free(id);
+	const char *volname = colon + 1;
+	/* PVE::Storage::Plugin::parse_volname: snippets/NAME with no further directory */
+	if (strncmp(volname, "snippets/", 9) != 0 || !volname[9] || strchr(volname + 9, '/')) {
+		*ret_why = "is not in the snippets directory of its storage";
+		return NULL;
+	}
+	if (!st) {
+		*ret_why = "names a storage that /etc/pve/storage.cfg does not define";
+		return NULL;
+	}
+	if (!st->path) {
+		*ret_why = "is on a storage that holds no files (no snippets directory)";
+		return NULL;
+	}
+	return xasprintf("%s/%s", st->path, volname);
+}

@@ -1,0 +1,40 @@
+/* Storage definitions (/etc/pve/storage.cfg, PVE::Storage's SectionConfig), as far as pcipt
+ * needs them: where a `hookscript: STORAGE:snippets/NAME` volume lives on this node.
+ *
+ *   dir: local
+ *   	path /var/lib/vz
+ *   	content iso,vztmpl,backup,snippets
+ */
+#ifndef PCIPT_PVE_STORAGE_H
+#define PCIPT_PVE_STORAGE_H
+
+#include "../lib/textfile.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pve_storage {
+	char *type; /* dir, nfs, cifs, cephfs, lvmthin, zfspool... */
+	char *id;
+	char *path; /* NULL when the type has none */
+	bool snippets; /* content includes snippets */
+	bool disabled;
+	unsigned line;
+};
+
+struct pve_storages {
+	struct pve_storage *items;
+	size_t count;
+};
+
+void pve_storages_parse(const struct text_file *text, struct pve_storages *ret);
+/* What Proxmox assumes without a storage.cfg: `dir: local` at /var/lib/vz. */
+void pve_storages_default(struct pve_storages *ret);
+const struct pve_storage *pve_storages_find(const struct pve_storages *s, const char *id);
+void pve_storages_free(struct pve_storages *s);
+
+/* The host path of a snippets volume "STORAGE:snippets/NAME" (malloc'd), or NULL with
+ * *ret_why saying why Proxmox would refuse it (static text). */
+char *pve_snippet_path(const struct pve_storages *s, const char *volume, const char **ret_why);
+
+#endif

@@ -1,0 +1,186 @@
+#include "vmdevices.h"
+
+#include "../lib/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_device(struct vm_devices *d, size_t *cap, int index, unsigned line,
+		       const struct host_pci_device *dev, const struct pve_mapping_entry *map,
+		       const struct pve_hostpci *h)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		if (d->items[i].hostpci == index && d->items[i].dev == dev)
+			return; /* "01:00;01:00.0" names one function twice: hostpci-duplicate */
+	}
+	xgrow((void **)&d->items, cap, d->count + 1, sizeof(*d->items));
+	d->items[d->count++] = (struct vm_device){
+		.hostpci = index,
+		.line = line,
+		.dev = dev,
+		.map = map,
+		.mdev = h->mdev != NULL,
+		.keep = h->driver == HOSTPCI_DRIVER_KEEP,
+	};
+}
+
+static void add_problem(struct vm_devices *d, int index, unsigned line,
+			enum vm_device_problem_kind kind, char *detail, unsigned map_line)
+{
+	d->problems = xrealloc(d->problems, (d->problem_count + 1) * sizeof(*d->problems));
+	d->problems[d->problem_count++] =
+		(struct vm_device_problem){index, line, kind, detail, map_line};
+}
+
+/* Every host function an ID names; false when there is none. */
+static bool add_id(struct vm_devices *d, size_t *cap, int index, unsigned line,
+		   const struct pve_pci_id *id, const struct host_pci *pci,
+		   const struct pve_mapping_entry *map, const struct pve_hostpci *h)
+{
+	if (id->domain_too_long)
+		return false;
+	if (id->function >= 0) {
+		const struct host_pci_device *dev = host_pci_find(pci, id->id);
+		if (dev)
+			add_device(d, cap, index, line, dev, map, h);
+		return dev != NULL;
+	}
+	bool found = false;
+	size_t slot_len = strlen(id->slot);
+	for (size_t i = 0; i < pci->count; i++) {
+		const struct host_pci_device *dev = &pci->devices[i];
+		if (strncmp(dev->address, id->slot, slot_len) == 0 && dev->address[slot_len] == '.') {
+			add_device(d, cap, index, line, dev, map, h);
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* PVE::Mapping::PCI::assert_valid: the map line's ids and group against sysfs.  NULL when
+ * it holds, else what differs. */
+static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct host_pci *pci,
+			      const struct pve_pci_id *ids, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		const struct host_pci_device *dev = NULL;
+		if (ids[i].function >= 0) {
+			dev = host_pci_find(pci, ids[i].id);
+		} else {
+			char first[64];
+			snprintf(first, sizeof(first), "%s.0", ids[i].slot);
+			dev = host_pci_find(pci, first);
+		}
+		if (!dev)
+			return xasprintf("no device %s on this host", ids[i].id);
+		if (dev->vendor != e->vendor || dev->device != e->device)
+			return xasprintf("%s is %04x:%04x, the mapping says id=%04x:%04x",
+					 dev->address, dev->vendor, dev->device, e->vendor,
+					 e->device);
+		if (e->has_subsystem && (dev->subsystem_vendor != e->subsystem_vendor ||
+					 dev->subsystem_device != e->subsystem_device))
+			return xasprintf("%s has subsystem %04x:%04x, the mapping says "
+					 "subsystem-id=%04x:%04x",
+					 dev->address, dev->subsystem_vendor, dev->subsystem_device,
+					 e->subsystem_vendor, e->subsystem_device);
+		if (e->iommu_group >= 0 && dev->iommu_group != e->iommu_group) {
+			if (dev->iommu_group < 0)
+				return xasprintf("%s is in no IOMMU group, the mapping says "
+						 "iommugroup=%d",
+						 dev->address, e->iommu_group);
+			return xasprintf("%s is in IOMMU group %d, the mapping says iommugroup=%d",
+					 dev->address, dev->iommu_group, e->iommu_group);
+		}
+	}
+	return NULL;
+}
+
+static size_t split_path(const char *path, struct pve_pci_id *ids, size_t max)
+{
+	size_t n = 0;
+	for (const char *p = path; *p && n < max;) {
+		size_t len = strcspn(p, ";");
+		if (pve_pci_id_parse(p, len, &ids[n]))
+			n++;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return n;
+}
+
+static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsigned line,
+			    const struct pve_hostpci *h, const struct host_pci *pci,
+			    const struct pve_mappings *mappings, const char *node)
+{
+	const struct pve_mapping *m = mappings ? pve_mappings_find(mappings, h->mapping) : NULL;
+	if (!m) {
+		add_problem(d, index, line, VM_MAPPING_UNKNOWN, xstrdup(h->mapping), 0);
+		return;
+	}
+	bool on_node = false, resolved = false;
+	for (size_t k = 0; k < m->entry_count; k++) {
+		const struct pve_mapping_entry *e = &m->entries[k];
+		if (!node || strcmp(e->node, node) != 0)
+			continue;
+		on_node = true;
+		struct pve_pci_id ids[32];
+		size_t n = split_path(e->path, ids, 32);
+		/* qemu-server checks every alternative on this node and dies on the first that
+		 * does not match the hardware */
+		char *why = mapping_mismatch(e, pci, ids, n);
+		if (why) {
+			add_problem(d, index, line, VM_MAPPING_INVALID, why, e->line);
+			return;
+		}
+		if (resolved)
+			continue; /* the first alternative stands for the others */
+		for (size_t i = 0; i < n; i++)
+			add_id(d, cap, index, line, &ids[i], pci, e, h);
+		resolved = true;
+	}
+	if (!on_node)
+		add_problem(d, index, line, VM_MAPPING_NOT_ON_NODE, xstrdup(node ? node : "?"), 0);
+}
+
+void vm_devices_resolve(const struct pve_vm *vm, const struct host_pci *pci,
+			const struct pve_mappings *mappings, const char *node,
+			struct vm_devices *ret)
+{
+	struct vm_devices d = {0};
+	size_t cap = 0;
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *s = &vm->hostpci[i];
+		if (!s->raw.set)
+			continue;
+		if (s->dev.mapping) {
+			resolve_mapping(&d, &cap, i, s->raw.line, &s->dev, pci, mappings, node);
+			continue;
+		}
+		for (size_t k = 0; k < s->dev.id_count; k++) {
+			if (!add_id(&d, &cap, i, s->raw.line, &s->dev.ids[k], pci, NULL, &s->dev))
+				add_problem(&d, i, s->raw.line, VM_DEVICE_MISSING,
+					    xstrdup(s->dev.ids[k].id), 0);
+		}
+	}
+	*ret = d;
+}
+
+void vm_devices_free(struct vm_devices *d)
+{
+	for (size_t i = 0; i < d->problem_count; i++)
+		free(d->problems[i].detail);
+	free(d->problems);
+	free(d->items);
+	*d = (struct vm_devices){0};
+}
+
+bool vm_devices_has(const struct vm_devices *d, const char *address)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		if (strcmp(d->items[i].dev->address, address) == 0)
+			return true;
+	}
+	return false;
+}
