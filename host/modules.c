@@ -232,7 +232,13 @@ static bool parse_modprobe_line(char *line, unsigned number, const char *file,
 		struct cmdline c;
 		cmdline_parse(rest, &c);
 		words = c.words;
-		word_count = c.count;
+		/* "" gives an empty word, which names no parameter */
+		for (size_t i = 0; i < c.count; i++) {
+			if (c.words[i][0])
+				words[word_count++] = c.words[i];
+			else
+				free(c.words[i]);
+		}
 		missing = "parameters";
 		break;
 	}

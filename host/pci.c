@@ -300,6 +300,16 @@ const struct host_pci_device *host_pci_find(const struct host_pci *pci, const ch
 			  : NULL;
 }
 
+size_t host_pci_slot_functions(const struct host_pci *pci, const struct host_pci_device *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < pci->count; i++) {
+		const struct host_pci_device *o = &pci->devices[i];
+		n += o->domain == d->domain && o->bus == d->bus && o->slot == d->slot;
+	}
+	return n;
+}
+
 const char *host_pci_class_name(unsigned class_code)
 {
 	static const char *const names[] = {

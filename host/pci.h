@@ -72,6 +72,9 @@ void host_pci_free(struct host_pci *pci);
 
 const struct host_pci_device *host_pci_find(const struct host_pci *pci, const char *address);
 
+/* How many functions the host has in d's slot (d included). */
+size_t host_pci_slot_functions(const struct host_pci *pci, const struct host_pci_device *d);
+
 /* "Ethernet controller" etc. for the base class; "device" for unknown ones. */
 const char *host_pci_class_name(unsigned class_code);
 

@@ -19,7 +19,7 @@ struct device_identity {
 	unsigned subsystem_vendor, subsystem_device;
 	bool has_class;
 	unsigned class_code;
-	char label[96]; /* "10de:102d (mapping k80)" */
+	char label[320]; /* "10de:102d (mapping k80)", "0000:01:00.0 (NVIDIA ...)" */
 };
 
 static bool field_matches(const struct rules_id_match *m, bool known, unsigned value)
@@ -87,7 +87,8 @@ static bool mapping_is_multifunction(const struct pve_mapping_entry *e)
 
 /* What the VM lacks for rule r, as a malloc'd phrase; NULL when nothing offline can tell. */
 static char *vm_shortfall(const struct rules_device *r, const struct pve_vm *vm,
-			  const struct pve_hostpci *h, const struct pve_mapping_entry *e)
+			  const struct pve_hostpci *h, const struct pve_mapping_entry *e,
+			  int passes_all_functions)
 {
 	if (r->vm_machine && strcmp(r->vm_machine, "q35") == 0 && !vm->machine_is_q35)
 		return xstrdup("needs `machine: q35`");
@@ -106,8 +107,11 @@ static char *vm_shortfall(const struct rules_device *r, const struct pve_vm *vm,
 			return xasprintf("conflicts with the emulated display `vga: %s`",
 					 vm->vga_type);
 	}
-	if (r->vm_all_functions && !(e ? mapping_is_multifunction(e)
-				      : pve_hostpci_is_multifunction(h)))
+	/* -1: not known from the host; then the config's form must say "every function" */
+	if (passes_all_functions < 0)
+		passes_all_functions = e ? mapping_is_multifunction(e)
+					 : pve_hostpci_is_multifunction(h);
+	if (r->vm_all_functions && !passes_all_functions)
 		return xstrdup("should be passed with all its functions");
 	return NULL;
 }
@@ -134,7 +138,7 @@ static void apply_rules_to_device(const struct checked_config *c, const struct r
 		const struct rules_device *r = &rules->devices[i];
 		if (!rule_matches(r, d) || !rule_applies(r, vm, &s->dev))
 			continue;
-		char *lack = vm_shortfall(r, vm, &s->dev, e);
+		char *lack = vm_shortfall(r, vm, &s->dev, e, -1);
 		/* A rule without requirements is a note about the hardware; one with only host
 		 * requirements needs the host and waits for host mode. */
 		if (!lack && (has_vm_requirements(r) || has_requirements(r)))
@@ -363,9 +367,24 @@ static char *driver_shortfall(const struct host *h, const struct rules_device *r
 	return why;
 }
 
+/* Whether the hostpci line of vd passes every function the host has in vd's slot. */
+static int passes_all_functions(const struct host_pci *pci, const struct vm_device *vd,
+				const struct vm_devices *devices)
+{
+	const struct host_pci_device *d = vd->dev;
+	size_t on_line = 0;
+	for (size_t i = 0; i < devices->count; i++) {
+		const struct host_pci_device *o = devices->items[i].dev;
+		if (devices->items[i].hostpci == vd->hostpci && o->domain == d->domain &&
+		    o->bus == d->bus && o->slot == d->slot)
+			on_line++;
+	}
+	return on_line >= host_pci_slot_functions(pci, d);
+}
+
 static void apply_rules_on_host(const struct checked_config *c, const struct host_view *view,
 				const struct rules *rules, const struct vm_device *vd,
-				struct findings *out)
+				const struct vm_devices *devices, struct findings *out)
 {
 	const struct pve_vm *vm = &c->config->vm;
 	const struct pve_hostpci *h = &vm->hostpci[vd->hostpci].dev;
@@ -375,7 +394,7 @@ static void apply_rules_on_host(const struct checked_config *c, const struct hos
 		const struct rules_device *r = &rules->devices[i];
 		if (!rule_matches(r, &d) || !rule_applies(r, vm, h))
 			continue;
-		char *lack = vm_shortfall(r, vm, h, vd->map);
+		char *lack = vm_shortfall(r, vm, h, vd->map, passes_all_functions(&view->host->pci, vd, devices));
 		for (size_t k = 0; !lack && k < r->host_module_params.count; k++)
 			lack = module_param_shortfall(view->host, r->host_module_params.items[k]);
 		if (!lack && r->host_drivers_unused.count)
@@ -409,7 +428,7 @@ void check_device_rules_on_host(const struct checked_config *c, const struct hos
 			       devices->items[j].dev->vendor == vd->dev->vendor &&
 			       devices->items[j].dev->device == vd->dev->device;
 		if (!seen)
-			apply_rules_on_host(c, view, rules, vd, out);
+			apply_rules_on_host(c, view, rules, vd, devices, out);
 	}
 }
 

@@ -385,10 +385,9 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 	}
 	if (!rom->parsed) {
 		f = report(k, "romfile-format", SEVERITY_ERROR, s->raw.line, NULL);
-		finding_message(f, "hostpci%d: romfile=%s is not a PCI option ROM: %s (at byte "
-				   "%zu); the guest firmware will not run it",
-				index, s->dev.romfile, rom->parse_error.message,
-				rom->parse_error.offset);
+		finding_message(f, "hostpci%d: romfile=%s is not a PCI option ROM: %s; the guest "
+				   "firmware will not run it",
+				index, s->dev.romfile, rom->parse_error.message);
 		finding_hint(f, "use an image that starts with 0x55 0xAA and has a PCIR structure; "
 				"a dump from a flashing tool may carry a header to strip");
 		return;

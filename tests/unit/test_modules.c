@@ -240,9 +240,10 @@ static void missing_module_or_arguments(void **state)
 				      "alias pci:v*\n"
 				      "softdep drm\n"
 				      "remove vfio_pci\n"
-				      "blacklist  \t\n");
+				      "blacklist  \t\n"
+				      "options kvm \"\"\n");
 	assert_int_equal(m.statement_count, 0);
-	assert_int_equal(m.problem_count, 10);
+	assert_int_equal(m.problem_count, 11);
 	problem_at(&m, CONF, 1, "'blacklist' without a module name");
 	problem_at(&m, CONF, 2, "'options' without a module name");
 	problem_at(&m, CONF, 3, "'options kvm' without parameters");
@@ -253,6 +254,8 @@ static void missing_module_or_arguments(void **state)
 	problem_at(&m, CONF, 8, "'softdep drm' without dependencies");
 	problem_at(&m, CONF, 9, "'remove vfio_pci' without a command");
 	problem_at(&m, CONF, 10, "'blacklist' without a module name");
+	/* an empty quoted word names no parameter */
+	problem_at(&m, CONF, 11, "'options kvm' without parameters");
 	host_modules_free(&m);
 }
 

@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# pcipt-validate against fake hosts (tests/fakehost/mkhost.py): one scenario per host check,
+# whole outputs compared, with the check that must (or must not) fire named in each test.
+
+load host_helpers
+
+@test "the base host is clean: VM 100 and --host give no findings, exit 0" {
+	host_scenario clean 0
+	[ ! -s "$out" ]
+	host_scenario clean-host 0
+	[ ! -s "$out" ]
+}
+
+@test "iommu-disabled: no intel_iommu=on anywhere: add it to GRUB, update-grub, reboot" {
+	host_scenario iommu-disabled-cmdline 1
+	has_check iommu-disabled
+	grep -q 'add intel_iommu=on to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub (line [0-9]*), run `update-grub` and reboot' "$out"
+}
+
+@test "iommu-disabled: set in /etc/kernel/cmdline but not running: proxmox-boot-tool refresh, reboot" {
+	host_scenario iommu-disabled-reboot 1
+	grep -q 'set for the next boot but not in the running' "$out"
+	grep -q 'proxmox-boot-tool refresh' "$out"
+}
+
+@test "iommu-disabled: AMD without an IVRS table names the firmware switch; VM checks still run" {
+	host_scenario iommu-disabled-firmware 1
+	grep -q 'no ACPI IVRS table' "$out"
+	lacks_check group-isolation
+}
+
+@test "interrupt-remapping: a DMAR unit with ecap bit 3 clear is an error" {
+	host_scenario interrupt-remapping-ecap 1
+	grep -q 'IOMMU unit dmar1 cannot remap interrupts (ecap f050d2: bit 3 is clear)' "$out"
+}
+
+@test "interrupt-remapping: intremap=off leaves no IR- irq chips; the hint names the word" {
+	host_scenario interrupt-remapping-off 1
+	grep -q 'booted with intremap=off' "$out"
+}
+
+@test "interrupt-remapping with allow_unsafe_interrupts: both warnings, exit 0 (unsafe-interrupts)" {
+	host_scenario interrupt-remapping-unsafe 0
+	grep -q ': warning: .*\[interrupt-remapping\]$' "$out"
+	grep -q '^/etc/modprobe.d/iommu_unsafe_interrupts.conf:1: warning: .*\[unsafe-interrupts\]$' "$out"
+}
+
+@test "vfio-modules: vfio_pci neither loaded nor listed; vfio and vfio_iommu_type1 are fine" {
+	host_scenario vfio-modules 1
+	grep -q 'error: vfio_pci is neither loaded nor listed' "$out"
+}
+
+@test "acs-override: pcie_acs_override on the running kernel is a warning" {
+	host_scenario acs-override 0
+	has_check acs-override
+}
+
+@test "device-missing: an absent address, a mapping without this node, an unknown mapping" {
+	host_scenario device-missing 1
+	[ "$(grep -c '\[device-missing\]$' "$out")" -eq 3 ]
+}
+
+@test "device-ids: mapping ids and group differ from sysfs; a matching mapping passes" {
+	host_scenario device-ids 1
+	[ "$(grep -c '\[device-ids\]$' "$out")" -eq 2 ]
+	no_match '/102.conf' "$out"
+}
+
+@test "group-isolation: every non-free peer named with its driver; passing them all is fine" {
+	host_scenario group-isolation 1
+	[ "$(grep -c '\[group-isolation\]$' "$out")" -eq 1 ]
+	grep -q '0000:00:1f.4 (Intel Corporation Cannon Lake PCH SMBus Controller, driver i801_smbus), 0000:00:1f.5' "$out"
+	grep -q 'Proxmox binds every device of the group to vfio-pci at start' "$out"
+	no_match '102.conf.*group-isolation' "$out"
+}
+
+@test "group-isolation: a peer on vfio-pci is free, so no finding" {
+	host_scenario group-isolation-free-peers 0
+	lacks_check group-isolation
+}
+
+@test "host-critical: root disk controller through LVM, NIC under vmbr0, a group peer of the NIC" {
+	host_scenario host-critical 1
+	grep -q '/ (ext4 on /dev/mapper/pve-root, dm-1 over sda3)' "$out"
+	grep -q 'vmbr0 (the interface of the default route, over eno1)' "$out"
+	[ "$(grep -c '\[host-critical\]$' "$out")" -eq 3 ]
+}
+
+@test "sriov-pf: a PF with VFs enabled is an error, one with none is not" {
+	host_scenario sriov-pf 1
+	[ "$(grep -c '\[sriov-pf\]$' "$out")" -eq 1 ]
+	no_match '102.conf' "$out"
+}
+
+@test "boot-vga: efifb inside the boot GPU's BAR; the non-boot GPU of VM 100 is fine" {
+	host_scenario boot-vga 0
+	grep -q '101.conf:1: warning: .*efifb holds c0000000-c07fffff inside its BAR 2.*\[boot-vga\]$' "$out"
+	no_match '100.conf' "$out"
+	host_scenario boot-vga-released 0
+	lacks_check boot-vga
+}
+
+@test "romfile-missing, romfile-format (not a ROM, another card), rom-uefi both ways; a good ROM passes" {
+	host_scenario roms 1
+	has_check romfile-missing
+	grep -q '102.conf:1: error: .*broken.rom is not a PCI option ROM' "$out"
+	grep -q '104.conf:1: error: .*other-card.rom is for 1002:67df' "$out"
+	grep -q '103.conf:2: warning: .*no x64 EFI image.*\[rom-uefi\]$' "$out"
+	grep -q '106.conf:1: warning: .*no x86 legacy image.*\[rom-uefi\]$' "$out"
+	no_match '105.conf.*rom' "$out"
+}
+
+@test "reset-method and bus-reset-scope; a bus reset alone on its bus is fine" {
+	host_scenario reset 0
+	grep -q '101.conf.*offers no reset method.*\[reset-method\]$' "$out"
+	grep -q '102.conf.*also resets 0000:04:00.1.*\[bus-reset-scope\]$' "$out"
+	no_match '103.conf' "$out"
+}
+
+@test "d3cold: a device left in D3cold" {
+	host_scenario d3cold 0
+	has_check d3cold
+}
+
+@test "rmrr: a direct region is an error, a direct-relaxable one is not" {
+	host_scenario rmrr 1
+	[ "$(grep -c '\[rmrr\]$' "$out")" -eq 1 ]
+	no_match '102.conf' "$out"
+}
+
+@test "in-use: reserved by a running VM; an expired time reservation holds nothing" {
+	host_scenario in-use 1
+	[ "$(grep -c '\[in-use\]$' "$out")" -eq 1 ]
+	grep -q "already in use by VMID '101'" "$out"
+}
+
+@test "hookscript-missing: missing, not executable, not a snippet, unknown storage; a good one passes" {
+	host_scenario hookscript 1
+	[ "$(grep -c '\[hookscript-missing\]$' "$out")" -eq 4 ]
+	no_match '105.conf' "$out"
+}
+
+@test "device rules on the host: kvm ignore_msrs off, a primary GPU on amdgpu" {
+	host_scenario device-rules 0
+	grep -q 'wants kvm.ignore_msrs=1 (now kvm.ignore_msrs is N).*\[nvidia-ignore-msrs\]$' "$out"
+	grep -q 'is driven by the host.s amdgpu.*\[gpu-host-driver\]$' "$out"
+}
