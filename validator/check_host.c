@@ -233,8 +233,23 @@ static void check_acs_override(const struct host_view *v, struct findings *out)
 			"the override only if you accept that a VM may reach the host's devices");
 }
 
+/* Lines modprobe or systemd-modules-load skip: an option or blacklist there does nothing. */
+static void report_module_config_problems(const struct host_view *v, struct findings *out)
+{
+	const struct host_modules *m = &v->host->modules;
+	for (size_t i = 0; i < m->problem_count; i++) {
+		const struct modules_problem *p = &m->problems[i];
+		struct finding *f =
+			report(v, out, "config-syntax", SEVERITY_WARNING, p->file, p->line);
+		finding_message(f, "%s", p->message);
+		finding_hint(f, "fix or remove the line; then `update-initramfs -u -k all` and "
+				"reboot for it to take effect");
+	}
+}
+
 void check_host_readiness(const struct host_view *v, struct findings *out)
 {
+	report_module_config_problems(v, out);
 	check_iommu_enabled(v, out);
 	check_interrupt_remapping(v, out);
 	check_unsafe_interrupts(v, out);
