@@ -75,6 +75,25 @@ static void trace_block(const char *root, const char *sys_path, const char *what
 		char *full = xasprintf("%s, %s", what, next_chain);
 		add_use(u, address, HOST_USE_MOUNT, full);
 		free(full);
+	} else if (strstr(real, "/nvme-subsystem/")) {
+		/* native NVMe multipath: the disk hangs off its subsystem, whose nvmeN entries
+		 * lead to the controllers (and their PCI functions) */
+		const char *sub = strstr(real, "/nvme-subsystem/") + strlen("/nvme-subsystem/");
+		char *subsystem = xstrndup(real, (size_t)(sub - real) + strcspn(sub, "/"));
+		char **names;
+		size_t n;
+		if (host_list_dir(root, subsystem, &names, &n) == 0) {
+			for (size_t i = 0; i < n; i++) {
+				if (strncmp(names[i], "nvme", 4) != 0 || !names[i][4] ||
+				    strspn(names[i] + 4, "0123456789") != strlen(names[i] + 4))
+					continue;
+				char *ctrl = xasprintf("%s/%s", subsystem, names[i]);
+				trace_block(root, ctrl, what, next_chain, depth + 1, u);
+				free(ctrl);
+			}
+			host_free_names(names, n);
+		}
+		free(subsystem);
 	} else {
 		char *slaves_dir = xasprintf("%s/slaves", real);
 		char **names;

@@ -76,6 +76,15 @@ static char *read_string_attr(const char *root, const char *address, const char 
 	return r < 0 ? NULL : xstrdup(buf);
 }
 
+static char *read_link_attr(const char *root, const char *address, const char *attr)
+{
+	char *p = device_path(address, attr);
+	char buf[256];
+	int r = host_read_link_name(root, p, buf, sizeof(buf));
+	free(p);
+	return r < 0 ? NULL : xstrdup(buf);
+}
+
 static bool attr_exists(const char *root, const char *address, const char *attr)
 {
 	char *p = device_path(address, attr);
@@ -105,9 +114,10 @@ static void read_sysfs_attributes(const char *root, struct host_pci_device *d)
 static int readable_config_size(struct pci_dev *dev)
 {
 	static const int sizes[] = {4096, 256, 64};
-	u8 buf[4096];
+	u8 last[4];
+	/* the last dword of each size: the kernel cuts reads at what the reader may see */
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		if (pci_read_block(dev, 0, buf, sizes[i]))
+		if (pci_read_block(dev, sizes[i] - 4, last, 4))
 			return sizes[i];
 	}
 	return 0;
@@ -154,9 +164,11 @@ static char *lookup_name(struct pci_access *pacc, const struct host_pci_device *
 static void copy_device(struct pci_access *pacc, const char *root, struct pci_dev *dev,
 			struct host_pci_device *d)
 {
+	/* driver and iommu_group are links read below with one readlink() each: libpci's
+	 * PCI_FILL_DRIVER/IOMMU_GROUP resolve them with realpath(), a readlink() per path
+	 * component, which is most of a scan's system calls */
 	pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS |
-				   PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_DRIVER |
-				   PCI_FILL_IOMMU_GROUP);
+				   PCI_FILL_BASES | PCI_FILL_SIZES);
 	snprintf(d->address, sizeof(d->address), "%04x:%02x:%02x.%u", (unsigned)dev->domain,
 		 dev->bus, dev->dev, dev->func);
 	d->domain = (unsigned)dev->domain;
@@ -171,12 +183,12 @@ static void copy_device(struct pci_access *pacc, const char *root, struct pci_de
 	d->revision = dev->rev_id;
 	d->config_size = readable_config_size(dev);
 	d->header_type = d->config_size ? pci_read_byte(dev, PCI_HEADER_TYPE) & 0x7f : 0;
-	const char *driver = pci_get_string_property(dev, PCI_FILL_DRIVER);
-	d->driver = driver ? xstrdup(driver) : NULL;
-	const char *group = pci_get_string_property(dev, PCI_FILL_IOMMU_GROUP);
+	d->driver = read_link_attr(root, d->address, "driver");
+	char *group = read_link_attr(root, d->address, "iommu_group");
 	char *end = NULL;
 	long g = group ? strtol(group, &end, 10) : -1;
 	d->iommu_group = group && *group && !*end && g >= 0 && g < 1000000 ? (int)g : -1;
+	free(group);
 	for (int i = 0; i < 6; i++) {
 		pciaddr_t base = dev->base_addr[i];
 		bool io = base & PCI_BASE_ADDRESS_SPACE_IO;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every test against the sanitizer build in BUILD_DIR and print one summary line.
-#   unit tests (cmocka, TAP output), CLI tests (bats, TAP), fuzz corpus replay.
+#   unit tests (cmocka, TAP output), CLI tests (bats, TAP), the fake-host builder's
+#   self-test (TAP), fuzz corpus replay.
 # Each TAP "ok"/"not ok" line counts as one test; the last line is "N passed, N failed".
 set -u
 build=${1:?usage: run-tests.sh BUILD_DIR}
@@ -50,6 +51,12 @@ else
 	echo "not ok - bats is not installed"
 	failed=$((failed + 1))
 fi
+
+echo "# fake hosts: mkhost.py and capture-host.sh read like the kernel's trees"
+tests/fakehost/selftest.sh >"$log" 2>&1
+status=$?
+cat "$log"
+tally fakehost "$status"
 
 echo "# fuzz corpus replay"
 for t in "$build"/tests/fuzz/fuzz_*; do

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make bench: offline lint of 10,000 generated configs against `cat` of the same files,
-# both measured in this run; prints each figure and its ratio to the baseline.
+# make bench: each figure against its baseline, both measured in this run:
+#   offline lint of 10,000 generated configs against `cat` of the same files;
+#   `pcipt-validate VMID` on a generated 256-device / 64-group fake host against
+#   `lspci -n` (libpci's sysfs backend) on the same tree.
 set -eu
 validate=${1:?usage: bench.sh PCIPT_VALIDATE}
 count=${BENCH_CONFIGS:-10000}
@@ -47,3 +49,25 @@ awk -v b="$base" -v l="$lint" 'BEGIN {
 	printf "  pcipt-validate --offline   %8.1f ms   = %.2f x cat\n", l / 1000, l / b
 }'
 echo "  peak RSS: pcipt-validate ${rss} KiB, cat ${cat_rss} KiB"
+
+# --- host mode on a 256-device / 64-group fake host ------------------------------------
+host_spec=$work/host.spec
+host_root=$work/host
+"$(dirname "$0")/gen-host.sh" "$host_spec"
+python3 "$(dirname "$0")/../fakehost/mkhost.py" "$host_spec" "$host_root"
+devices=$(find "$host_root/sys/bus/pci/devices" -mindepth 1 -maxdepth 1 | wc -l)
+groups=$(find "$host_root/sys/kernel/iommu_groups" -mindepth 1 -maxdepth 1 | wc -l)
+lspci_n() { lspci -n -A linux-sysfs -O "sysfs.path=$host_root/sys/bus/pci"; }
+validate_vm() { "$validate" --root "$host_root" 110; }
+if command -v lspci >/dev/null; then
+	[ "$(lspci_n | wc -l)" -eq "$devices" ] || { echo "lspci does not read the fake host"; exit 1; }
+	lspci_us=$(best lspci_n)
+	vm_us=$(best validate_vm)
+	echo "host mode on a fake host of $devices devices in $groups IOMMU groups, best of $runs runs:"
+	awk -v b="$lspci_us" -v v="$vm_us" 'BEGIN {
+		printf "  lspci -n (sysfs backend)   %8.1f ms\n", b / 1000
+		printf "  pcipt-validate 110         %8.1f ms   = %.2f x lspci -n\n", v / 1000, v / b
+	}'
+else
+	echo "host mode: lspci (package pciutils) is not installed, no baseline to measure against"
+fi

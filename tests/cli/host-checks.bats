@@ -79,11 +79,12 @@ load host_helpers
 	lacks_check group-isolation
 }
 
-@test "host-critical: root disk controller through LVM, NIC under vmbr0, a group peer of the NIC" {
+@test "host-critical: root disk controller through LVM, NIC under vmbr0, a group peer of the NIC, NVMe multipath" {
 	host_scenario host-critical 1
 	grep -q '/ (ext4 on /dev/mapper/pve-root, dm-1 over sda3)' "$out"
 	grep -q 'vmbr0 (the interface of the default route, over eno1)' "$out"
-	[ "$(grep -c '\[host-critical\]$' "$out")" -eq 3 ]
+	[ "$(grep -c '\[host-critical\]$' "$out")" -eq 4 ]
+	grep -q '/var/lib/vz (ext4 on /dev/nvme0n1p1, nvme0n1p1 over nvme0)' "$out"
 }
 
 @test "sriov-pf: a PF with VFs enabled is an error, one with none is not" {

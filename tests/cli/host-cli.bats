@@ -109,3 +109,18 @@ PY
 	expect_status 0
 	lacks_check sriov-pf
 }
+
+@test "a capture of this machine reads like the machine: --groups and --host give the same output" {
+	[ -d /sys/bus/pci/devices ] || skip "this machine has no /sys/bus/pci to capture"
+	capture=$BATS_TEST_TMPDIR/capture
+	"$BATS_TEST_DIRNAME/../fakehost/capture-host.sh" "$capture" >"$BATS_TEST_TMPDIR/capture.log" 2>&1
+	validate --groups
+	cp "$out" "$BATS_TEST_TMPDIR/live-groups"
+	validate --root "$capture" --groups
+	expect_status 0
+	diff -u "$BATS_TEST_TMPDIR/live-groups" "$out"
+	validate --host
+	cp "$out" "$BATS_TEST_TMPDIR/live-host"
+	validate --root "$capture" --host
+	diff -u "$BATS_TEST_TMPDIR/live-host" "$out"
+}
