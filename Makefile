@@ -1,9 +1,10 @@
 # pcipt — PCI passthrough checks for Proxmox VE.
 #
 #   make            build the programs into build/
-#   make demo       run pcipt-validate on the example configs
+#   make demo       run pcipt-validate on the example configs and on an example fake host
 #   make check      build with ASan+UBSan and run every test (unit, CLI, fuzz corpus replay)
-#   make bench      offline lint of 10,000 generated configs against `cat` of the same files
+#   make bench      offline lint of 10,000 configs against `cat`; host mode on a 256-device
+#                   fake host against `lspci -n`
 #   make fuzz       build libFuzzer targets with clang (when available) into build/fuzz/
 
 VERSION := 0.1.0
@@ -34,7 +35,7 @@ VALIDATOR_SRC := validator/check_config.c validator/check_shared.c validator/che
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC)
 
 UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host
-FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline
+FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles
 
 B := build
 S := build/san
@@ -95,6 +96,14 @@ demo: $(B)/pcipt-validate
 	@$(B)/pcipt-validate --offline --root tests/fixtures/demo --all; \
 	 status=$$?; echo "(exit status $$status: 0 clean, 1 errors found, 2 unreadable input)"; \
 	 test $$status -le 1
+	@rm -rf $(B)/demo-host && python3 tests/fakehost/mkhost.py tests/fixtures/demo/host.spec $(B)/demo-host
+	@echo
+	@echo '$$ pcipt-validate --root build/demo-host --all     # a fake host built from tests/fixtures/demo/host.spec'
+	@$(B)/pcipt-validate --root $(B)/demo-host --all; \
+	 status=$$?; echo "(exit status $$status)"; test $$status -le 1
+	@echo
+	@echo '$$ pcipt-validate --root build/demo-host --groups'
+	@$(B)/pcipt-validate --root $(B)/demo-host --groups
 
 # --- libFuzzer builds (clang) ----------------------------------------------
 FUZZ_CC ?= clang

@@ -6,6 +6,7 @@
 #include "../lib/xalloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 #define HOSTUSE_MAX_ITEMS 4096
 
 /* The PCI device a sysfs device path sits under: its last PCI-address component. */
-static bool pci_address_in_path(const char *path, char out[16])
+static bool pci_address_in_path(const char *path, char out[HOST_PCI_ADDRESS_MAX + 1])
 {
 	bool found = false;
 	const char *p = path;
@@ -24,12 +25,12 @@ static bool pci_address_in_path(const char *path, char out[16])
 		while (*p == '/')
 			p++;
 		size_t len = strcspn(p, "/");
-		if (len == 12) {
-			char part[13];
-			memcpy(part, p, 12);
-			part[12] = '\0';
+		if (len >= 12 && len <= HOST_PCI_ADDRESS_MAX) {
+			char part[HOST_PCI_ADDRESS_MAX + 1];
+			memcpy(part, p, len);
+			part[len] = '\0';
 			if (host_is_pci_address(part)) {
-				memcpy(out, part, 13);
+				memcpy(out, part, len + 1);
 				found = true;
 			}
 		}
@@ -55,19 +56,51 @@ static void add_use(struct host_uses *u, const char *address, enum host_use_kind
 	it->what = xstrdup(what);
 }
 
+/* One trace (a mount or a route) follows links through /sys; a hostile or broken tree can
+ * make them a loop or a fan (a bridge listing itself as its lower device eight times).  Each
+ * trace visits a real path once and at most HOSTUSE_MAX_VISITS paths in all. */
+struct trace {
+	char *visited[HOSTUSE_MAX_VISITS];
+	size_t count;
+};
+
+/* false when real was seen already or the budget is spent; else records it */
+static bool trace_visit(struct trace *t, const char *real)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		if (strcmp(t->visited[i], real) == 0)
+			return false;
+	}
+	if (t->count == HOSTUSE_MAX_VISITS)
+		return false;
+	t->visited[t->count++] = xstrdup(real);
+	return true;
+}
+
+static void trace_done(struct trace *t)
+{
+	for (size_t i = 0; i < t->count; i++)
+		free(t->visited[i]);
+	t->count = 0;
+}
+
 /* --- block devices ------------------------------------------------------------------------ */
 
 /* Follow a block device (a sysfs path) down to the PCI devices under it.  chain names the
  * stacked devices seen so far, for the message. */
 static void trace_block(const char *root, const char *sys_path, const char *what,
-			const char *chain, unsigned depth, struct host_uses *u)
+			const char *chain, unsigned depth, struct trace *t, struct host_uses *u)
 {
 	if (depth > HOSTUSE_MAX_DEPTH)
 		return;
 	char *real = host_resolve(root, sys_path);
 	if (!real)
 		return;
-	char address[16];
+	if (!trace_visit(t, real)) {
+		free(real);
+		return;
+	}
+	char address[HOST_PCI_ADDRESS_MAX + 1];
 	const char *name = strrchr(real, '/');
 	name = name ? name + 1 : real;
 	char *next_chain = *chain ? xasprintf("%s over %s", chain, name) : xstrdup(name);
@@ -88,7 +121,7 @@ static void trace_block(const char *root, const char *sys_path, const char *what
 				    strspn(names[i] + 4, "0123456789") != strlen(names[i] + 4))
 					continue;
 				char *ctrl = xasprintf("%s/%s", subsystem, names[i]);
-				trace_block(root, ctrl, what, next_chain, depth + 1, u);
+				trace_block(root, ctrl, what, next_chain, depth + 1, t, u);
 				free(ctrl);
 			}
 			host_free_names(names, n);
@@ -101,7 +134,7 @@ static void trace_block(const char *root, const char *sys_path, const char *what
 		if (host_list_dir(root, slaves_dir, &names, &n) == 0) {
 			for (size_t i = 0; i < n; i++) {
 				char *slave = xasprintf("%s/%s", slaves_dir, names[i]);
-				trace_block(root, slave, what, next_chain, depth + 1, u);
+				trace_block(root, slave, what, next_chain, depth + 1, t, u);
 				free(slave);
 			}
 			host_free_names(names, n);
@@ -125,6 +158,35 @@ static void unescape_octal(char *s)
 		}
 	}
 	*w = '\0';
+}
+
+/* One unsigned decimal number of a field, no sign or blanks, at most UINT_MAX. */
+static bool parse_uint(const char *start, size_t len, unsigned *ret)
+{
+	if (len == 0 || len > 10)
+		return false;
+	unsigned long long v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (start[i] < '0' || start[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(start[i] - '0');
+	}
+	if (v > UINT_MAX)
+		return false;
+	*ret = (unsigned)v;
+	return true;
+}
+
+/* The whole third field as the kernel prints it (show_mountinfo: "%u:%u"): nothing may
+ * follow the minor number ("8:2x" names no device). */
+static bool parse_device_field(const char *start, size_t len, unsigned *major, unsigned *minor)
+{
+	const char *colon = memchr(start, ':', len);
+	if (!colon)
+		return false;
+	size_t major_len = (size_t)(colon - start);
+	return parse_uint(start, major_len, major) &&
+	       parse_uint(colon + 1, len - major_len - 1, minor);
 }
 
 static bool copy_field(const char *start, size_t len, char *out, size_t size)
@@ -160,7 +222,7 @@ int mountinfo_parse_line(const char *line, unsigned *major, unsigned *minor, cha
 	}
 	if (n < 7 || !sep || sep + 2 >= n) /* fstype and source follow the separator */
 		return -EINVAL;
-	if (sscanf(fields[2], "%u:%u", major, minor) != 2)
+	if (!parse_device_field(fields[2], lens[2], major, minor))
 		return -EINVAL;
 	if (!copy_field(fields[4], lens[4], mount_point, mp_size) ||
 	    !copy_field(fields[sep + 1], lens[sep + 1], fstype, fs_size) ||
@@ -189,7 +251,9 @@ static void load_mounts(const char *root, struct host_uses *u)
 		    major != 0) {
 			char *sys = xasprintf(PATH_SYS_DEV_BLOCK "/%u:%u", major, minor);
 			char *what = xasprintf("%s (%s on %s", mp, fstype, source);
-			trace_block(root, sys, what, "", 0, u);
+			struct trace t = {0};
+			trace_block(root, sys, what, "", 0, &t, u);
+			trace_done(&t);
 			free(what);
 			free(sys);
 		}
@@ -213,7 +277,7 @@ static void finish_mount_texts(struct host_uses *u)
 /* --- network ------------------------------------------------------------------------------ */
 
 static void trace_interface(const char *root, const char *ifname, const char *what,
-			    const char *chain, unsigned depth, struct host_uses *u)
+			    const char *chain, unsigned depth, struct trace *t, struct host_uses *u)
 {
 	if (depth > HOSTUSE_MAX_DEPTH || strchr(ifname, '/') || ifname[0] == '.')
 		return;
@@ -222,10 +286,14 @@ static void trace_interface(const char *root, const char *ifname, const char *wh
 	free(path);
 	if (!real)
 		return;
+	if (!trace_visit(t, real)) {
+		free(real);
+		return;
+	}
 	char *next_chain = depth == 0 ? xstrdup("") :
 			   *chain	  ? xasprintf("%s, %s", chain, ifname)
 					  : xstrdup(ifname);
-	char address[16];
+	char address[HOST_PCI_ADDRESS_MAX + 1];
 	if (pci_address_in_path(real, address)) {
 		char *full = *next_chain ? xasprintf("%s, over %s)", what, next_chain)
 					 : xasprintf("%s)", what);
@@ -238,7 +306,7 @@ static void trace_interface(const char *root, const char *ifname, const char *wh
 			for (size_t i = 0; i < n; i++) {
 				if (strncmp(names[i], "lower_", 6) == 0)
 					trace_interface(root, names[i] + 6, what, next_chain,
-							depth + 1, u);
+							depth + 1, t, u);
 			}
 			host_free_names(names, n);
 		}
@@ -307,7 +375,9 @@ static void load_routes(const char *root, struct host_uses *u)
 	default_route_interfaces(root, &names, &count);
 	for (size_t i = 0; i < count; i++) {
 		char *what = xasprintf("%s (the interface of the default route", names[i]);
-		trace_interface(root, names[i], what, "", 0, u);
+		struct trace t = {0};
+		trace_interface(root, names[i], what, "", 0, &t, u);
+		trace_done(&t);
 		free(what);
 	}
 	host_free_names(names, count);

@@ -6,14 +6,17 @@
 #ifndef PCIPT_HOST_HOSTUSE_H
 #define PCIPT_HOST_HOSTUSE_H
 
+#include "sysfs.h"
+
 #include <stddef.h>
 
-#define HOSTUSE_MAX_DEPTH 8 /* stacked block devices or interfaces pcipt follows */
+#define HOSTUSE_MAX_DEPTH 8    /* stacked block devices or interfaces pcipt follows */
+#define HOSTUSE_MAX_VISITS 256 /* sysfs paths one mount or route may lead through */
 
 enum host_use_kind { HOST_USE_MOUNT, HOST_USE_ROUTE };
 
 struct host_use {
-	char address[16];       /* the PCI device */
+	char address[HOST_PCI_ADDRESS_MAX + 1]; /* the PCI device */
 	enum host_use_kind kind;
 	char *what;             /* "/ (ext4 on /dev/mapper/pve-root, dm-0 over sda3)",
 				 * "vmbr0 (default route, over bond0, eno1)" */

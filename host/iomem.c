@@ -6,6 +6,7 @@
 #include "../lib/xalloc.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +109,8 @@ const struct host_framebuffer *host_iomem_framebuffer_in(const struct host_iomem
 {
 	if (!size)
 		return NULL;
-	unsigned long long last = start + size - 1;
+	/* BAR values come from sysfs `resource`: a broken tree must not make this wrap */
+	unsigned long long last = size - 1 > ULLONG_MAX - start ? ULLONG_MAX : start + size - 1;
 	for (size_t i = 0; i < m->count; i++) {
 		const struct host_framebuffer *fb = &m->framebuffers[i];
 		if (fb->start <= last && start <= fb->end)

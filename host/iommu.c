@@ -138,7 +138,9 @@ static int compare_groups(const void *a, const void *b)
 
 static bool parse_group_number(const char *s, int *ret)
 {
-	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 6)
+	/* the kernel names groups by plain decimal numbers: "01" is not group 1 */
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 6 ||
+	    (s[0] == '0' && s[1]))
 		return false;
 	*ret = atoi(s);
 	return true;

@@ -8,6 +8,8 @@
 #ifndef PCIPT_HOST_PCI_H
 #define PCIPT_HOST_PCI_H
 
+#include "sysfs.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,7 +33,7 @@ struct host_pci_bar {
 };
 
 struct host_pci_device {
-	char address[16]; /* "0000:01:00.0" */
+	char address[HOST_PCI_ADDRESS_MAX + 1]; /* "0000:01:00.0" */
 	unsigned domain, bus, slot, function;
 	unsigned vendor, device, subsystem_vendor, subsystem_device;
 	unsigned class_code; /* 24 bits: class, subclass, prog-if */

@@ -32,7 +32,7 @@ static bool parse_reservation(const char *line, size_t len, struct host_reservat
 	memcpy(buf, line, len);
 	buf[len] = '\0';
 	char *sp1 = strchr(buf, ' ');
-	if (!sp1 || sp1 - buf != 12)
+	if (!sp1 || sp1 - buf < 12 || sp1 - buf > HOST_PCI_ADDRESS_MAX)
 		return false;
 	*sp1 = '\0';
 	if (!host_is_pci_address(buf))
@@ -56,7 +56,7 @@ static bool parse_reservation(const char *line, size_t len, struct host_reservat
 	}
 	if (!parse_long(value, strlen(value), &r->value))
 		return false;
-	memcpy(r->address, buf, 13);
+	memcpy(r->address, buf, (size_t)(sp1 - buf) + 1);
 	r->vmid = (long)v;
 	r->live = false;
 	return true;
@@ -79,14 +79,6 @@ void runstate_parse_reservations(const char *text, struct host_runstate *into)
 	}
 }
 
-static bool process_exists(const char *root, long long pid)
-{
-	char *path = xasprintf(PATH_PROC "/%lld", pid);
-	bool r = host_is_dir(root, path);
-	free(path);
-	return r;
-}
-
 /* The vfio-pci host= addresses of a QEMU command line (NUL-separated words); false when the
  * process is not the QEMU of vmid ("-id VMID", as qemu-server starts it). */
 static bool parse_qemu_cmdline(const char *data, size_t size, long vmid, char ***devices,
@@ -104,11 +96,11 @@ static bool parse_qemu_cmdline(const char *data, size_t size, long vmid, char **
 		if (strncmp(word, "vfio-pci,", 9) == 0 && prev && strcmp(prev, "-device") == 0) {
 			const char *host = strstr(word, ",host=");
 			if (host && *count < 256) {
-				char addr[16];
+				char addr[HOST_PCI_ADDRESS_MAX + 1];
 				size_t alen = strcspn(host + 6, ",");
-				if (alen == 12) {
-					memcpy(addr, host + 6, 12);
-					addr[12] = '\0';
+				if (alen >= 12 && alen <= HOST_PCI_ADDRESS_MAX) {
+					memcpy(addr, host + 6, alen);
+					addr[alen] = '\0';
 					if (host_is_pci_address(addr)) {
 						*devices = xrealloc(*devices,
 								    (*count + 1) * sizeof(**devices));
@@ -173,11 +165,15 @@ void host_runstate_load(const char *root, long long now, struct host_runstate *r
 		runstate_parse_reservations(text, &s);
 		free(text);
 	}
+	load_running(root, &s);
+	/* qemu-server honours a pid: reservation only while that VM runs with that pid (a pid
+	 * file, a QEMU with its -id); else it takes the "leftover" reservation over */
 	for (size_t i = 0; i < s.reservation_count; i++) {
 		struct host_reservation *r = &s.reservations[i];
-		r->live = r->by_pid ? process_exists(root, r->value) : r->value > now;
+		r->live = !r->by_pid && r->value > now;
+		for (size_t k = 0; r->by_pid && k < s.vm_count; k++)
+			r->live |= s.vms[k].vmid == r->vmid && s.vms[k].pid == r->value;
 	}
-	load_running(root, &s);
 	*ret = s;
 }
 

@@ -6,11 +6,13 @@
 #ifndef PCIPT_HOST_RUNSTATE_H
 #define PCIPT_HOST_RUNSTATE_H
 
+#include "sysfs.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 struct host_reservation {
-	char address[16]; /* as written: "0000:01:00.0" */
+	char address[HOST_PCI_ADDRESS_MAX + 1]; /* as written: "0000:01:00.0" */
 	long vmid;
 	bool by_pid;      /* pid: held while that process lives; else time: until then */
 	long long value;  /* the pid or the epoch */

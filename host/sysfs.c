@@ -214,8 +214,12 @@ bool host_is_dir(const char *root, const char *path)
 
 bool host_is_pci_address(const char *s)
 {
-	/* DDDD:BB:SS.F */
-	static const char shape[] = "xxxx:xx:xx.x";
+	/* DOMAIN:BB:SS.F, DOMAIN 4 to 8 hex digits */
+	size_t domain = strspn(s, "0123456789abcdef");
+	if (domain < 4 || domain > 8)
+		return false;
+	s += domain;
+	static const char shape[] = ":xx:xx.x";
 	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
 		char c = s[i];
 		if (shape[i] == 'x') {
@@ -225,5 +229,5 @@ bool host_is_pci_address(const char *s)
 			return false;
 		}
 	}
-	return s[sizeof(shape) - 1] == '\0' && s[11] <= '7';
+	return s[sizeof(shape) - 1] == '\0' && s[7] <= '7';
 }

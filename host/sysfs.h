@@ -38,7 +38,9 @@ void host_free_names(char **names, size_t count);
 bool host_exists(const char *root, const char *path);
 bool host_is_dir(const char *root, const char *path);
 
-/* "0000:01:00.0" and nothing else (lowercase hex, as sysfs writes it). */
+/* "0000:01:00.0" and nothing else (lowercase hex, as sysfs writes it); the domain has 4 to 8
+ * digits (Intel VMD puts devices in domains like 10000). */
+#define HOST_PCI_ADDRESS_MAX 16 /* 8-digit domain: "ffffffff:ff:1f.7" */
 bool host_is_pci_address(const char *s);
 
 #endif

@@ -94,6 +94,17 @@ void pve_storages_parse(const struct text_file *text, struct pve_storages *ret)
 	}
 	if (cur)
 		finish(cur);
+	/* PVE::Storage::Plugin::parse_config always has `local`, a dir at /var/lib/vz */
+	bool has_local = false;
+	for (size_t i = 0; i < s.count; i++)
+		has_local |= strcmp(s.items[i].id, "local") == 0;
+	if (!has_local) {
+		xgrow((void **)&s.items, &cap, s.count + 1, sizeof(*s.items));
+		s.items[s.count++] = (struct pve_storage){.type = xstrdup("dir"),
+							  .id = xstrdup("local"),
+							  .path = xstrdup("/var/lib/vz"),
+							  .snippets = true};
+	}
 	*ret = s;
 }
 

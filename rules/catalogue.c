@@ -23,7 +23,7 @@ const struct rules_check_info rules_check_catalogue[] = {
 	{"iommu-disabled", SEVERITY_ERROR, NULL},
 	{"interrupt-remapping", SEVERITY_ERROR, NULL},
 	{"unsafe-interrupts", SEVERITY_WARNING, NULL},
-	{"vfio-modules", SEVERITY_ERROR, NULL},
+	{"vfio-modules", SEVERITY_WARNING, NULL},
 	{"device-missing", SEVERITY_ERROR, NULL},
 	{"device-ids", SEVERITY_ERROR, NULL},
 	{"group-isolation", SEVERITY_ERROR, isolation_params},

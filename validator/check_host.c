@@ -15,14 +15,6 @@ static struct finding *report(const struct host_view *v, struct findings *out, c
 	return findings_add(out, check, severity, &src, line);
 }
 
-/* "intel_iommu=on" for Intel; AMD's IOMMU is on by default on current kernels. */
-static const char *iommu_word(const struct host *h)
-{
-	if (h->iommu.cpu == HOST_CPU_AMD || (h->iommu.acpi_ivrs && !h->iommu.acpi_dmar))
-		return "amd_iommu=on";
-	return "intel_iommu=on";
-}
-
 static bool is_amd(const struct host *h)
 {
 	return h->iommu.cpu == HOST_CPU_AMD || (h->iommu.acpi_ivrs && !h->iommu.acpi_dmar);
@@ -51,14 +43,15 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 	if (host_iommu_enabled(h))
 		return;
 	const struct host_boot *b = &h->boot;
+	/* Intel needs intel_iommu=on (default on only in some kernels, Proxmox's 6.8 among
+	 * them); the AMD IOMMU is on unless switched off, and amd_iommu has no "on" value */
 	bool amd = is_amd(h);
-	const char *word = iommu_word(h);
+	const char *word = "intel_iommu=on";
 	const char *key = amd ? "amd_iommu" : "intel_iommu";
 	const char *firmware = amd ? "AMD-Vi/IOMMU (often \"IOMMU\" or \"SVM\" in AMD CBS/NBIO)"
 				   : "VT-d (Intel Virtualization Technology for Directed I/O)";
 	bool table = amd ? h->iommu.acpi_ivrs : h->iommu.acpi_dmar;
-	bool running_on = b->have_running && (word_is(&b->running, key, "on") ||
-					      (amd && !cmdline_value(&b->running, key)));
+	bool running_on = b->have_running && (amd || word_is(&b->running, key, "on"));
 	bool running_off = b->have_running && (word_is(&b->running, key, "off") ||
 					       word_is(&b->running, "iommu", "off"));
 	bool next_on = b->have_next && word_is(&b->next, key, "on");
@@ -86,6 +79,9 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 				word);
 	else if (!running_on)
 		finding_message(f, "no IOMMU is active: the kernel command line lacks %s", word);
+	else if (amd)
+		finding_message(f, "no IOMMU is active although the firmware has an IVRS table and "
+				   "the AMD IOMMU is on by default");
 	else
 		finding_message(f, "no IOMMU is active although the kernel was booted with %s",
 				word);
@@ -104,18 +100,25 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 		finding_hint(f, "add %s to %s, run `%s` and reboot", word, place, b->apply);
 	else
 		finding_hint(f, "check that %s is enabled in the firmware setup and look at "
-				"`dmesg | grep -e DMAR -e IOMMU`",
+				"`dmesg | grep -e DMAR -e IOMMU -e AMD-Vi`",
 			     firmware);
 	free(place);
 }
 
 /* vfio_iommu_type1's allow_unsafe_interrupts, live ("Y"/"N") */
+/* A module parameter's boolean as the kernel's kstrtobool reads it: 1/y/Y/on/true... */
+static bool kernel_bool(const char *v)
+{
+	return v[0] == '1' || v[0] == 'y' || v[0] == 'Y' || v[0] == 't' || v[0] == 'T' ||
+	       ((v[0] == 'o' || v[0] == 'O') && (v[1] == 'n' || v[1] == 'N'));
+}
+
 static bool unsafe_interrupts_allowed(const struct host *h)
 {
 	char value[16];
 	return host_module_param(h->root, "vfio_iommu_type1", "allow_unsafe_interrupts", value,
 				 sizeof(value)) >= 0 &&
-	       (strcmp(value, "Y") == 0 || strcmp(value, "1") == 0);
+	       kernel_bool(value);
 }
 
 static void check_interrupt_remapping(const struct host_view *v, struct findings *out)
@@ -176,8 +179,7 @@ static void check_unsafe_interrupts(const struct host_view *v, struct findings *
 	const char *configured = host_module_option(&h->modules, "vfio_iommu_type1",
 						    "allow_unsafe_interrupts", &st);
 	bool live = unsafe_interrupts_allowed(h);
-	bool set = configured && (strcmp(configured, "1") == 0 || strcmp(configured, "Y") == 0 ||
-				  strcmp(configured, "y") == 0);
+	bool set = configured && kernel_bool(configured);
 	if (!live && !set)
 		return;
 	struct finding *f = report(v, out, "unsafe-interrupts", SEVERITY_WARNING,
@@ -210,7 +212,9 @@ static void check_vfio_modules(const struct host_view *v, struct findings *out)
 	}
 	if (!n)
 		return;
-	struct finding *f = report(v, out, "vfio-modules", SEVERITY_ERROR, "/etc/modules", 0);
+	/* Proxmox runs `modprobe vfio-pci` itself at start (SysFSTools), so this is no reason
+	 * for a failed start; but binding by hand or by pcipt-hook needs them */
+	struct finding *f = report(v, out, "vfio-modules", SEVERITY_WARNING, PATH_ETC_MODULES, 0);
 	finding_message(f, "%s %s neither loaded nor listed to load at boot", missing,
 			n > 1 ? "are" : "is");
 	finding_hint(f, "add the lines vfio, vfio_iommu_type1 and vfio_pci to /etc/modules, run "

@@ -142,10 +142,18 @@ static void check_group(const struct vm_check *k, const struct vm_device *vd)
 	if (npeers) {
 		char *self = describe(d);
 		struct finding *f = report(k, "group-isolation", SEVERITY_ERROR, vd->line, d);
-		finding_message(f, "hostpci%d: %s shares IOMMU group %d with %s; Proxmox binds "
-				   "every device of the group to vfio-pci at start, so the host "
-				   "loses %s",
-				vd->hostpci, self, g->number, peers, npeers > 1 ? "them" : "it");
+		if (vd->keep)
+			finding_message(f, "hostpci%d: %s shares IOMMU group %d with %s; with "
+					   "driver=keep Proxmox binds nothing, and QEMU refuses a "
+					   "group whose devices are not all on vfio-pci (\"group is "
+					   "not viable\")",
+					vd->hostpci, self, g->number, peers);
+		else
+			finding_message(f, "hostpci%d: %s shares IOMMU group %d with %s; Proxmox "
+					   "binds every device of the group to vfio-pci at start, so "
+					   "the host loses %s",
+					vd->hostpci, self, g->number, peers,
+					npeers > 1 ? "them" : "it");
 		finding_hint(f, "pass the whole group to this VM, move the card to another slot, or "
 				"see `pcipt-validate --groups`");
 		free(self);
@@ -157,9 +165,11 @@ static void check_group(const struct vm_check *k, const struct vm_device *vd)
 		char *self = describe(d);
 		struct finding *f = report(k, "rmrr", SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: IOMMU group %d of %s has a firmware-reserved "
-				   "direct-mapped range %llx-%llx (an RMRR); the kernel refuses "
-				   "to attach it to a VM (\"ineligible for IOMMU domain attach due "
-				   "to platform RMRR requirement\")",
+				   "direct-mapped range %llx-%llx (an RMRR, or an IVMD on AMD); "
+				   "the kernel refuses to attach it to a VM (\"Firmware has "
+				   "requested this device have a 1:1 IOMMU mapping\", before 6.3 "
+				   "\"ineligible for IOMMU domain attach due to platform RMRR "
+				   "requirement\")",
 				vd->hostpci, g->number, self, r->start, r->end);
 		finding_hint(f, "check for a firmware update or setting that drops the RMRR for "
 				"this slot (often a \"shared memory\"/management feature of the "
@@ -282,12 +292,10 @@ static void check_reset(const struct vm_check *k, const struct vm_device *vd)
 		finding_hint(f, "known for some GPUs (the \"reset bug\"): look for a vendor-reset "
 				"module for this card, or plan to reboot the host between uses");
 	} else if (d->reset_method && strcmp(d->reset_method, "bus") == 0) {
-		char bus_prefix[16];
-		snprintf(bus_prefix, sizeof(bus_prefix), "%04x:%02x:", d->domain, d->bus);
 		char *others = NULL;
 		for (size_t i = 0; i < k->host->pci.count; i++) {
 			const struct host_pci_device *p = &k->host->pci.devices[i];
-			if (strncmp(p->address, bus_prefix, 8) != 0 || p == d ||
+			if (p->domain != d->domain || p->bus != d->bus || p == d ||
 			    vm_devices_has(k->devices, p->address))
 				continue;
 			char *joined = others ? xasprintf("%s, %s", others, p->address)
@@ -299,7 +307,9 @@ static void check_reset(const struct vm_check *k, const struct vm_device *vd)
 			struct finding *f =
 				report(k, "bus-reset-scope", SEVERITY_WARNING, vd->line, d);
 			finding_message(f, "hostpci%d: %s can only be reset through its bus, which "
-					   "also resets %s, not passed to this VM",
+					   "also holds %s, not passed to this VM; vfio-pci refuses a "
+					   "bus reset that would hit devices it does not own, so the "
+					   "device keeps its state from one VM start to the next",
 					vd->hostpci, self, others);
 			finding_hint(f, "pass every device on that bus to this VM, or move the card "
 					"to a slot of its own");
@@ -326,21 +336,50 @@ static void check_power(const struct vm_check *k, const struct vm_device *vd)
 	free(self);
 }
 
+/* A group peer another VM holds: Proxmox binds the group, QEMU cannot open it (busy). */
+static void check_peers_in_use(const struct vm_check *k, const struct vm_device *vd)
+{
+	const struct host_pci_device *d = vd->dev;
+	const struct host_iommu_group *g = host_iommu_group(&k->host->iommu, d->iommu_group);
+	for (size_t i = 0; g && i < g->device_count; i++) {
+		const struct host_pci_device *p = host_pci_find(&k->host->pci, g->devices[i]);
+		if (!p || p == d || vm_devices_has(k->devices, p->address))
+			continue;
+		long holder = host_runstate_holder(&k->host->runstate, p->address,
+						   k->c->source.vmid, NULL);
+		if (holder < 0)
+			continue;
+		char *self = describe(d), *peer = describe(p);
+		struct finding *f = report(k, "in-use", SEVERITY_ERROR, vd->line, d);
+		finding_message(f, "hostpci%d: %s is in IOMMU group %d with %s, which VM %ld holds; "
+				   "a group belongs to one VM at a time, so this VM cannot start "
+				   "while VM %ld runs",
+				vd->hostpci, self, g->number, peer, holder, holder);
+		finding_hint(f, "stop VM %ld first, or move one of the cards to another IOMMU group",
+			     holder);
+		free(self);
+		free(peer);
+	}
+}
+
 static void check_in_use(const struct vm_check *k, const struct vm_device *vd)
 {
 	const struct host_pci_device *d = vd->dev;
 	const char *how = NULL;
 	long holder = host_runstate_holder(&k->host->runstate, d->address, k->c->source.vmid,
 					   &how);
-	if (holder < 0)
+	if (holder < 0) {
+		check_peers_in_use(k, vd);
 		return;
+	}
 	char *self = describe(d);
 	struct finding *f = report(k, "in-use", SEVERITY_ERROR, vd->line, d);
 	if (strcmp(how, "reserved") == 0)
 		finding_message(f, "hostpci%d: %s is reserved by VM %ld; Proxmox will refuse to "
 				   "start this VM (\"PCI device '%s' already in use by VMID "
-				   "'%ld'\")",
-				vd->hostpci, self, holder, d->address, holder);
+				   "'%ld'\", or \"is currently reserved for use by VMID '%ld'\" while "
+				   "that VM starts)",
+				vd->hostpci, self, holder, d->address, holder, holder);
 	else
 		finding_message(f, "hostpci%d: %s is in use by the running VM %ld", vd->hostpci,
 				self, holder);
@@ -483,8 +522,7 @@ void check_vm_on_host(const struct checked_config *c, const struct host_view *vi
 		      struct findings *out)
 {
 	struct vm_devices devices;
-	vm_devices_resolve(&c->config->vm, &view->host->pci, view->mappings,
-			   view->host->hostname, &devices);
+	vm_devices_resolve(&c->config->vm, c->source.vmid, view->host, view->mappings, &devices);
 	struct vm_check k = {c, view, view->host, &devices, rules, out};
 	report_resolution(&k);
 	int *groups_done = xcalloc(devices.count + 1, sizeof(int));

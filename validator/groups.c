@@ -28,7 +28,7 @@ static void collect_claims(const struct host *host, const struct groups_vm *vms,
 	*ret = (struct claims){0};
 	for (size_t i = 0; i < n; i++) {
 		struct vm_devices d;
-		vm_devices_resolve(&vms[i].config->vm, &host->pci, mappings, host->hostname, &d);
+		vm_devices_resolve(&vms[i].config->vm, vms[i].config->vmid, host, mappings, &d);
 		for (size_t k = 0; k < d.count; k++) {
 			xgrow((void **)&ret->items, &cap, ret->count + 1, sizeof(*ret->items));
 			ret->items[ret->count++] =
@@ -45,7 +45,9 @@ static const char *acs_text(const struct host_pci_device *d)
 		return "yes";
 	if (d->acs == HOST_NO)
 		return "no";
-	return "unknown (run as root)";
+	/* the kernel shows 64 bytes to unprivileged readers; 256 is a conventional device */
+	return d->config_size <= 64 ? "unknown (run as root)"
+				    : "unknown (no extended config space)";
 }
 
 /* ACS matters on the ports above devices: show it for bridges and ports. */

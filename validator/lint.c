@@ -105,6 +105,15 @@ static size_t load_configs(const struct lint_input *inputs, size_t count, size_t
 	return loaded;
 }
 
+static void free_configs(struct pve_config *configs, struct checked_config *checked,
+			 size_t loaded)
+{
+	for (size_t i = 0; i < loaded; i++)
+		pve_config_free(&configs[i]);
+	free(configs);
+	free(checked);
+}
+
 bool lint_offline(const struct lint_input *inputs, size_t count, const char *root,
 		  const struct rules *rules, struct findings *out)
 {
@@ -122,10 +131,7 @@ bool lint_offline(const struct lint_input *inputs, size_t count, const char *roo
 	apply_device_overrides(checked, loaded, rules, m, out);
 	findings_sort(out);
 
-	for (size_t i = 0; i < loaded; i++)
-		pve_config_free(&configs[i]);
-	free(configs);
-	free(checked);
+	free_configs(configs, checked, loaded);
 	if (have_mappings)
 		pve_mappings_free(&mappings);
 	return unreadable;
@@ -210,10 +216,7 @@ int lint_host(const struct lint_input *inputs, size_t count, const char *root,
 	apply_device_overrides_on_host(&host, rules, out);
 	findings_sort(out);
 
-	for (size_t i = 0; i < loaded; i++)
-		pve_config_free(&configs[i]);
-	free(configs);
-	free(checked);
+	free_configs(configs, checked, loaded);
 	if (have_mappings)
 		pve_mappings_free(&mappings);
 	pve_storages_free(&storages);
@@ -222,11 +225,11 @@ int lint_host(const struct lint_input *inputs, size_t count, const char *root,
 }
 
 int lint_groups(const struct lint_input *inputs, size_t count, const char *root, bool json,
-		FILE *out, char *error, size_t error_size)
+		long long now, FILE *out, char *error, size_t error_size)
 {
 	struct host host;
 	struct host_error herr;
-	if (host_load(root, 0, &host, &herr) < 0) {
+	if (host_load(root, now, &host, &herr) < 0) {
 		snprintf(error, error_size, "%s", herr.message);
 		return -1;
 	}

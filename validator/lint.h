@@ -30,8 +30,8 @@ int lint_host(const struct lint_input *inputs, size_t count, const char *root,
 	      char *error, size_t error_size);
 
 /* --groups: print the host's IOMMU groups (text or JSON) with the VMs among inputs that
- * claim each device.  Returns 0, or -1 when the host cannot be read (error says why). */
+ * claim each device (a mapping's alternative as chosen at `now`).  Returns 0, or -1 when the host cannot be read (error says why). */
 int lint_groups(const struct lint_input *inputs, size_t count, const char *root, bool json,
-		FILE *out, char *error, size_t error_size);
+		long long now, FILE *out, char *error, size_t error_size);
 
 #endif

@@ -246,6 +246,15 @@ static int list_node_configs(const char *root, struct lint_input **ret, size_t *
 	return 0;
 }
 
+static void free_inputs(struct lint_input *inputs, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(inputs[i].path);
+		free(inputs[i].display);
+	}
+	free(inputs);
+}
+
 static bool is_vmid(const char *s)
 {
 	size_t n = strspn(s, "0123456789");
@@ -329,13 +338,9 @@ static int show_groups(const struct options *o)
 	if (have_configs && list_node_configs(o->root, &inputs, &count) < 0)
 		return EXIT_TROUBLE;
 	char error[300];
-	int r = lint_groups(inputs, count, o->root, o->format == FORMAT_JSON, stdout, error,
-			    sizeof(error));
-	for (size_t i = 0; i < count; i++) {
-		free(inputs[i].path);
-		free(inputs[i].display);
-	}
-	free(inputs);
+	int r = lint_groups(inputs, count, o->root, o->format == FORMAT_JSON, (long long)time(NULL),
+			    stdout, error, sizeof(error));
+	free_inputs(inputs, count);
 	if (r < 0) {
 		fprintf(stderr, "pcipt-validate: %s\n", error);
 		return EXIT_TROUBLE;
@@ -408,11 +413,7 @@ int main(int argc, char **argv)
 				inputs[input_count].path = root_join(o.root, rel);
 				inputs[input_count++].display = rel;
 			} else {
-				for (size_t k = 0; k < input_count; k++) {
-					free(inputs[k].path);
-					free(inputs[k].display);
-				}
-				free(inputs);
+				free_inputs(inputs, input_count);
 				free(o.configs);
 				rules_free(&rules);
 				return usage_error("'%s' is not a VMID (use --config FILE for files)",
@@ -440,11 +441,7 @@ int main(int argc, char **argv)
 				  &findings, error, sizeof(error));
 		if (r < 0) {
 			fprintf(stderr, "pcipt-validate: %s\n", error);
-			for (size_t i = 0; i < input_count; i++) {
-				free(inputs[i].path);
-				free(inputs[i].display);
-			}
-			free(inputs);
+			free_inputs(inputs, input_count);
 			findings_free(&findings);
 			rules_free(&rules);
 			return EXIT_TROUBLE;
@@ -467,11 +464,7 @@ int main(int argc, char **argv)
 	if (fflush(stdout) != 0)
 		status = EXIT_TROUBLE;
 
-	for (size_t i = 0; i < input_count; i++) {
-		free(inputs[i].path);
-		free(inputs[i].display);
-	}
-	free(inputs);
+	free_inputs(inputs, input_count);
 	findings_free(&findings);
 	rules_free(&rules);
 	return status;

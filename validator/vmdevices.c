@@ -58,8 +58,9 @@ static bool add_id(struct vm_devices *d, size_t *cap, int index, unsigned line,
 	return found;
 }
 
-/* PVE::Mapping::PCI::assert_valid: the map line's ids and group against sysfs.  NULL when
- * it holds, else what differs. */
+/* PVE::Mapping::PCI::assert_valid (pve-guest-common): each path's id and subsystem-id against
+ * sysfs, the IOMMU group of the first path only; a property sysfs has but the map line lacks
+ * is an error too ("no 'subsystem-id' for device").  NULL when it holds, else what differs. */
 static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct host_pci *pci,
 			      const struct pve_pci_id *ids, size_t count)
 {
@@ -78,13 +79,12 @@ static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct ho
 			return xasprintf("%s is %04x:%04x, the mapping says id=%04x:%04x",
 					 dev->address, dev->vendor, dev->device, e->vendor,
 					 e->device);
-		if (e->has_subsystem && (dev->subsystem_vendor != e->subsystem_vendor ||
-					 dev->subsystem_device != e->subsystem_device))
-			return xasprintf("%s has subsystem %04x:%04x, the mapping says "
-					 "subsystem-id=%04x:%04x",
-					 dev->address, dev->subsystem_vendor, dev->subsystem_device,
-					 e->subsystem_vendor, e->subsystem_device);
-		if (e->iommu_group >= 0 && dev->iommu_group != e->iommu_group) {
+		/* in Proxmox's order: id, iommugroup, subsystem-id */
+		if (i == 0 && e->iommu_group != dev->iommu_group) {
+			if (e->iommu_group < 0)
+				return xasprintf("the mapping has no iommugroup, and %s is in IOMMU "
+						 "group %d",
+						 dev->address, dev->iommu_group);
 			if (dev->iommu_group < 0)
 				return xasprintf("%s is in no IOMMU group, the mapping says "
 						 "iommugroup=%d",
@@ -92,6 +92,16 @@ static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct ho
 			return xasprintf("%s is in IOMMU group %d, the mapping says iommugroup=%d",
 					 dev->address, dev->iommu_group, e->iommu_group);
 		}
+		if (!e->has_subsystem)
+			return xasprintf("the mapping has no subsystem-id, and %s has %04x:%04x",
+					 dev->address, dev->subsystem_vendor,
+					 dev->subsystem_device);
+		if (dev->subsystem_vendor != e->subsystem_vendor ||
+		    dev->subsystem_device != e->subsystem_device)
+			return xasprintf("%s has subsystem %04x:%04x, the mapping says "
+					 "subsystem-id=%04x:%04x",
+					 dev->address, dev->subsystem_vendor, dev->subsystem_device,
+					 e->subsystem_vendor, e->subsystem_device);
 	}
 	return NULL;
 }
@@ -110,44 +120,72 @@ static size_t split_path(const char *path, struct pve_pci_id *ids, size_t max)
 	return n;
 }
 
+/* Whether every function an alternative names is free of other VMs. */
+static bool alternative_free(const struct pve_pci_id *ids, size_t n, const struct host *host,
+			     long vmid)
+{
+	for (size_t i = 0; i < host->pci.count; i++) {
+		const struct host_pci_device *dev = &host->pci.devices[i];
+		for (size_t k = 0; k < n; k++) {
+			size_t slot_len = strlen(ids[k].slot);
+			bool named = ids[k].function >= 0
+					     ? strcmp(dev->address, ids[k].id) == 0
+					     : strncmp(dev->address, ids[k].slot, slot_len) == 0 &&
+						       dev->address[slot_len] == '.';
+			if (named && host_runstate_holder(&host->runstate, dev->address, vmid,
+							  NULL) >= 0)
+				return false;
+		}
+	}
+	return true;
+}
+
 static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsigned line,
-			    const struct pve_hostpci *h, const struct host_pci *pci,
-			    const struct pve_mappings *mappings, const char *node)
+			    const struct pve_hostpci *h, const struct host *host,
+			    const struct pve_mappings *mappings, long vmid)
 {
 	const struct pve_mapping *m = mappings ? pve_mappings_find(mappings, h->mapping) : NULL;
 	if (!m) {
 		add_problem(d, index, line, VM_MAPPING_UNKNOWN, xstrdup(h->mapping), 0);
 		return;
 	}
-	bool on_node = false, resolved = false;
+	const char *node = host->hostname;
+	const struct pve_mapping_entry *chosen = NULL, *first = NULL;
 	for (size_t k = 0; k < m->entry_count; k++) {
 		const struct pve_mapping_entry *e = &m->entries[k];
 		if (!node || strcmp(e->node, node) != 0)
 			continue;
-		on_node = true;
 		struct pve_pci_id ids[32];
 		size_t n = split_path(e->path, ids, 32);
 		/* qemu-server checks every alternative on this node and dies on the first that
 		 * does not match the hardware */
-		char *why = mapping_mismatch(e, pci, ids, n);
+		char *why = mapping_mismatch(e, &host->pci, ids, n);
 		if (why) {
 			add_problem(d, index, line, VM_MAPPING_INVALID, why, e->line);
 			return;
 		}
-		if (resolved)
-			continue; /* the first alternative stands for the others */
-		for (size_t i = 0; i < n; i++)
-			add_id(d, cap, index, line, &ids[i], pci, e, h);
-		resolved = true;
+		if (!first)
+			first = e;
+		/* then it takes the first alternative no other VM uses or holds reserved */
+		if (!chosen && alternative_free(ids, n, host, vmid))
+			chosen = e;
 	}
-	if (!on_node)
+	if (!first) {
 		add_problem(d, index, line, VM_MAPPING_NOT_ON_NODE, xstrdup(node ? node : "?"), 0);
+		return;
+	}
+	/* none free: the first one stands for all, and in-use says who holds it */
+	const struct pve_mapping_entry *e = chosen ? chosen : first;
+	struct pve_pci_id ids[32];
+	size_t n = split_path(e->path, ids, 32);
+	for (size_t i = 0; i < n; i++)
+		add_id(d, cap, index, line, &ids[i], &host->pci, e, h);
 }
 
-void vm_devices_resolve(const struct pve_vm *vm, const struct host_pci *pci,
-			const struct pve_mappings *mappings, const char *node,
-			struct vm_devices *ret)
+void vm_devices_resolve(const struct pve_vm *vm, long vmid, const struct host *host,
+			const struct pve_mappings *mappings, struct vm_devices *ret)
 {
+	const struct host_pci *pci = &host->pci;
 	struct vm_devices d = {0};
 	size_t cap = 0;
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
@@ -155,7 +193,7 @@ void vm_devices_resolve(const struct pve_vm *vm, const struct host_pci *pci,
 		if (!s->raw.set)
 			continue;
 		if (s->dev.mapping) {
-			resolve_mapping(&d, &cap, i, s->raw.line, &s->dev, pci, mappings, node);
+			resolve_mapping(&d, &cap, i, s->raw.line, &s->dev, host, mappings, vmid);
 			continue;
 		}
 		for (size_t k = 0; k < s->dev.id_count; k++) {

@@ -43,11 +43,11 @@ struct vm_devices {
 	size_t problem_count;
 };
 
-/* node: this host's name (NULL: mappings cannot be resolved: every mapped line is
- * VM_MAPPING_NOT_ON_NODE). */
-void vm_devices_resolve(const struct pve_vm *vm, const struct host_pci *pci,
-			const struct pve_mappings *mappings, const char *node,
-			struct vm_devices *ret);
+/* Mappings resolve for host->hostname (none: every mapped line is VM_MAPPING_NOT_ON_NODE);
+ * of several valid alternatives the first one no other VM than vmid holds is taken, as
+ * qemu-server does at start. */
+void vm_devices_resolve(const struct pve_vm *vm, long vmid, const struct host *host,
+			const struct pve_mappings *mappings, struct vm_devices *ret);
 void vm_devices_free(struct vm_devices *d);
 
 /* Whether the VM passes address (any hostpci line). */

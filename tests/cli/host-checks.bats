@@ -46,8 +46,8 @@ load host_helpers
 }
 
 @test "vfio-modules: vfio_pci neither loaded nor listed; vfio and vfio_iommu_type1 are fine" {
-	host_scenario vfio-modules 1
-	grep -q 'error: vfio_pci is neither loaded nor listed' "$out"
+	host_scenario vfio-modules 0
+	grep -q 'warning: vfio_pci is neither loaded nor listed' "$out"
 }
 
 @test "acs-override: pcie_acs_override on the running kernel is a warning" {
@@ -60,10 +60,14 @@ load host_helpers
 	[ "$(grep -c '\[device-missing\]$' "$out")" -eq 3 ]
 }
 
-@test "device-ids: mapping ids and group differ from sysfs; a matching mapping passes" {
+@test "device-ids: id, group, a missing subsystem-id differ from sysfs; a free alternative is taken" {
 	host_scenario device-ids 1
-	[ "$(grep -c '\[device-ids\]$' "$out")" -eq 2 ]
+	[ "$(grep -c '\[device-ids\]$' "$out")" -eq 3 ]
+	grep -q 'the mapping has no subsystem-id, and 0000:01:00.0 has 1458:3702' "$out"
+	# VM 102's first alternative is held by the running VM 103: Proxmox takes the second
 	no_match '/102.conf' "$out"
+	validate --root "$root" --groups
+	grep -q '^  0000:03:00.0 .* <- VM 102 hostpci0$' "$out"
 }
 
 @test "group-isolation: every non-free peer named with its driver; passing them all is fine" {
@@ -114,7 +118,7 @@ load host_helpers
 @test "reset-method and bus-reset-scope; a bus reset alone on its bus is fine" {
 	host_scenario reset 0
 	grep -q '101.conf.*offers no reset method.*\[reset-method\]$' "$out"
-	grep -q '102.conf.*also resets 0000:04:00.1.*\[bus-reset-scope\]$' "$out"
+	grep -q '102.conf.*also holds 0000:04:00.1, not passed.*\[bus-reset-scope\]$' "$out"
 	no_match '103.conf' "$out"
 }
 
@@ -129,10 +133,11 @@ load host_helpers
 	no_match '102.conf' "$out"
 }
 
-@test "in-use: reserved by a running VM; an expired time reservation holds nothing" {
+@test "in-use: reserved by a running VM, a group peer it holds; an expired reservation holds nothing" {
 	host_scenario in-use 1
-	[ "$(grep -c '\[in-use\]$' "$out")" -eq 1 ]
+	[ "$(grep -c '\[in-use\]$' "$out")" -eq 2 ]
 	grep -q "already in use by VMID '101'" "$out"
+	grep -q '103.conf:1: error: .*which VM 101 holds' "$out"
 }
 
 @test "hookscript-missing: missing, not executable, not a snippet, unknown storage; a good one passes" {
@@ -141,8 +146,9 @@ load host_helpers
 	no_match '105.conf' "$out"
 }
 
-@test "device rules on the host: kvm ignore_msrs off, a primary GPU on amdgpu" {
+@test "device rules on the host: kvm ignore_msrs off, a primary GPU on amdgpu, a GPU beside SPICE" {
 	host_scenario device-rules 0
+	grep -q '102.conf:1: warning: .*conflicts with the emulated display `vga: qxl` \[gpu-beside-spice\]$' "$out"
 	grep -q 'wants kvm.ignore_msrs=1 (now kvm.ignore_msrs is N).*\[nvidia-ignore-msrs\]$' "$out"
 	grep -q 'is driven by the host.s amdgpu.*\[gpu-host-driver\]$' "$out"
 }

@@ -124,3 +124,15 @@ PY
 	validate --root "$capture" --host
 	diff -u "$BATS_TEST_TMPDIR/live-host" "$out"
 }
+
+@test "a bridge that lists itself as its lower device, eight times over, is followed once" {
+	build_host clean
+	bridge=$(readlink -f "$root/sys/class/net/vmbr0")
+	for i in 0 1 2 3 4 5 6 7; do
+		ln -s ../vmbr0 "$bridge/lower_loop$i"
+		ln -s ../../devices/virtual/net/vmbr0 "$root/sys/class/net/loop$i"
+	done
+	out=$BATS_TEST_TMPDIR/stdout err=$BATS_TEST_TMPDIR/stderr status=0
+	timeout 20 "$PCIPT_VALIDATE" --root "$root" 100 >"$out" 2>"$err" || status=$?
+	expect_status 0
+}

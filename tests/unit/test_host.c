@@ -220,7 +220,10 @@ static void pci_addresses(void **state)
 {
 	(void)state;
 	assert_true(host_is_pci_address("0000:01:00.0"));
-	assert_true(host_is_pci_address("10000:01:00.0") == false);
+	assert_true(host_is_pci_address("10000:e1:00.0")); /* Intel VMD domains */
+	assert_true(host_is_pci_address("ffffffff:ff:1f.7"));
+	assert_false(host_is_pci_address("100000000:01:00.0"));
+	assert_false(host_is_pci_address("000:01:00.0"));
 	assert_false(host_is_pci_address("0000:01:00.8")); /* functions are 0-7 */
 	assert_false(host_is_pci_address("0000:01:00.0x"));
 	assert_false(host_is_pci_address("0000:0G:00.0"));
