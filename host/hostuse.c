@@ -233,6 +233,54 @@ int mountinfo_parse_line(const char *line, unsigned *major, unsigned *minor, cha
 	return 0;
 }
 
+/* Whether a udev database entry (/run/udev/data/bMAJ:MIN) says the block device is a member
+ * of the ZFS pool named pool. */
+static bool udev_zfs_member_of(const char *root, const char *entry, const char *pool)
+{
+	char *path = xasprintf(PATH_UDEV_DATA "/%s", entry);
+	char *text;
+	size_t size;
+	int r = host_read_file(root, path, 64 * 1024, &text, &size);
+	free(path);
+	if (r < 0)
+		return false;
+	char *label = xasprintf("\nE:ID_FS_LABEL=%s\n", pool);
+	/* the file starts with its own first line; a leading newline lets strstr match it too */
+	char *framed = xasprintf("\n%s\n", text);
+	bool member = strstr(framed, "\nE:ID_FS_TYPE=zfs_member\n") && strstr(framed, label);
+	free(framed);
+	free(label);
+	free(text);
+	return member;
+}
+
+/* A ZFS dataset ("rpool/ROOT/pve-1") has an anonymous device number: its disks are the block
+ * devices udev knows as members of the pool (ID_FS_TYPE=zfs_member, ID_FS_LABEL=POOL), which
+ * is how the default Proxmox ZFS install is traced to its controllers. */
+static void trace_zfs_dataset(const char *root, const char *source, const char *what,
+			      struct host_uses *u)
+{
+	char *pool = xstrndup(source, strcspn(source, "/"));
+	char **names;
+	size_t n;
+	if (*pool && host_list_dir(root, PATH_UDEV_DATA, &names, &n) == 0) {
+		struct trace t = {0};
+		for (size_t i = 0; i < n; i++) {
+			unsigned major, minor;
+			char end;
+			if (sscanf(names[i], "b%u:%u%c", &major, &minor, &end) != 2 ||
+			    !udev_zfs_member_of(root, names[i], pool))
+				continue;
+			char *sys = xasprintf(PATH_SYS_DEV_BLOCK "/%u:%u", major, minor);
+			trace_block(root, sys, what, "", 0, &t, u);
+			free(sys);
+		}
+		trace_done(&t);
+		host_free_names(names, n);
+	}
+	free(pool);
+}
+
 static void load_mounts(const char *root, struct host_uses *u)
 {
 	char *text;
@@ -245,17 +293,26 @@ static void load_mounts(const char *root, struct host_uses *u)
 			*eol = '\0';
 		unsigned major, minor;
 		char mp[512], fstype[64], source[512];
-		/* major 0 is the kernel's anonymous devices (proc, tmpfs, zfs datasets) */
+		/* major 0 is the kernel's anonymous devices: proc and tmpfs, but also ZFS datasets
+		 * and btrfs subvolumes, whose disks are found another way */
 		if (mountinfo_parse_line(line, &major, &minor, mp, sizeof(mp), fstype,
-					 sizeof(fstype), source, sizeof(source)) == 0 &&
-		    major != 0) {
-			char *sys = xasprintf(PATH_SYS_DEV_BLOCK "/%u:%u", major, minor);
+					 sizeof(fstype), source, sizeof(source)) == 0) {
 			char *what = xasprintf("%s (%s on %s", mp, fstype, source);
-			struct trace t = {0};
-			trace_block(root, sys, what, "", 0, &t, u);
-			trace_done(&t);
+			char *sys = NULL;
+			if (major != 0)
+				sys = xasprintf(PATH_SYS_DEV_BLOCK "/%u:%u", major, minor);
+			else if (strcmp(fstype, "btrfs") == 0 && strncmp(source, "/dev/", 5) == 0 &&
+				 !strchr(source + 5, '/'))
+				sys = xasprintf(PATH_SYS_CLASS_BLOCK "/%s", source + 5);
+			else if (strcmp(fstype, "zfs") == 0)
+				trace_zfs_dataset(root, source, what, u);
+			if (sys) {
+				struct trace t = {0};
+				trace_block(root, sys, what, "", 0, &t, u);
+				trace_done(&t);
+				free(sys);
+			}
 			free(what);
-			free(sys);
 		}
 		line = eol ? eol + 1 : NULL;
 	}

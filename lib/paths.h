@@ -22,6 +22,8 @@
 #define PATH_ACPI_IVRS "/sys/firmware/acpi/tables/IVRS"
 #define PATH_SYS_DEV_BLOCK "/sys/dev/block"
 #define PATH_SYS_CLASS_NET "/sys/class/net"
+#define PATH_SYS_CLASS_BLOCK "/sys/class/block"
+#define PATH_UDEV_DATA "/run/udev/data" /* udev's database: ZFS pool members */
 #define PATH_PROC "/proc"
 #define PATH_PROC_CMDLINE "/proc/cmdline"
 #define PATH_PROC_CPUINFO "/proc/cpuinfo"

@@ -91,6 +91,13 @@ load host_helpers
 	grep -q '/var/lib/vz (ext4 on /dev/nvme0n1p1, nvme0n1p1 over nvme0)' "$out"
 }
 
+@test "host-critical: a ZFS pool's disks found through udev (zfs_member, the pool's label)" {
+	host_scenario host-critical-zfs 1
+	grep -q '101.conf:1: error: .*0000:05:00.0 .*carries the host.s filesystem /rpool (zfs on rpool, nvme1n1p3).*\[host-critical\]$' "$out"
+	# a disk of another pool is no host disk
+	no_match '102.conf.*host-critical' "$out"
+}
+
 @test "sriov-pf: a PF with VFs enabled is an error, one with none is not" {
 	host_scenario sriov-pf 1
 	[ "$(grep -c '\[sriov-pf\]$' "$out")" -eq 1 ]

@@ -509,6 +509,8 @@ capture_config() {
 		copy_plain "$f" && n_files=$((n_files + 1)) || true
 	done
 	copy_dir_files /run/qemu-server '*.pid'
+	# udev's entries of block devices: which disks are members of which ZFS pool
+	copy_dir_files /run/udev/data 'b*'
 }
 
 # option ROMs: a link stays a link and its file is copied (copy_plain), up to 4 MiB each
