@@ -98,13 +98,19 @@ static void read_sysfs_attributes(const char *root, struct host_pci_device *d)
 	char *p = device_path(d->address, "pci_bus");
 	d->is_bridge = host_is_dir(root, p);
 	free(p);
-	d->boot_vga = read_int_attr(root, d->address, "boot_vga");
+	/* the kernel makes boot_vga only for VGA-class devices and sriov_* only for functions
+	 * with an SR-IOV capability: skip the reads that cannot succeed (a scan's cost is its
+	 * system calls) */
+	d->boot_vga = (d->class_code >> 16) == 0x03 ? read_int_attr(root, d->address, "boot_vga")
+						      : -1;
 	d->has_reset = attr_exists(root, d->address, "reset");
 	d->reset_method = read_string_attr(root, d->address, "reset_method");
 	d->power_state = read_string_attr(root, d->address, "power_state");
 	d->d3cold_allowed = read_int_attr(root, d->address, "d3cold_allowed");
-	d->sriov_totalvfs = read_int_attr(root, d->address, "sriov_totalvfs");
-	d->sriov_numvfs = read_int_attr(root, d->address, "sriov_numvfs");
+	d->sriov_totalvfs = d->sriov != HOST_NO ? read_int_attr(root, d->address, "sriov_totalvfs")
+						: -1;
+	d->sriov_numvfs = d->sriov != HOST_NO ? read_int_attr(root, d->address, "sriov_numvfs")
+					      : -1;
 }
 
 /* --- config space ------------------------------------------------------------------------ */
@@ -127,41 +133,85 @@ static void read_capabilities(struct pci_dev *dev, struct host_pci_device *d)
 {
 	d->pcie_type = HOST_PCIE_UNKNOWN;
 	d->acs = HOST_UNKNOWN;
+	d->sriov = HOST_UNKNOWN;
 	if (d->config_size < 256)
 		return; /* the capability list lives past the first 64 bytes */
 	pci_fill_info(dev, PCI_FILL_CAPS | (d->config_size >= 4096 ? PCI_FILL_EXT_CAPS : 0));
 	struct pci_cap *exp = pci_find_cap(dev, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
 	if (!exp) {
 		d->pcie_type = HOST_PCIE_NONE;
-		d->acs = HOST_NO; /* ACS is a PCI Express extended capability */
+		/* ACS and SR-IOV are PCI Express extended capabilities */
+		d->acs = HOST_NO;
+		d->sriov = HOST_NO;
 		return;
 	}
 	d->pcie_type = (pci_read_word(dev, exp->addr + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4;
-	if (d->config_size >= 4096)
+	if (d->config_size >= 4096) {
 		d->acs = pci_find_cap(dev, PCI_EXT_CAP_ID_ACS, PCI_CAP_EXTENDED) ? HOST_YES
 										   : HOST_NO;
+		d->sriov = pci_find_cap(dev, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED) ? HOST_YES
+											 : HOST_NO;
+	}
 }
 
 static char *lookup_name(struct pci_access *pacc, const struct host_pci_device *d)
 {
 	char buf[512];
-	const char *name = pci_lookup_name(pacc, buf, sizeof(buf),
-					   PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE |
-						   PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-					   d->vendor, d->device);
+	const char *name = pacc ? pci_lookup_name(pacc, buf, sizeof(buf),
+						  PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE |
+							  PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+						  d->vendor, d->device)
+				: NULL;
 	if (name)
 		return xstrdup(name);
 	char vbuf[256];
-	const char *vendor = pci_lookup_name(pacc, vbuf, sizeof(vbuf),
-					     PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS |
-						     PCI_LOOKUP_NO_HWDB,
-					     d->vendor);
+	const char *vendor = pacc ? pci_lookup_name(pacc, vbuf, sizeof(vbuf),
+						    PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS |
+							    PCI_LOOKUP_NO_HWDB,
+						    d->vendor)
+				  : NULL;
 	if (vendor)
 		return xasprintf("%s device %04x", vendor, d->device);
 	return xasprintf("%s %04x:%04x", host_pci_class_name(d->class_code), d->vendor, d->device);
 }
 
-static void copy_device(struct pci_access *pacc, const char *root, struct pci_dev *dev,
+static void drop_warnings(void);
+
+struct host_pci_names {
+	struct pci_access *pacc; /* NULL once libpci gave up on pci.ids */
+};
+
+const char *host_pci_name(const struct host_pci *pci, const struct host_pci_device *d)
+{
+	if (d->name)
+		return d->name;
+	/* the names and their database are a cache: filling it does not change the scan */
+	struct host_pci *cache = (struct host_pci *)pci;
+	if (!cache->names) {
+		cache->names = xcalloc(1, sizeof(*cache->names));
+		cache->names->pacc = pci_alloc();
+		cache->names->pacc->error = pci_error_trap;
+		cache->names->pacc->warning = pci_warning_keep;
+		cache->names->pacc->debug = pci_debug_ignore;
+	}
+	char *name = NULL;
+	jmp_buf jump;
+	scan_jump = &jump;
+	if (setjmp(jump) == 0) {
+		name = lookup_name(cache->names->pacc, d);
+	} else {
+		/* a pci.ids libpci cannot parse: no names from it, not for any device */
+		pci_cleanup(cache->names->pacc);
+		cache->names->pacc = NULL;
+		name = lookup_name(NULL, d);
+	}
+	scan_jump = NULL;
+	drop_warnings();
+	((struct host_pci_device *)d)->name = name;
+	return name;
+}
+
+static void copy_device(const char *root, struct pci_dev *dev,
 			struct host_pci_device *d)
 {
 	/* driver and iommu_group are links read below with one readlink() each: libpci's
@@ -198,7 +248,6 @@ static void copy_device(struct pci_access *pacc, const char *root, struct pci_de
 	}
 	read_capabilities(dev, d);
 	read_sysfs_attributes(root, d);
-	d->name = lookup_name(pacc, d);
 }
 
 static int compare_devices(const void *a, const void *b)
@@ -269,7 +318,7 @@ int host_pci_scan(const char *root, struct host_pci *ret, struct host_pci_error 
 			for (struct pci_dev *dev = pacc->devices; dev; dev = dev->next) {
 				/* counted before copying, so a jump frees exactly what exists */
 				count++;
-				copy_device(pacc, root, dev, &devices[count - 1]);
+				copy_device(root, dev, &devices[count - 1]);
 			}
 		}
 	} else {
@@ -289,7 +338,10 @@ int host_pci_scan(const char *root, struct host_pci *ret, struct host_pci_error 
 	}
 	if (count > 1)
 		qsort(devices, count, sizeof(*devices), compare_devices);
-	*ret = (struct host_pci){devices, count, scan_warnings, scan_warning_count};
+	*ret = (struct host_pci){.devices = devices,
+				 .count = count,
+				 .warnings = scan_warnings,
+				 .warning_count = scan_warning_count};
 	scan_warnings = NULL;
 	scan_warning_count = scan_warning_cap = 0;
 	return 0;
@@ -297,6 +349,9 @@ int host_pci_scan(const char *root, struct host_pci *ret, struct host_pci_error 
 
 void host_pci_free(struct host_pci *pci)
 {
+	if (pci->names && pci->names->pacc)
+		pci_cleanup(pci->names->pacc);
+	free(pci->names);
 	free_devices(pci->devices, pci->count);
 	for (size_t i = 0; i < pci->warning_count; i++)
 		free(pci->warnings[i]);

@@ -40,7 +40,7 @@ struct host_pci_device {
 	unsigned revision;
 	unsigned header_type; /* 0 normal, 1 bridge, 2 CardBus */
 	bool is_bridge;       /* has a pci_bus directory: how Proxmox tells bridges apart */
-	char *name;           /* "NVIDIA Corporation GP104 [GeForce GTX 1080]" from pci.ids */
+	char *name;           /* cache of host_pci_name(); NULL until asked for */
 	char *driver;         /* NULL: no driver bound */
 	int iommu_group;      /* -1: none */
 	int boot_vga;         /* -1: no boot_vga attribute (not a VGA device) */
@@ -51,13 +51,17 @@ struct host_pci_device {
 	int sriov_totalvfs, sriov_numvfs; /* -1: not an SR-IOV physical function */
 	int config_size;      /* config bytes readable; 64 when not run as root */
 	int pcie_type;        /* HOST_PCIE_* */
-	enum host_tristate acs; /* ACS extended capability */
+	enum host_tristate acs;   /* ACS extended capability */
+	enum host_tristate sriov; /* SR-IOV extended capability */
 	struct host_pci_bar bars[6];
 };
+
+struct host_pci_names; /* the pci.ids database, opened on first use */
 
 struct host_pci {
 	struct host_pci_device *devices; /* sorted by address */
 	size_t count;
+	struct host_pci_names *names;
 	char **warnings; /* libpci's warnings, copied */
 	size_t warning_count;
 };
@@ -73,6 +77,12 @@ int host_pci_scan(const char *root, struct host_pci *ret, struct host_pci_error 
 void host_pci_free(struct host_pci *pci);
 
 const struct host_pci_device *host_pci_find(const struct host_pci *pci, const char *address);
+
+/* d's name from pci.ids ("NVIDIA Corporation GP104 [GeForce GTX 1080]"), else its vendor's
+ * name and the device id, else its class and ids; never NULL.  Looked up when first asked
+ * for: parsing pci.ids costs more than reading every device of a host, and only the devices a
+ * report mentions need a name.  A pci.ids libpci cannot read gives the fallback names. */
+const char *host_pci_name(const struct host_pci *pci, const struct host_pci_device *d);
 
 /* How many functions the host has in d's slot (d included). */
 size_t host_pci_slot_functions(const struct host_pci *pci, const struct host_pci_device *d);

@@ -261,6 +261,8 @@ void apply_device_overrides(const struct checked_config *configs, size_t count,
 
 /* --- on the host: ids and class from sysfs, host requirements from modules --------------- */
 
+/* The ids of a host device; its label (with the pci.ids name) is left empty: it is made when
+ * a finding needs it (label_host_device). */
 static void identity_of(const struct host_pci_device *d, struct device_identity *ret)
 {
 	*ret = (struct device_identity){
@@ -272,7 +274,12 @@ static void identity_of(const struct host_pci_device *d, struct device_identity 
 		.has_class = true,
 		.class_code = d->class_code >> 8, /* rules match class and subclass */
 	};
-	snprintf(ret->label, sizeof(ret->label), "%s (%s)", d->address, d->name);
+}
+
+static void label_host_device(const struct host_pci *pci, const struct host_pci_device *d,
+			      struct device_identity *ret)
+{
+	snprintf(ret->label, sizeof(ret->label), "%s (%s)", d->address, host_pci_name(pci, d));
 }
 
 /* Module parameters read as booleans ("Y"/"N") or numbers: "1" wants Y or 1. */
@@ -403,6 +410,7 @@ static void apply_rules_on_host(const struct checked_config *c, const struct hos
 			continue;
 		struct finding *f = findings_add(out, r->id, r->severity, &c->source, vd->line);
 		finding_device(f, vd->dev->address);
+		label_host_device(&view->host->pci, vd->dev, &d);
 		if (lack)
 			finding_message(f, "hostpci%d: %s %s %s", vd->hostpci, r->name, d.label,
 					lack);

@@ -30,16 +30,17 @@ static struct finding *report(const struct vm_check *k, const char *check, enum 
 }
 
 /* "0000:01:00.0 (NVIDIA Corporation GP104 [GeForce GTX 1080])" */
-static char *describe(const struct host_pci_device *d)
+static char *describe(const struct vm_check *k, const struct host_pci_device *d)
 {
-	return xasprintf("%s (%s)", d->address, d->name);
+	return xasprintf("%s (%s)", d->address, host_pci_name(&k->host->pci, d));
 }
 
 /* "0000:00:1f.3 (Intel Corporation SATA controller, driver ahci)" */
-static char *describe_with_driver(const struct host_pci_device *d)
+static char *describe_with_driver(const struct vm_check *k, const struct host_pci_device *d)
 {
-	return d->driver ? xasprintf("%s (%s, driver %s)", d->address, d->name, d->driver)
-			 : xasprintf("%s (%s, no driver)", d->address, d->name);
+	const char *name = host_pci_name(&k->host->pci, d);
+	return d->driver ? xasprintf("%s (%s, driver %s)", d->address, name, d->driver)
+			 : xasprintf("%s (%s, no driver)", d->address, name);
 }
 
 /* --- resolution: device-missing, device-ids ---------------------------------------------- */
@@ -132,7 +133,7 @@ static void check_group(const struct vm_check *k, const struct vm_device *vd)
 		if (!p || p->is_bridge || vm_devices_has(k->devices, p->address) ||
 		    host_device_free(p, frees, nfree))
 			continue;
-		char *desc = describe_with_driver(p);
+		char *desc = describe_with_driver(k, p);
 		char *joined = peers ? xasprintf("%s, %s", peers, desc) : xstrdup(desc);
 		free(peers);
 		free(desc);
@@ -140,7 +141,7 @@ static void check_group(const struct vm_check *k, const struct vm_device *vd)
 		npeers++;
 	}
 	if (npeers) {
-		char *self = describe(d);
+		char *self = describe(k, d);
 		struct finding *f = report(k, "group-isolation", SEVERITY_ERROR, vd->line, d);
 		if (vd->keep)
 			finding_message(f, "hostpci%d: %s shares IOMMU group %d with %s; with "
@@ -162,7 +163,7 @@ static void check_group(const struct vm_check *k, const struct vm_device *vd)
 
 	const struct host_region *r = host_group_direct_region(g);
 	if (r) {
-		char *self = describe(d);
+		char *self = describe(k, d);
 		struct finding *f = report(k, "rmrr", SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: IOMMU group %d of %s has a firmware-reserved "
 				   "direct-mapped range %llx-%llx (an RMRR, or an IVMD on AMD); "
@@ -183,7 +184,7 @@ static void check_host_critical(const struct vm_check *k, const struct vm_device
 	const struct host_pci_device *d = vd->dev;
 	const struct host_use *use = host_uses_find(&k->host->uses, d->address);
 	if (use) {
-		char *self = describe(d);
+		char *self = describe(k, d);
 		struct finding *f = report(k, "host-critical", SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: %s carries the host's %s %s; binding it to vfio-pci "
 				   "at start takes that away from the host",
@@ -202,7 +203,7 @@ static void check_host_critical(const struct vm_check *k, const struct vm_device
 		const struct host_use *pu = host_uses_find(&k->host->uses, p->address);
 		if (!pu)
 			continue;
-		char *self = describe(d), *peer = describe(p);
+		char *self = describe(k, d), *peer = describe(k, p);
 		struct finding *f = report(k, "host-critical", SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: %s is in IOMMU group %d with %s, which carries the "
 				   "host's %s %s; Proxmox binds the whole group to vfio-pci at "
@@ -223,7 +224,7 @@ static void check_sriov(const struct vm_check *k, const struct vm_device *vd)
 	const struct host_pci_device *d = vd->dev;
 	if (vd->mdev || d->sriov_numvfs <= 0)
 		return;
-	char *self = describe(d);
+	char *self = describe(k, d);
 	struct finding *f = report(k, "sriov-pf", SEVERITY_ERROR, vd->line, d);
 	finding_message(f, "hostpci%d: %s is an SR-IOV physical function with %d virtual "
 			   "function%s enabled; binding it to vfio-pci destroys them and every "
@@ -242,7 +243,7 @@ static void check_boot_vga(const struct vm_check *k, const struct vm_device *vd)
 		return;
 	const struct host_iomem *iomem = &k->host->iomem;
 	const struct host_boot *b = &k->host->boot;
-	char *self = describe(d);
+	char *self = describe(k, d);
 	if (!iomem->readable) {
 		struct finding *f = report(k, "boot-vga", SEVERITY_INFO, vd->line, d);
 		finding_message(f, "hostpci%d: %s is the GPU the host booted on; whether a firmware "
@@ -282,7 +283,7 @@ static void check_reset(const struct vm_check *k, const struct vm_device *vd)
 	if (vd->mdev)
 		return;
 	bool none = d->reset_method ? d->reset_method[0] == '\0' : !d->has_reset;
-	char *self = describe(d);
+	char *self = describe(k, d);
 	if (none) {
 		struct finding *f = report(k, "reset-method", SEVERITY_WARNING, vd->line, d);
 		finding_message(f, "hostpci%d: %s offers no reset method; after the VM stops or "
@@ -324,7 +325,7 @@ static void check_power(const struct vm_check *k, const struct vm_device *vd)
 	const struct host_pci_device *d = vd->dev;
 	if (!d->power_state || strcmp(d->power_state, "D3cold") != 0)
 		return;
-	char *self = describe(d);
+	char *self = describe(k, d);
 	struct finding *f = report(k, "d3cold", SEVERITY_WARNING, vd->line, d);
 	finding_message(f, "hostpci%d: %s is powered off (D3cold); some devices do not come "
 			   "back from D3cold and the VM start fails or the guest sees a dead "
@@ -349,7 +350,7 @@ static void check_peers_in_use(const struct vm_check *k, const struct vm_device 
 						   k->c->source.vmid, NULL);
 		if (holder < 0)
 			continue;
-		char *self = describe(d), *peer = describe(p);
+		char *self = describe(k, d), *peer = describe(k, p);
 		struct finding *f = report(k, "in-use", SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: %s is in IOMMU group %d with %s, which VM %ld holds; "
 				   "a group belongs to one VM at a time, so this VM cannot start "
@@ -372,7 +373,7 @@ static void check_in_use(const struct vm_check *k, const struct vm_device *vd)
 		check_peers_in_use(k, vd);
 		return;
 	}
-	char *self = describe(d);
+	char *self = describe(k, d);
 	struct finding *f = report(k, "in-use", SEVERITY_ERROR, vd->line, d);
 	if (strcmp(how, "reserved") == 0)
 		finding_message(f, "hostpci%d: %s is reserved by VM %ld; Proxmox will refuse to "
@@ -443,7 +444,7 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 				  r->images[m].device == vd->dev->device;
 		}
 		if (!device) {
-			char *self = describe(vd->dev);
+			char *self = describe(k, vd->dev);
 			f = report(k, "romfile-format",
 				   vendor ? SEVERITY_WARNING : SEVERITY_ERROR, s->raw.line, vd->dev);
 			finding_message(f, "hostpci%d: romfile=%s is for %04x:%04x, but %s is "
@@ -538,7 +539,7 @@ void check_vm_on_host(const struct checked_config *c, const struct host_view *vi
 		    !group_done(groups_done, &ngroups, vd->dev->iommu_group))
 			check_group(&k, vd);
 		else if (vd->dev->iommu_group < 0 && host_iommu_enabled(view->host)) {
-			char *self = describe(vd->dev);
+			char *self = describe(&k, vd->dev);
 			struct finding *f =
 				report(&k, "group-isolation", SEVERITY_ERROR, vd->line, vd->dev);
 			finding_message(f, "hostpci%d: %s is in no IOMMU group; vfio-pci cannot "

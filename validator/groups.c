@@ -57,9 +57,11 @@ static bool shows_acs(const struct host_pci_device *d)
 	       d->pcie_type == HOST_PCIE_DOWNSTREAM;
 }
 
-static void device_text(FILE *out, const struct host_pci_device *d, const struct claims *c)
+static void device_text(FILE *out, const struct host_pci *pci, const struct host_pci_device *d,
+			const struct claims *c)
 {
-	fprintf(out, "  %s [%04x:%04x] %s", d->address, d->vendor, d->device, d->name);
+	fprintf(out, "  %s [%04x:%04x] %s", d->address, d->vendor, d->device,
+		host_pci_name(pci, d));
 	fprintf(out, " (%s%s", d->driver ? "driver " : "no driver", d->driver ? d->driver : "");
 	if (d->is_bridge)
 		fputs(", bridge", out);
@@ -87,7 +89,7 @@ void report_groups_text(FILE *out, const struct host *host, const struct groups_
 		for (size_t i = 0; i < grp->device_count; i++) {
 			const struct host_pci_device *d = host_pci_find(&host->pci, grp->devices[i]);
 			if (d)
-				device_text(out, d, &c);
+				device_text(out, &host->pci, d, &c);
 			else
 				fprintf(out, "  %s (not readable)\n", grp->devices[i]);
 		}
@@ -100,19 +102,20 @@ void report_groups_text(FILE *out, const struct host *host, const struct groups_
 		if (!header)
 			fputs("no IOMMU group:\n", out);
 		header = true;
-		device_text(out, d, &c);
+		device_text(out, &host->pci, d, &c);
 	}
 	free(c.items);
 }
 
-static void device_json(FILE *out, const struct host_pci_device *d, const struct claims *c)
+static void device_json(FILE *out, const struct host_pci *pci, const struct host_pci_device *d,
+			const struct claims *c)
 {
 	fprintf(out, "{\"address\":\"%s\",\"vendor\":\"%04x\",\"device\":\"%04x\","
 		     "\"subsystem_vendor\":\"%04x\",\"subsystem_device\":\"%04x\","
 		     "\"class\":\"%06x\",\"name\":",
 		d->address, d->vendor, d->device, d->subsystem_vendor, d->subsystem_device,
 		d->class_code);
-	json_string(out, d->name);
+	json_string(out, host_pci_name(pci, d));
 	fputs(",\"driver\":", out);
 	json_string(out, d->driver);
 	fprintf(out, ",\"bridge\":%s,\"acs\":\"%s\",\"claimed_by\":[",
@@ -148,7 +151,7 @@ void report_groups_json(FILE *out, const struct host *host, const struct groups_
 				continue;
 			if (!first)
 				fputc(',', out);
-			device_json(out, d, &c);
+			device_json(out, &host->pci, d, &c);
 			first = false;
 		}
 		fputs("]}", out);
@@ -161,7 +164,7 @@ void report_groups_json(FILE *out, const struct host *host, const struct groups_
 			continue;
 		if (!first)
 			fputc(',', out);
-		device_json(out, d, &c);
+		device_json(out, &host->pci, d, &c);
 		first = false;
 	}
 	fputs("]}\n", out);

@@ -2,7 +2,8 @@
 # gen-host.sh SPEC: a fake host of 256 PCI devices in 64 IOMMU groups for make bench.
 # 64 root ports (00:01.0-00:08.7), each with a 3-function card behind it (GPU, audio, and a
 # NIC or a SATA controller), port and card in one group; the default route on the NIC of bus
-# 01, the root disk on the SATA controller of bus 02; VM 110 passes the card on bus 0b.
+# 01, the root disk on the SATA controller of bus 02; VM 110 passes the card on bus 0b and
+# passes every check, as most VMs do at most starts.
 set -eu
 spec=${1:?usage: gen-host.sh SPEC}
 {
@@ -46,9 +47,9 @@ vfio_iommu_type1
 vfio_pci
 EOF
 vm 110 <<EOF
-bios: ovmf
 hostpci0: 0000:0b:00,pcie=1,x-vga=1
 machine: q35
+vga: none
 EOF
 SPEC
 } >"$spec"
