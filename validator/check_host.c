@@ -183,8 +183,9 @@ static void check_unsafe_interrupts(const struct host_view *v, struct findings *
 	if (!live && !set)
 		return;
 	struct finding *f = report(v, out, "unsafe-interrupts", SEVERITY_WARNING,
-				   set ? st->file : "/sys/module/vfio_iommu_type1/parameters/"
-						    "allow_unsafe_interrupts",
+				   set ? st->file
+				       : PATH_SYS_MODULE "/vfio_iommu_type1/parameters/"
+							 "allow_unsafe_interrupts",
 				   set ? st->line : 0);
 	finding_message(f, "vfio_iommu_type1 allow_unsafe_interrupts is %s: a passed-through "
 			   "device can inject interrupts into the host (MSI attacks)",
