@@ -6,6 +6,8 @@
 #   make bench      offline lint of 10,000 configs against `cat`; host mode on a 256-device
 #                   fake host against `lspci -n`
 #   make fuzz       build libFuzzer targets with clang (when available) into build/fuzz/
+#   make system-test  boot Debian's kernel under QEMU with an emulated IOMMU and run the
+#                   programs against its real sysfs and vfio-pci (tests/system/run.sh)
 
 VERSION := 0.1.0
 PKGS := libpci libconfuse yaml-0.1
@@ -31,8 +33,11 @@ HOST_SRC := host/optionrom.c host/cmdline.c host/modules.c host/sysfs.c host/pci
 	host/iomem.c host/hostuse.c host/runstate.c host/host.c
 VALIDATOR_SRC := validator/check_config.c validator/check_shared.c validator/check_devices.c \
 	validator/vmdevices.c validator/check_host.c validator/check_vmhost.c validator/groups.c \
-	validator/lint.c validator/report.c
-CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC)
+	validator/lint.c validator/report.c validator/setup.c
+# hook/kernel.c (the real sysfs writes) is linked into pcipt-hook alone; the tests link
+# tests/fakekernel/kernel_fake.c in its place (pcipt-hook-fake).
+HOOK_SRC := hook/timed.c hook/state.c hook/bind.c
+CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC) $(HOOK_SRC)
 
 UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host
 FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles
@@ -40,10 +45,10 @@ FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionr
 B := build
 S := build/san
 
-.PHONY: all demo check fuzz bench clean
+.PHONY: all demo check fuzz bench system-test clean
 # keep intermediate objects (and keep make quiet about deleting them after the test summary)
 .SECONDARY:
-all: $(B)/pcipt-validate
+all: $(B)/pcipt-validate $(B)/pcipt-hook
 
 # --- normal build -----------------------------------------------------------
 $(B)/%.o: %.c
@@ -66,6 +71,9 @@ $(B)/libpcipt.a: $(CORE_SRC:%.c=$(B)/%.o) $(B)/rules_builtin.o
 $(B)/pcipt-validate: $(B)/validator/main.o $(B)/libpcipt.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+$(B)/pcipt-hook: $(B)/hook/main.o $(B)/hook/kernel.o $(B)/libpcipt.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
 # --- sanitizer build, used by every test ------------------------------------
 $(S)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,6 +85,14 @@ $(S)/libpcipt.a: $(CORE_SRC:%.c=$(S)/%.o) $(S)/rules_builtin.o
 $(S)/pcipt-validate: $(S)/validator/main.o $(S)/libpcipt.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+$(S)/pcipt-hook: $(S)/hook/main.o $(S)/hook/kernel.o $(S)/libpcipt.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# the same program over the fake kernel of tests/fakekernel (driver links that move, writes
+# that fail or hang on demand)
+$(S)/pcipt-hook-fake: $(S)/hook/main.o $(S)/tests/fakekernel/kernel_fake.o $(S)/libpcipt.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ALL)
+
 $(S)/tests/unit/%: $(S)/tests/unit/%.o $(S)/libpcipt.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs cmocka) $(LDLIBS_ALL)
 
@@ -84,7 +100,7 @@ $(S)/tests/unit/%: $(S)/tests/unit/%.o $(S)/libpcipt.a
 $(S)/tests/fuzz/%: $(S)/tests/fuzz/%.o $(S)/tests/fuzz/replay.o $(S)/libpcipt.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-SAN_PROGRAMS := $(S)/pcipt-validate $(UNIT_TESTS:%=$(S)/tests/unit/%) \
+SAN_PROGRAMS := $(S)/pcipt-validate $(S)/pcipt-hook $(S)/pcipt-hook-fake $(UNIT_TESTS:%=$(S)/tests/unit/%) \
 	$(FUZZ_TARGETS:%=$(S)/tests/fuzz/%)
 
 check: $(SAN_PROGRAMS)
@@ -112,6 +128,10 @@ $(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(B)/rules_builtin.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $^ $(LDLIBS_ALL)
+
+# --- system test: a real kernel under QEMU ---------------------------------
+system-test: $(B)/pcipt-validate $(if $(wildcard hook/main.c),$(B)/pcipt-hook)
+	@tests/system/run.sh $(B)
 
 # --- benchmark -------------------------------------------------------------
 bench: $(B)/pcipt-validate

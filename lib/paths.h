@@ -47,6 +47,8 @@
 #define PATH_PCIPT_CONF "/etc/pcipt/pcipt.conf"
 #define PATH_PCIPT_STATE_DIR "/run/pcipt"
 #define PATH_PCIPT_LOCK "/run/lock/pcipt.lock"
+#define PATH_MODPROBE "/sbin/modprobe"
+#define PATH_SYS_PCI_DRIVERS_PROBE "/sys/bus/pci/drivers_probe"
 
 /* Kernel modules (host/modules): loaded ones, the ones systemd-modules-load loads at boot
  * (modules-load.d(5), in systemd's directory order) and modprobe's configuration

@@ -1,6 +1,7 @@
 /* pcipt-validate: check Proxmox VM configs for PCI passthrough problems before a start. */
 #include "lint.h"
 #include "report.h"
+#include "setup.h"
 
 #include "../lib/findings.h"
 #include "../lib/paths.h"
@@ -262,66 +263,14 @@ static bool is_vmid(const char *s)
 }
 
 
-/* The built-in rules, with the rules file on top: --rules FILE, else ROOT/etc/pcipt/rules.yaml
- * when it exists.  Prints the error and returns -1 when the file is bad. */
-static int load_rules(const struct options *o, const struct settings *settings, struct rules *ret,
+/* Settings and rules as setup_load() finds them; prints why not and returns -1. */
+static int load_setup(const struct options *o, struct settings *settings, struct rules *rules,
 		      char **ret_display)
 {
-	struct rules builtin;
-	struct rules_error err;
-	if (rules_load_builtin(&builtin, &err) < 0) {
-		fprintf(stderr, "pcipt-validate: built-in rules:%u:%u: error: %s\n", err.line,
-			err.column, err.message);
-		return -1;
-	}
-	/* --rules as given; else pcipt.conf's rules (a host path, so under the root); else the
-	 * default path when it exists; else the built-in rules alone */
-	const char *display = o->rules ? o->rules
-			      : settings->rules ? settings->rules
-						: PATH_PCIPT_RULES;
-	char *path = o->rules ? xstrdup(o->rules) : root_join(o->root, display);
-	if (!o->rules && !settings->rules && access(path, F_OK) != 0) {
-		free(path);
-		*ret = builtin;
-		*ret_display = xstrdup("built-in rules");
-		return 0;
-	}
-	int r = rules_load(path, &builtin, ret, &err);
-	free(path);
-	rules_free(&builtin);
-	if (r < 0) {
-		if (err.line && err.column)
-			fprintf(stderr, "%s:%u:%u: error: %s\n", display, err.line, err.column,
-				err.message);
-		else if (err.line)
-			fprintf(stderr, "%s:%u: error: %s\n", display, err.line, err.message);
-		else
-			fprintf(stderr, "%s: error: %s\n", display, err.message);
-		return -1;
-	}
-	*ret_display = xstrdup(display);
-	return 0;
-}
-
-/* --conf FILE, else ROOT/etc/pcipt/pcipt.conf when it exists, else the defaults.  Prints the
- * error and returns -1 when the file is bad. */
-static int load_settings(const struct options *o, struct settings *ret)
-{
-	const char *display = o->conf ? o->conf : PATH_PCIPT_CONF;
-	char *path = o->conf ? xstrdup(o->conf) : root_join(o->root, PATH_PCIPT_CONF);
-	if (!o->conf && access(path, F_OK) != 0) {
-		free(path);
-		settings_defaults(ret);
-		return 0;
-	}
-	struct settings_error err;
-	int r = settings_load(path, ret, &err);
-	free(path);
-	if (r < 0) {
-		if (err.line)
-			fprintf(stderr, "%s:%u: error: %s\n", display, err.line, err.message);
-		else
-			fprintf(stderr, "%s: error: %s\n", display, err.message);
+	char error[600];
+	if (setup_load(o->root, o->conf, o->rules, settings, rules, ret_display, error,
+		       sizeof(error)) < 0) {
+		fprintf(stderr, "%s\n", error);
 		return -1;
 	}
 	return 0;
@@ -357,7 +306,9 @@ int main(int argc, char **argv)
 		return status;
 	}
 	struct settings settings;
-	if (load_settings(&o, &settings) < 0) {
+	struct rules rules;
+	char *rules_display = NULL;
+	if (load_setup(&o, &settings, &rules, &rules_display) < 0) {
 		free(o.configs);
 		return EXIT_TROUBLE;
 	}
@@ -365,14 +316,7 @@ int main(int argc, char **argv)
 		o.color = settings.color == SETTINGS_COLOR_ALWAYS  ? 1
 			  : settings.color == SETTINGS_COLOR_NEVER ? 0
 								   : -1;
-	struct rules rules;
-	char *rules_display = NULL;
-	int loaded_rules = load_rules(&o, &settings, &rules, &rules_display);
 	settings_free(&settings);
-	if (loaded_rules < 0) {
-		free(o.configs);
-		return EXIT_TROUBLE;
-	}
 	if (o.check_rules) {
 		size_t set = 0;
 		for (size_t i = 0; i < rules_check_count(); i++)

@@ -1,0 +1,243 @@
+#include "bind.h"
+
+#include "kernel.h"
+
+#include "../lib/paths.h"
+#include "../lib/xalloc.h"
+#include "../validator/vmdevices.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VFIO_DRIVER "vfio-pci"
+
+__attribute__((format(printf, 2, 3))) static void say(const struct bind_options *o,
+						      const char *fmt, ...)
+{
+	if (!o->say)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) >= 0) {
+		o->say(o->ctx, m);
+		free(m);
+	}
+	va_end(ap);
+}
+
+static bool in_state(const struct hook_state *s, const char *address)
+{
+	for (size_t i = 0; i < s->count; i++) {
+		if (strcmp(s->devices[i].address, address) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void plan_add(struct hook_state *s, const struct host_pci_device *d)
+{
+	if (s->count == STATE_MAX_DEVICES || in_state(s, d->address))
+		return;
+	struct bind_record *r = &s->devices[s->count++];
+	memset(r, 0, sizeof(*r));
+	memcpy(r->address, d->address, strlen(d->address) + 1);
+	if (d->driver && state_driver_name_ok(d->driver))
+		memcpy(r->driver, d->driver, strlen(d->driver) + 1);
+}
+
+void bind_plan(const struct host *host, const struct vm_devices *devices, bool group_peers,
+	       struct hook_state *ret)
+{
+	ret->count = 0;
+	for (size_t i = 0; i < devices->count; i++) {
+		const struct vm_device *vd = &devices->items[i];
+		if (vd->keep || vd->mdev)
+			continue;
+		plan_add(ret, vd->dev);
+		if (!group_peers)
+			continue;
+		const struct host_iommu_group *g = host_iommu_group(&host->iommu, vd->dev->iommu_group);
+		for (size_t k = 0; g && k < g->device_count; k++) {
+			const struct host_pci_device *p = host_pci_find(&host->pci, g->devices[k]);
+			/* Proxmox leaves bridges alone; a device the host runs on is refused by
+			 * host-critical before it gets here, and never touched by the binder */
+			if (p && !p->is_bridge && !host_uses_find(&host->uses, p->address))
+				plan_add(ret, p);
+		}
+	}
+}
+
+/* One sysfs write, said first; in a dry run only said. */
+static int step(const struct bind_options *o, const char *path, const char *value,
+		const char *what, const char *address, struct hook_error *err)
+{
+	say(o, "%s: %s: write '%s' to %s", address, what,
+	    strcmp(value, "\n") == 0 ? "\\n" : value, path);
+	if (o->dry_run)
+		return 0;
+	int r = kernel_write(o->root, path, value, o->timeout_ms);
+	if (r == -ETIMEDOUT)
+		snprintf(err->message, sizeof(err->message),
+			 "%s: %s: writing %s did not finish within %u s: the driver hangs",
+			 address, what, path, o->timeout_ms / 1000);
+	else if (r < 0)
+		snprintf(err->message, sizeof(err->message), "%s: %s: writing %s failed: %s",
+			 address, what, path, strerror(-r));
+	return r;
+}
+
+static int verify_driver(const struct bind_options *o, const char *address, const char *want,
+			 struct hook_error *err)
+{
+	if (o->dry_run)
+		return 0;
+	char now[STATE_MAX_DRIVER];
+	int r = kernel_driver(o->root, address, now, sizeof(now));
+	if (r < 0) {
+		snprintf(err->message, sizeof(err->message), "%s: cannot read its driver: %s",
+			 address, strerror(-r));
+		return r;
+	}
+	if (strcmp(now, want) != 0) {
+		snprintf(err->message, sizeof(err->message), "%s: after probing, its driver is %s, "
+							     "not %s",
+			 address, now[0] ? now : "none", want[0] ? want : "none");
+		return -EIO;
+	}
+	say(o, "%s: now on %s", address, want[0] ? want : "no driver");
+	return 0;
+}
+
+static char *attr_path(const char *address, const char *attr)
+{
+	return xasprintf(PATH_SYS_PCI_DEVICES "/%s/%s", address, attr);
+}
+
+/* Give one device back to `driver` ("" none): override, unbind, probe, check, clear. */
+static int give_back(const struct bind_options *o, const char *address, const char *driver,
+		     struct hook_error *err)
+{
+	char now[STATE_MAX_DRIVER] = "";
+	if (!o->dry_run) {
+		int r = kernel_driver(o->root, address, now, sizeof(now));
+		if (r < 0) {
+			snprintf(err->message, sizeof(err->message), "%s: cannot read its driver: %s",
+				 address, strerror(-r));
+			return r;
+		}
+	}
+	char *override = attr_path(address, "driver_override");
+	char *unbind = attr_path(address, "driver/unbind");
+	int r = 0;
+	if (!o->dry_run && strcmp(now, driver) == 0) {
+		/* already there; only the override this run may have set goes */
+		r = step(o, override, "\n", "clear driver_override", address, err);
+		goto out;
+	}
+	/* the override first: a dynamic id (new_id) in vfio-pci must not win the probe */
+	r = step(o, override, driver[0] ? driver : "\n",
+		 driver[0] ? "set driver_override to the original driver" : "clear driver_override",
+		 address, err);
+	if (r == 0 && (o->dry_run || now[0]))
+		r = step(o, unbind, address, "unbind", address, err);
+	if (r == 0 && driver[0])
+		r = step(o, PATH_SYS_PCI_DRIVERS_PROBE, address, "probe", address, err);
+	if (r == 0)
+		r = verify_driver(o, address, driver, err);
+	if (r == 0 && driver[0])
+		r = step(o, override, "\n", "clear driver_override", address, err);
+out:
+	free(override);
+	free(unbind);
+	return r;
+}
+
+static int ensure_vfio_registered(const struct bind_options *o, struct hook_error *err)
+{
+	if (kernel_driver_registered(o->root, VFIO_DRIVER))
+		return 0;
+	say(o, "load the vfio-pci module: %s vfio-pci", PATH_MODPROBE);
+	if (o->dry_run)
+		return 0;
+	int r = kernel_load_module(o->root, "vfio-pci", o->timeout_ms);
+	if (r == 0 && kernel_driver_registered(o->root, VFIO_DRIVER))
+		return 0;
+	snprintf(err->message, sizeof(err->message),
+		 "vfio-pci is not loaded and `modprobe vfio-pci` failed: %s",
+		 r < 0 ? strerror(-r) : "no vfio-pci driver after loading");
+	return r < 0 ? r : -ENOENT;
+}
+
+/* Bind one device; *ret_changed tells whether anything was written. */
+static int bind_one(const struct bind_options *o, const struct bind_record *rec,
+		    bool *ret_changed, struct hook_error *err)
+{
+	*ret_changed = false;
+	if (strcmp(rec->driver, VFIO_DRIVER) == 0) {
+		say(o, "%s: already on vfio-pci", rec->address);
+		return 0;
+	}
+	char *override = attr_path(rec->address, "driver_override");
+	char *unbind = attr_path(rec->address, "driver/unbind");
+	int r = step(o, override, VFIO_DRIVER, "set driver_override", rec->address, err);
+	*ret_changed = true;
+	if (r == 0 && rec->driver[0])
+		r = step(o, unbind, rec->address, "unbind from its driver", rec->address, err);
+	if (r == 0)
+		r = step(o, PATH_SYS_PCI_DRIVERS_PROBE, rec->address, "probe", rec->address, err);
+	if (r == 0)
+		r = verify_driver(o, rec->address, VFIO_DRIVER, err);
+	free(override);
+	free(unbind);
+	return r;
+}
+
+int bind_to_vfio(const struct bind_options *o, const struct hook_state *s, struct hook_error *err)
+{
+	int r = ensure_vfio_registered(o, err);
+	if (r < 0)
+		return r;
+	size_t done = 0;
+	for (; done < s->count; done++) {
+		bool changed;
+		r = bind_one(o, &s->devices[done], &changed, err);
+		if (r < 0) {
+			if (changed)
+				done++; /* this one is half-done: undo it too */
+			break;
+		}
+	}
+	if (r == 0)
+		return 0;
+	/* all or nothing: undo this run's changes, last first */
+	say(o, "binding failed (%s); giving every device back", err->message);
+	for (size_t i = done; i-- > 0;) {
+		if (strcmp(s->devices[i].driver, VFIO_DRIVER) == 0)
+			continue;
+		struct hook_error undo;
+		if (give_back(o, s->devices[i].address, s->devices[i].driver, &undo) < 0)
+			say(o, "undo failed: %s", undo.message);
+	}
+	return r;
+}
+
+int bind_restore(const struct bind_options *o, const struct hook_state *s, struct hook_error *err)
+{
+	int first = 0;
+	for (size_t i = s->count; i-- > 0;) {
+		struct hook_error e;
+		int r = give_back(o, s->devices[i].address, s->devices[i].driver, &e);
+		if (r < 0) {
+			say(o, "%s", e.message);
+			if (!first) {
+				first = r;
+				*err = e;
+			}
+		}
+	}
+	return first;
+}

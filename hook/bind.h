@@ -1,0 +1,43 @@
+/* Binding a VM's devices to vfio-pci and giving them back.
+ *
+ * Per device: record its driver; write "vfio-pci" to driver_override; unbind it; ask
+ * drivers_probe; check that the driver link names vfio-pci.  Never new_id: it would make
+ * vfio-pci grab every device with the same ids.  All or nothing: when a step fails, what this
+ * run changed is undone in reverse order.  Giving back sets driver_override to the original
+ * driver before probing, so that a dynamic id Proxmox's own binding left in vfio-pci (new_id)
+ * cannot win, then clears the override.  Nothing here prints: every step goes to the say()
+ * callback, which the program logs; with dry_run the steps are only said. */
+#ifndef PCIPT_HOOK_BIND_H
+#define PCIPT_HOOK_BIND_H
+
+#include "state.h"
+
+#include "../host/host.h"
+
+#include <stdbool.h>
+
+struct vm_devices;
+
+struct bind_options {
+	const char *root;
+	unsigned timeout_ms; /* per sysfs write */
+	bool dry_run;
+	void (*say)(void *ctx, const char *message);
+	void *ctx;
+};
+
+/* The devices to bind: the VM's (not driver=keep, not mediated devices) and, with
+ * group_peers, the other members of their IOMMU groups (never bridges, never a device the
+ * host runs on), each with the driver it has now.  ret->vmid is set by the caller. */
+void bind_plan(const struct host *host, const struct vm_devices *devices, bool group_peers,
+	       struct hook_state *ret);
+
+/* Bind every device of s to vfio-pci.  0, or -errno with err saying which step of which
+ * device failed (the devices are then as they were). */
+int bind_to_vfio(const struct bind_options *o, const struct hook_state *s, struct hook_error *err);
+
+/* Give every device of s back to its recorded driver (devices that had none stay unbound).
+ * Goes on after a failure; returns 0, or the first -errno with err saying what failed. */
+int bind_restore(const struct bind_options *o, const struct hook_state *s, struct hook_error *err);
+
+#endif

@@ -1,0 +1,32 @@
+/* The kernel interface the binder uses: sysfs writes that move a device between drivers, and
+ * the reads that verify them.  hook/kernel.c talks to the real kernel under a root; the tests
+ * link tests/fakekernel/kernel_fake.c instead, which makes the same writes behave on a fake
+ * tree (driver links move) and can fail or hang any one of them.
+ *
+ * Every write runs in a child process under a timeout (kernel_timed_write): a driver whose
+ * unbind hangs must not hang the VM start with it. */
+#ifndef PCIPT_HOOK_KERNEL_H
+#define PCIPT_HOOK_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Write value to the sysfs attribute path (a host path, resolved under root).  Returns 0 or
+ * -errno; -ETIMEDOUT when the write did not finish within timeout_ms. */
+int kernel_write(const char *root, const char *path, const char *value, unsigned timeout_ms);
+
+/* The driver bound to address now: 0 with buf "" when none, or -errno. */
+int kernel_driver(const char *root, const char *address, char *buf, size_t size);
+
+/* Whether the PCI driver is registered (/sys/bus/pci/drivers/NAME exists). */
+bool kernel_driver_registered(const char *root, const char *driver);
+
+/* Load a module (modprobe); only on the real root "/".  0 or -errno. */
+int kernel_load_module(const char *root, const char *module, unsigned timeout_ms);
+
+/* Run op(arg) in a child process and wait at most timeout_ms for it: its exit status is
+ * the op's result (0 or an errno value).  Returns 0, -errno from the op, or -ETIMEDOUT
+ * (the child is killed; one stuck in the kernel is left behind). */
+int kernel_timed(int (*op)(void *arg), void *arg, unsigned timeout_ms);
+
+#endif

@@ -1,0 +1,380 @@
+/* pcipt-hook: the Proxmox VE hookscript.  Proxmox runs it as `pcipt-hook VMID PHASE`, as root,
+ * with stdin at EOF and stdout/stderr in the task log, while the VM's config lock is held.
+ *
+ *   pre-start   validate the VM against this host; any error: print the findings and exit 1,
+ *               which aborts the start; else bind its devices to vfio-pci
+ *   post-stop   give every device recorded at pre-start back to its driver (also after a
+ *               crash: the state file is all it needs)
+ *   post-start, pre-stop   nothing */
+#include "bind.h"
+#include "kernel.h"
+#include "state.h"
+
+#include "../lib/findings.h"
+#include "../lib/paths.h"
+#include "../lib/rootpath.h"
+#include "../lib/settings.h"
+#include "../lib/xalloc.h"
+#include "../pve/mapping.h"
+#include "../pve/vmconfig.h"
+#include "../validator/lint.h"
+#include "../validator/report.h"
+#include "../validator/setup.h"
+#include "../validator/vmdevices.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PCIPT_VERSION
+#define PCIPT_VERSION "unknown"
+#endif
+
+#define LOCK_WAIT_MS (300 * 1000) /* another VM's hook binding a large group */
+
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_TROUBLE = 2 };
+
+struct hook_options {
+	const char *root, *rules, *conf;
+	bool dry_run;
+	long vmid;
+	const char *phase;
+};
+
+struct log_ctx {
+	bool syslog;
+	bool dry_run;
+};
+
+static void log_line(void *ctx, const char *message)
+{
+	const struct log_ctx *l = ctx;
+	if (l->dry_run) {
+		printf("%s\n", message);
+		return;
+	}
+	fprintf(stderr, "pcipt-hook: %s\n", message);
+	if (l->syslog)
+		syslog(LOG_INFO, "%s", message);
+}
+
+__attribute__((format(printf, 2, 3))) static void log_error(const struct log_ctx *l,
+							    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) >= 0) {
+		fprintf(stderr, "pcipt-hook: error: %s\n", m);
+		if (l->syslog)
+			syslog(LOG_ERR, "%s", m);
+		free(m);
+	}
+	va_end(ap);
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: pcipt-hook [options] VMID PHASE\n"
+	      "\n"
+	      "The Proxmox VE hookscript of pcipt: at pre-start, check the VM against this host\n"
+	      "and bind its devices to vfio-pci (any error aborts the start); at post-stop, give\n"
+	      "the devices back to the drivers they had.\n"
+	      "\n"
+	      "  PHASE            pre-start | post-start | pre-stop | post-stop\n"
+	      "  --root DIR       resolve every host path under DIR\n"
+	      "  --rules FILE     rules file (default /etc/pcipt/rules.yaml, else built in)\n"
+	      "  --conf FILE      settings file (default /etc/pcipt/pcipt.conf)\n"
+	      "  --dry-run        print the sysfs writes, change nothing\n"
+	      "  --version        print the version\n"
+	      "  --help           print this help\n"
+	      "\n"
+	      "Exit status: 0 the start may go on (or the phase is done), 1 the start is refused\n"
+	      "or a device could not be bound or given back, 2 usage error or unreadable input.\n",
+	      out);
+}
+
+static bool parse_vmid(const char *s, long *ret)
+{
+	size_t n = strspn(s, "0123456789");
+	if (n == 0 || n > 9 || s[n] || s[0] == '0')
+		return false;
+	*ret = strtol(s, NULL, 10);
+	return true;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct hook_options *o)
+{
+	enum { OPT_ROOT = 256, OPT_RULES, OPT_CONF, OPT_DRY_RUN, OPT_VERSION, OPT_HELP };
+	static const struct option long_options[] = {
+		{"root", required_argument, NULL, OPT_ROOT},
+		{"rules", required_argument, NULL, OPT_RULES},
+		{"conf", required_argument, NULL, OPT_CONF},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, OPT_HELP},
+		{NULL, 0, NULL, 0},
+	};
+	o->root = "/";
+	int c;
+	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT:
+			o->root = optarg;
+			break;
+		case OPT_RULES:
+			o->rules = optarg;
+			break;
+		case OPT_CONF:
+			o->conf = optarg;
+			break;
+		case OPT_DRY_RUN:
+			o->dry_run = true;
+			break;
+		case OPT_VERSION:
+			printf("pcipt-hook %s\n", PCIPT_VERSION);
+			return EXIT_OK;
+		case OPT_HELP:
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			fputs("Try 'pcipt-hook --help' for more information.\n", stderr);
+			return EXIT_TROUBLE;
+		}
+	}
+	if (argc - optind != 2) {
+		fputs("pcipt-hook: expected VMID and PHASE\n"
+		      "Try 'pcipt-hook --help' for more information.\n",
+		      stderr);
+		return EXIT_TROUBLE;
+	}
+	if (!parse_vmid(argv[optind], &o->vmid)) {
+		fprintf(stderr, "pcipt-hook: '%s' is not a VMID\n", argv[optind]);
+		return EXIT_TROUBLE;
+	}
+	o->phase = argv[optind + 1];
+	static const char *const phases[] = {"pre-start", "post-start", "pre-stop", "post-stop"};
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		if (strcmp(o->phase, phases[i]) == 0)
+			return -1;
+	}
+	fprintf(stderr,
+		"pcipt-hook: unknown phase '%s' (pre-start, post-start, pre-stop, post-stop)\n",
+		o->phase);
+	return EXIT_TROUBLE;
+}
+
+/* The checks pcipt-validate VMID runs; findings go to stderr (the task log).  Returns the
+ * exit status: 0 when the start may go on. */
+static int validate_vm(const struct hook_options *o, const struct rules *rules,
+		       const struct log_ctx *log)
+{
+	struct lint_input input = {
+		.path = NULL,
+		.display = xasprintf(PATH_PVE_QEMU_SERVER "/%ld.conf", o->vmid),
+	};
+	input.path = root_join(o->root, input.display);
+	struct findings findings;
+	findings_init(&findings);
+	char error[300];
+	int r = lint_host(&input, 1, o->root, rules, false, (long long)time(NULL), &findings,
+			  error, sizeof(error));
+	int status = EXIT_OK;
+	if (r < 0) {
+		log_error(log, "cannot read the host: %s", error);
+		status = EXIT_TROUBLE;
+	} else {
+		struct report_options ro = {.color = false, .errors_only = false};
+		report_text(stderr, &findings, &ro);
+		size_t errors = findings_count(&findings, SEVERITY_ERROR);
+		if (r > 0)
+			status = EXIT_TROUBLE;
+		else if (errors) {
+			log_error(log, "VM %ld must not start: %zu error%s above", o->vmid, errors,
+				  errors > 1 ? "s" : "");
+			status = EXIT_REFUSED;
+		}
+	}
+	findings_free(&findings);
+	free(input.path);
+	free(input.display);
+	return status;
+}
+
+/* The devices to bind, with the drivers they have; a state left by a run that never reached
+ * post-stop keeps its record of the original drivers. */
+static int plan_devices(const struct hook_options *o, const struct settings *settings,
+			const struct rules *rules, struct hook_state *ret, const struct log_ctx *log)
+{
+	struct host host;
+	struct host_error herr;
+	if (host_load(o->root, (long long)time(NULL), &host, &herr) < 0) {
+		log_error(log, "cannot read the host: %s", herr.message);
+		return -1;
+	}
+	char *display = xasprintf(PATH_PVE_QEMU_SERVER "/%ld.conf", o->vmid);
+	char *path = root_join(o->root, display);
+	struct pve_config config;
+	struct pve_load_error lerr;
+	int r = pve_config_load(path, display, &config, &lerr);
+	free(path);
+	if (r < 0) {
+		log_error(log, "%s: %s", display, lerr.message);
+		free(display);
+		host_free(&host);
+		return -1;
+	}
+	struct pve_mappings mappings = {0};
+	char *mpath = root_join(o->root, PATH_PVE_PCI_MAPPING);
+	struct text_file text;
+	struct text_error terr;
+	bool have_mappings = text_file_load(mpath, &text, &terr) == 0;
+	if (have_mappings) {
+		pve_mappings_parse(&text, PATH_PVE_PCI_MAPPING, &mappings);
+		text_file_free(&text);
+	}
+	free(mpath);
+	struct vm_devices devices;
+	vm_devices_resolve(&config.vm, o->vmid, &host, have_mappings ? &mappings : NULL, &devices);
+	bool peers = settings->bind_group_peers && rules->bind.group_peers == RULES_BIND_GROUP_PEERS;
+	ret->vmid = o->vmid;
+	bind_plan(&host, &devices, peers, ret);
+
+	struct hook_state old;
+	struct hook_error serr;
+	if (state_read(o->root, settings->state_dir, o->vmid, &old, &serr) == 0) {
+		for (size_t i = 0; i < ret->count; i++) {
+			for (size_t k = 0; k < old.count; k++) {
+				if (strcmp(ret->devices[i].address, old.devices[k].address) == 0)
+					memcpy(ret->devices[i].driver, old.devices[k].driver,
+					       sizeof(old.devices[k].driver));
+			}
+		}
+	}
+	vm_devices_free(&devices);
+	if (have_mappings)
+		pve_mappings_free(&mappings);
+	pve_config_free(&config);
+	free(display);
+	host_free(&host);
+	return 0;
+}
+
+static int pre_start(const struct hook_options *o, const struct settings *settings,
+		     const struct rules *rules, const struct log_ctx *log)
+{
+	int status = validate_vm(o, rules, log);
+	if (status != EXIT_OK)
+		return status;
+	struct hook_error err;
+	int lock = o->dry_run ? -1 : lock_acquire(o->root, settings->lock_file, LOCK_WAIT_MS, &err);
+	if (!o->dry_run && lock < 0) {
+		log_error(log, "%s", err.message);
+		return EXIT_REFUSED;
+	}
+	struct hook_state *state = xcalloc(1, sizeof(*state));
+	if (plan_devices(o, settings, rules, state, log) < 0) {
+		free(state);
+		lock_release(lock);
+		return EXIT_TROUBLE;
+	}
+	struct bind_options bo = {o->root, settings->bind_timeout * 1000, o->dry_run, log_line,
+				  (void *)log};
+	status = EXIT_OK;
+	if (state->count == 0) {
+		log_line((void *)log, "no device to bind");
+	} else if (!o->dry_run && state_write(o->root, settings->state_dir, state, &err) < 0) {
+		log_error(log, "%s", err.message);
+		status = EXIT_REFUSED;
+	} else if (bind_to_vfio(&bo, state, &err) < 0) {
+		log_error(log, "VM %ld must not start: %s", o->vmid, err.message);
+		struct hook_error rerr;
+		if (!o->dry_run && state_remove(o->root, settings->state_dir, o->vmid, &rerr) < 0)
+			log_error(log, "%s", rerr.message);
+		status = EXIT_REFUSED;
+	}
+	free(state);
+	lock_release(lock);
+	return status;
+}
+
+static int post_stop(const struct hook_options *o, const struct settings *settings,
+		     const struct log_ctx *log)
+{
+	struct hook_error err;
+	int lock = o->dry_run ? -1 : lock_acquire(o->root, settings->lock_file, LOCK_WAIT_MS, &err);
+	if (!o->dry_run && lock < 0) {
+		log_error(log, "%s", err.message);
+		return EXIT_REFUSED;
+	}
+	struct hook_state *state = xcalloc(1, sizeof(*state));
+	int r = state_read(o->root, settings->state_dir, o->vmid, state, &err);
+	int status = EXIT_OK;
+	if (r == -ENOENT) {
+		log_line((void *)log, "nothing to give back");
+	} else if (r < 0) {
+		log_error(log, "%s", err.message);
+		status = EXIT_REFUSED;
+	} else if (!settings->restore_on_stop) {
+		log_line((void *)log, "restore_on_stop is off: the devices stay on vfio-pci");
+		if (!o->dry_run && state_remove(o->root, settings->state_dir, o->vmid, &err) < 0)
+			log_error(log, "%s", err.message);
+	} else {
+		struct bind_options bo = {o->root, settings->bind_timeout * 1000, o->dry_run,
+					  log_line, (void *)log};
+		if (bind_restore(&bo, state, &err) < 0) {
+			/* the state stays: a second post-stop (or an admin) can finish the job */
+			log_error(log, "%s", err.message);
+			status = EXIT_REFUSED;
+		} else if (!o->dry_run &&
+			   state_remove(o->root, settings->state_dir, o->vmid, &err) < 0) {
+			log_error(log, "%s", err.message);
+			status = EXIT_REFUSED;
+		}
+	}
+	free(state);
+	lock_release(lock);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct hook_options o = {0};
+	int status = parse_options(argc, argv, &o);
+	if (status >= 0)
+		return status;
+	if (strcmp(o.phase, "post-start") == 0 || strcmp(o.phase, "pre-stop") == 0)
+		return EXIT_OK;
+	struct settings settings;
+	struct rules rules;
+	char *rules_display = NULL;
+	char error[600];
+	if (setup_load(o.root, o.conf, o.rules, &settings, &rules, &rules_display, error,
+		       sizeof(error)) < 0) {
+		fprintf(stderr, "pcipt-hook: %s\n", error);
+		return EXIT_TROUBLE;
+	}
+	free(rules_display);
+	struct log_ctx log = {settings.log == SETTINGS_LOG_SYSLOG && !o.dry_run, o.dry_run};
+	if (log.syslog)
+		openlog("pcipt-hook", LOG_PID, LOG_DAEMON);
+	if (getenv("PVE_MIGRATED_FROM"))
+		log_line(&log, "the VM arrives by migration; checking and binding as for a start");
+	status = strcmp(o.phase, "pre-start") == 0 ? pre_start(&o, &settings, &rules, &log)
+						   : post_stop(&o, &settings, &log);
+	if (log.syslog)
+		closelog();
+	settings_free(&settings);
+	rules_free(&rules);
+	if (fflush(stdout) != 0)
+		status = EXIT_TROUBLE;
+	return status;
+}

@@ -1,0 +1,45 @@
+/* kernel_timed(): shared by the real and the fake kernel interface. */
+#include "kernel.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int kernel_timed(int (*op)(void *arg), void *arg, unsigned timeout_ms)
+{
+	pid_t child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0) {
+		int r = op(arg);
+		_exit(r < 0 ? (-r & 0xff) : 0);
+	}
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int status;
+		pid_t w = waitpid(child, &status, WNOHANG);
+		if (w == child) {
+			if (WIFEXITED(status))
+				return -WEXITSTATUS(status);
+			return -EINTR; /* killed by a signal */
+		}
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long ms = (now.tv_sec - start.tv_sec) * 1000LL +
+			       (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (ms >= timeout_ms) {
+			/* a child blocked in the kernel (an unbind that never returns) ignores the
+			 * signal until it leaves; do not wait for it */
+			kill(child, SIGKILL);
+			(void)waitpid(child, &status, WNOHANG);
+			return -ETIMEDOUT;
+		}
+		struct timespec pause = {0, 1000000}; /* 1 ms */
+		nanosleep(&pause, NULL);
+	}
+}

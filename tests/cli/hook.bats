@@ -1,0 +1,188 @@
+#!/usr/bin/env bats
+# pcipt-hook over fake hosts and the fake kernel of tests/fakekernel: sysfs writes that move
+# driver links, and that fail or hang on demand.
+
+load host_helpers
+
+: "${PCIPT_HOOK_FAKE:=$BATS_TEST_DIRNAME/../../build/san/pcipt-hook-fake}"
+
+# hook ARGS...: run pcipt-hook-fake, stdout in $out, stderr in $err, status in $status
+hook() {
+	out=$BATS_TEST_TMPDIR/stdout err=$BATS_TEST_TMPDIR/stderr status=0
+	"$PCIPT_HOOK_FAKE" "$@" >"$out" 2>"$err" || status=$?
+}
+
+# the whole fake tree but the fake kernel's own memory: types, modes, link targets, contents
+tree() {
+	(cd "$root" && find . -path ./.fakekernel -prune -o -printf '%p %y %m %l\n' | sort &&
+		find . -path ./.fakekernel -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)
+}
+
+driver_of() {
+	basename "$(readlink "$root/sys/bus/pci/devices/$1/driver")"
+}
+
+setup_hook_host() {
+	build_host hook-gpu
+	# the state directory and the lock exist on a running host; with them the tree can be
+	# compared whole
+	mkdir -p "$root/run/pcipt" "$root/run/lock" && chmod 700 "$root/run/pcipt"
+	: >"$root/run/lock/pcipt.lock" && chmod 600 "$root/run/lock/pcipt.lock"
+}
+
+@test "usage: an unknown phase or a bad VMID is exit 2; post-start and pre-stop do nothing" {
+	setup_hook_host
+	hook --root "$root" 101 pre-migrate
+	expect_status 2
+	grep -q "unknown phase 'pre-migrate'" "$err"
+	hook --root "$root" 0101 pre-start
+	expect_status 2
+	grep -q "'0101' is not a VMID" "$err"
+	hook --root "$root" 101
+	expect_status 2
+	tree >"$BATS_TEST_TMPDIR/before"
+	hook --root "$root" 101 post-start
+	expect_status 0
+	hook --root "$root" 101 pre-stop
+	expect_status 0
+	[ ! -s "$out" ] && [ ! -s "$err" ]
+	tree | diff -u "$BATS_TEST_TMPDIR/before" -
+}
+
+@test "pre-start binds the card to vfio-pci, post-stop gives both functions back" {
+	setup_hook_host
+	tree >"$BATS_TEST_TMPDIR/before"
+	hook --root "$root" 101 pre-start
+	expect_status 0
+	[ "$(driver_of 0000:03:00.0)" = vfio-pci ]
+	[ "$(driver_of 0000:03:00.1)" = vfio-pci ]
+	[ "$(cat "$root/sys/bus/pci/devices/0000:03:00.0/driver_override")" = vfio-pci ]
+	printf 'pcipt-state 1\nvmid 101\ndevice 0000:03:00.0 nouveau\ndevice 0000:03:00.1 snd_hda_intel\n' |
+		diff -u - "$root/run/pcipt/101.state"
+	[ "$(stat -c %a "$root/run/pcipt/101.state")" = 600 ]
+	hook --root "$root" 101 post-stop
+	expect_status 0
+	[ "$(driver_of 0000:03:00.0)" = nouveau ]
+	[ "$(driver_of 0000:03:00.1)" = snd_hda_intel ]
+	[ ! -e "$root/run/pcipt/101.state" ]
+	tree | diff -u "$BATS_TEST_TMPDIR/before" -
+}
+
+@test "a start the checks refuse: findings on stderr, exit 1, nothing bound" {
+	setup_hook_host
+	tree >"$BATS_TEST_TMPDIR/before"
+	hook --root "$root" 102 pre-start
+	expect_status 1
+	grep -q 'error: hostpci0: 0000:00:1f.3 .*\[group-isolation\]$' "$err"
+	grep -q '^pcipt-hook: error: VM 102 must not start: 1 error above$' "$err"
+	tree | diff -u "$BATS_TEST_TMPDIR/before" -
+}
+
+@test "--dry-run prints every sysfs write and changes nothing" {
+	setup_hook_host
+	tree >"$BATS_TEST_TMPDIR/before"
+	hook --root "$root" --dry-run 101 pre-start
+	expect_status 0
+	grep -qx "0000:03:00.0: set driver_override: write 'vfio-pci' to /sys/bus/pci/devices/0000:03:00.0/driver_override" "$out"
+	grep -qx "0000:03:00.1: probe: write '0000:03:00.1' to /sys/bus/pci/drivers_probe" "$out"
+	[ "$(grep -c ': write ' "$out")" -eq 6 ]
+	tree | diff -u "$BATS_TEST_TMPDIR/before" -
+}
+
+@test "a failure at any write of pre-start leaves the host exactly as it was" {
+	setup_hook_host
+	tree >"$BATS_TEST_TMPDIR/before"
+	PCIPT_FAKE_LOG=$BATS_TEST_TMPDIR/writes hook --root "$root" --dry-run 101 pre-start
+	writes=$(grep -c ': write ' "$out")
+	[ "$writes" -eq 6 ]
+	for n in $(seq 1 "$writes"); do
+		PCIPT_FAKE_FAIL_WRITE=$n hook --root "$root" 101 pre-start
+		expect_status 1
+		grep -q "^pcipt-hook: error: VM 101 must not start: 0000:03:00.[01]: .*failed: Input/output error" "$err" ||
+			{ echo "write $n:"; cat "$err"; return 1; }
+		tree | diff -u "$BATS_TEST_TMPDIR/before" - || { echo "after failing write $n"; return 1; }
+	done
+}
+
+@test "a write that hangs is cut off by bind_timeout, named, and undone" {
+	setup_hook_host
+	printf 'bind_timeout = 1\n' >"$BATS_TEST_TMPDIR/pcipt.conf"
+	tree >"$BATS_TEST_TMPDIR/before"
+	PCIPT_FAKE_HANG_WRITE=2 hook --root "$root" --conf "$BATS_TEST_TMPDIR/pcipt.conf" 101 pre-start
+	expect_status 1
+	grep -q '0000:03:00.0: unbind from its driver: writing /sys/bus/pci/devices/0000:03:00.0/driver/unbind did not finish within 1 s: the driver hangs' "$err"
+	tree | diff -u "$BATS_TEST_TMPDIR/before" -
+}
+
+@test "post-stop beats a new_id that Proxmox's own binding left in vfio-pci" {
+	setup_hook_host
+	hook --root "$root" 101 pre-start
+	expect_status 0
+	# qemu-server's bind writes the ids to vfio-pci's new_id: a plain reprobe would land there
+	mkdir -p "$root/.fakekernel" && printf '10de 1b80' >"$root/.fakekernel/newid-vfio-pci"
+	hook --root "$root" 101 post-stop
+	expect_status 0
+	[ "$(driver_of 0000:03:00.0)" = nouveau ]
+	[ "$(cat "$root/sys/bus/pci/devices/0000:03:00.0/driver_override")" = "(null)" ]
+}
+
+@test "kill -9 in the middle of binding: post-stop still restores from the state file" {
+	setup_hook_host
+	printf 'bind_timeout = 60\n' >"$BATS_TEST_TMPDIR/pcipt.conf"
+	tree >"$BATS_TEST_TMPDIR/before"
+	PCIPT_FAKE_HANG_WRITE=5 "$PCIPT_HOOK_FAKE" --root "$root" --conf "$BATS_TEST_TMPDIR/pcipt.conf" \
+		101 pre-start >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(driver_of 0000:03:00.0)" = vfio-pci ] && break
+		sleep 0.1
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	pkill -9 -f "pcipt-hook-fake --root $root" || true
+	[ "$(driver_of 0000:03:00.0)" = vfio-pci ]
+	[ -e "$root/run/pcipt/101.state" ]
+	hook --root "$root" 101 post-stop
+	expect_status 0
+	[ "$(driver_of 0000:03:00.0)" = nouveau ]
+	[ "$(driver_of 0000:03:00.1)" = snd_hda_intel ]
+	tree | diff -u "$BATS_TEST_TMPDIR/before" -
+}
+
+@test "a state file that is corrupt, foreign or a link is refused and nothing is touched" {
+	setup_hook_host
+	hook --root "$root" 101 pre-start
+	expect_status 0
+	cp "$root/run/pcipt/101.state" "$BATS_TEST_TMPDIR/good"
+	chmod 644 "$root/run/pcipt/101.state"
+	hook --root "$root" 101 post-stop
+	expect_status 1
+	grep -q "is not pcipt's (owner uid [0-9]*, mode 0644; expected uid [0-9]*, mode 0600); refusing it" "$err"
+	[ "$(driver_of 0000:03:00.0)" = vfio-pci ]
+	printf 'pcipt-state 1\nvmid 101\ndevice 0000:03:00.0 nouveau; rm -rf /\n' >"$root/run/pcipt/101.state"
+	chmod 600 "$root/run/pcipt/101.state"
+	hook --root "$root" 101 post-stop
+	expect_status 1
+	grep -q 'is corrupt (line 3: expected .device ADDRESS DRIVER.); refusing it' "$err"
+	rm "$root/run/pcipt/101.state"
+	ln -s "$BATS_TEST_TMPDIR/good" "$root/run/pcipt/101.state"
+	hook --root "$root" 101 post-stop
+	expect_status 1
+	grep -q 'is a symbolic link; refusing it' "$err"
+	[ "$(driver_of 0000:03:00.0)" = vfio-pci ]
+}
+
+@test "two hooks at once on the same group are serialised by the lock" {
+	setup_hook_host
+	cp "$root/etc/pve/qemu-server/101.conf" "$root/etc/pve/qemu-server/103.conf"
+	"$PCIPT_HOOK_FAKE" --root "$root" 101 pre-start 2>"$BATS_TEST_TMPDIR/a" &
+	a=$!
+	"$PCIPT_HOOK_FAKE" --root "$root" 103 pre-start 2>"$BATS_TEST_TMPDIR/b" &
+	b=$!
+	wait "$a"
+	wait "$b"
+	# one of them bound the card; the other found it on vfio-pci and changed nothing
+	[ "$(cat "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b" | grep -c ': write ')" -eq 6 ]
+	[ "$(grep -l 'nouveau' "$root/run/pcipt/101.state" "$root/run/pcipt/103.state" | wc -l)" -eq 1 ]
+	[ "$(driver_of 0000:03:00.0)" = vfio-pci ]
+}

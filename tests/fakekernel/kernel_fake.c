@@ -1,0 +1,318 @@
+/* A fake kernel behind hook/kernel.h, for tests: the sysfs writes of the binder act on a fake
+ * host tree (tests/fakehost/mkhost.py) the way Linux acts on sysfs, synchronously:
+ *
+ *   devices/ADDR/driver_override   stores the driver name; a lone "\n" clears it ("(null)")
+ *   devices/ADDR/driver/unbind     the driver link and drivers/NAME/ADDR go
+ *   drivers_probe                  a device without a driver gets driver_override's driver,
+ *                                  else the driver it had when first unbound (its "native"
+ *                                  driver, remembered in ROOT/.fakekernel/), else a driver
+ *                                  whose new_id lists its ids; links as the kernel makes them
+ *   drivers/NAME/new_id            "VVVV DDDD": the driver takes such devices on probe
+ *
+ * Every write runs through kernel_timed(), like the real one.  Environment:
+ *   PCIPT_FAKE_FAIL_WRITE=N   the Nth write of the process fails with EIO, changing nothing
+ *   PCIPT_FAKE_HANG_WRITE=N   the Nth write never returns (the timeout must fire)
+ *   PCIPT_FAKE_LOG=FILE       every write is appended to FILE as "PATH VALUE"
+ *   PCIPT_FAKE_NO_MODULES=1   loading a module fails */
+#include "../../hook/kernel.h"
+
+#include "../../host/sysfs.h"
+#include "../../lib/paths.h"
+#include "../../lib/rootpath.h"
+#include "../../lib/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FAKE_STATE_DIR "/.fakekernel"
+
+static unsigned write_count;
+
+struct fake_write {
+	const char *root, *path, *value;
+	bool hang;
+};
+
+static int env_number(const char *name)
+{
+	const char *v = getenv(name);
+	return v ? atoi(v) : 0;
+}
+
+/* "0000:01:00.0" from ".../devices/0000:01:00.0/attr" */
+static bool device_of(const char *path, const char *prefix, char *address, size_t size)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(path, prefix, pl) != 0)
+		return false;
+	const char *a = path + pl;
+	size_t n = strcspn(a, "/");
+	if (n >= size)
+		return false;
+	memcpy(address, a, n);
+	address[n] = '\0';
+	return host_is_pci_address(address);
+}
+
+static int put(const char *root, const char *path, const char *value)
+{
+	char *full = root_join(root, path);
+	FILE *f = fopen(full, "w");
+	free(full);
+	if (!f)
+		return -errno;
+	fputs(value, f);
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static char *get(const char *root, const char *path)
+{
+	char buf[256];
+	return host_read_attr(root, path, buf, sizeof(buf)) < 0 ? NULL : xstrdup(buf);
+}
+
+static unsigned depth_of(const char *host_path)
+{
+	unsigned n = 0;
+	for (const char *p = host_path; *p; p++)
+		n += *p == '/';
+	return n;
+}
+
+static char *ups(unsigned n)
+{
+	char *s = xmalloc(3 * n + 1);
+	for (unsigned i = 0; i < n; i++)
+		memcpy(s + 3 * i, "../", 3);
+	s[3 * n] = '\0';
+	return s;
+}
+
+static int bind_device(const char *root, const char *address, const char *driver)
+{
+	char *drv_dir = xasprintf(PATH_SYS_PCI_DRIVERS "/%s", driver);
+	if (!host_is_dir(root, drv_dir)) {
+		free(drv_dir);
+		return 0; /* no such driver: the device stays without one */
+	}
+	char *dev_link = xasprintf(PATH_SYS_PCI_DEVICES "/%s", address);
+	char *real = host_resolve(root, dev_link);
+	free(dev_link);
+	if (!real) {
+		free(drv_dir);
+		return -ENODEV;
+	}
+	/* device/driver -> ../../..(to /sys)/bus/pci/drivers/NAME */
+	char *up1 = ups(depth_of(real) - 1);
+	char *target1 = xasprintf("%s%s", up1, drv_dir + strlen("/sys/"));
+	char *link1 = xasprintf("%s%s/driver", root, real);
+	/* drivers/NAME/ADDR -> ../../../../devices/... */
+	char *up2 = ups(depth_of(drv_dir) - 1);
+	char *target2 = xasprintf("%s%s", up2, real + strlen("/sys/"));
+	char *link2 = xasprintf("%s%s/%s", root, drv_dir, address);
+	int r = symlink(target1, link1) < 0 ? -errno : 0;
+	if (r == 0 && symlink(target2, link2) < 0)
+		r = -errno;
+	free(up1);
+	free(target1);
+	free(link1);
+	free(up2);
+	free(target2);
+	free(link2);
+	free(real);
+	free(drv_dir);
+	return r;
+}
+
+static int unbind_device(const char *root, const char *address)
+{
+	char *link = xasprintf(PATH_SYS_PCI_DEVICES "/%s/driver", address);
+	char driver[128];
+	int r = host_read_link_name(root, link, driver, sizeof(driver));
+	if (r < 0) {
+		free(link);
+		return -ENODEV;
+	}
+	/* remember the first driver a device had: what a plain probe gives it back */
+	char *native = xasprintf(FAKE_STATE_DIR "/native-%s", address);
+	if (!host_exists(root, native)) {
+		char *dir = root_join(root, FAKE_STATE_DIR);
+		(void)mkdir(dir, 0755);
+		free(dir);
+		(void)put(root, native, driver);
+	}
+	free(native);
+	char *dev = xasprintf(PATH_SYS_PCI_DEVICES "/%s", address);
+	char *real = host_resolve(root, dev);
+	char *full1 = real ? xasprintf("%s%s/driver", root, real) : NULL;
+	char *full2 = xasprintf("%s" PATH_SYS_PCI_DRIVERS "/%s/%s", root, driver, address);
+	r = full1 && unlink(full1) == 0 ? 0 : -EIO;
+	(void)unlink(full2);
+	free(full1);
+	free(full2);
+	free(real);
+	free(dev);
+	free(link);
+	return r;
+}
+
+/* the driver whose new_id lists the device's ids, or NULL */
+static char *new_id_driver(const char *root, const char *address)
+{
+	char *vp = xasprintf(PATH_SYS_PCI_DEVICES "/%s/vendor", address);
+	char *dp = xasprintf(PATH_SYS_PCI_DEVICES "/%s/device", address);
+	char *v = get(root, vp), *d = get(root, dp);
+	free(vp);
+	free(dp);
+	char *found = NULL;
+	char **names;
+	size_t n;
+	if (v && d && host_list_dir(root, FAKE_STATE_DIR, &names, &n) == 0) {
+		char want[32];
+		snprintf(want, sizeof(want), "%s %s", v + 2, d + 2);
+		for (size_t i = 0; i < n && !found; i++) {
+			if (strncmp(names[i], "newid-", 6) != 0)
+				continue;
+			char *p = xasprintf(FAKE_STATE_DIR "/%s", names[i]);
+			char *ids = get(root, p);
+			if (ids && strcmp(ids, want) == 0)
+				found = xstrdup(names[i] + 6);
+			free(ids);
+			free(p);
+		}
+		host_free_names(names, n);
+	}
+	free(v);
+	free(d);
+	return found;
+}
+
+static int probe_device(const char *root, const char *address)
+{
+	char *drv = xasprintf(PATH_SYS_PCI_DEVICES "/%s/driver", address);
+	bool bound = host_exists(root, drv);
+	free(drv);
+	if (bound)
+		return 0;
+	char *op = xasprintf(PATH_SYS_PCI_DEVICES "/%s/driver_override", address);
+	char *override = get(root, op);
+	free(op);
+	int r = 0;
+	if (override && strcmp(override, "(null)") != 0) {
+		r = bind_device(root, address, override);
+	} else {
+		char *id_driver = new_id_driver(root, address);
+		char *np = xasprintf(FAKE_STATE_DIR "/native-%s", address);
+		char *native = get(root, np);
+		free(np);
+		/* a dynamic id outranks the driver's own table, as in the kernel's match order */
+		if (id_driver)
+			r = bind_device(root, address, id_driver);
+		else if (native)
+			r = bind_device(root, address, native);
+		free(id_driver);
+		free(native);
+	}
+	free(override);
+	return r;
+}
+
+static int do_fake_write(void *arg)
+{
+	const struct fake_write *w = arg;
+	if (w->hang)
+		for (;;)
+			pause();
+	char address[HOST_PCI_ADDRESS_MAX + 1];
+	size_t vl = strlen(w->value);
+	char *value = xstrdup(w->value);
+	if (vl && value[vl - 1] == '\n')
+		value[vl - 1] = '\0';
+	const char *path = w->path;
+	int r;
+	size_t pl = strlen(path);
+	if (device_of(path, PATH_SYS_PCI_DEVICES "/", address, sizeof(address)) &&
+	    pl > 16 && strcmp(path + pl - 16, "/driver_override") == 0) {
+		/* the kernel shows the attribute with a newline, "(null)" when unset */
+		char *shown = xasprintf("%s\n", value[0] ? value : "(null)");
+		r = put(w->root, path, shown);
+		free(shown);
+	} else if (device_of(path, PATH_SYS_PCI_DEVICES "/", address, sizeof(address)) &&
+		   pl > 14 && strcmp(path + pl - 14, "/driver/unbind") == 0) {
+		r = strcmp(value, address) == 0 ? unbind_device(w->root, address) : -ENODEV;
+	} else if (strcmp(path, PATH_SYS_PCI_DRIVERS_PROBE) == 0) {
+		r = host_is_pci_address(value) ? probe_device(w->root, value) : -EINVAL;
+	} else if (strncmp(path, PATH_SYS_PCI_DRIVERS "/", strlen(PATH_SYS_PCI_DRIVERS "/")) ==
+			   0 &&
+		   pl > 7 && strcmp(path + pl - 7, "/new_id") == 0) {
+		const char *name = path + strlen(PATH_SYS_PCI_DRIVERS "/");
+		char *n = xstrndup(name, strcspn(name, "/"));
+		char *dir = root_join(w->root, FAKE_STATE_DIR);
+		(void)mkdir(dir, 0755);
+		free(dir);
+		char *p = xasprintf(FAKE_STATE_DIR "/newid-%s", n);
+		r = put(w->root, p, value);
+		free(p);
+		free(n);
+	} else {
+		r = -EINVAL; /* an attribute the binder has no business writing */
+	}
+	free(value);
+	return r;
+}
+
+int kernel_write(const char *root, const char *path, const char *value, unsigned timeout_ms)
+{
+	write_count++;
+	const char *log = getenv("PCIPT_FAKE_LOG");
+	if (log) {
+		FILE *f = fopen(log, "a");
+		if (f) {
+			fprintf(f, "%s %s\n", path, strcmp(value, "\n") == 0 ? "\\n" : value);
+			fclose(f);
+		}
+	}
+	if ((int)write_count == env_number("PCIPT_FAKE_FAIL_WRITE"))
+		return -EIO;
+	struct fake_write w = {root, path, value,
+			       (int)write_count == env_number("PCIPT_FAKE_HANG_WRITE")};
+	return kernel_timed(do_fake_write, &w, timeout_ms);
+}
+
+int kernel_driver(const char *root, const char *address, char *buf, size_t size)
+{
+	char *path = xasprintf(PATH_SYS_PCI_DEVICES "/%s/driver", address);
+	int r = host_read_link_name(root, path, buf, size);
+	free(path);
+	if (r == -ENOENT) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return r < 0 ? r : 0;
+}
+
+bool kernel_driver_registered(const char *root, const char *driver)
+{
+	char *path = xasprintf(PATH_SYS_PCI_DRIVERS "/%s", driver);
+	bool r = host_is_dir(root, path);
+	free(path);
+	return r;
+}
+
+int kernel_load_module(const char *root, const char *module, unsigned timeout_ms)
+{
+	(void)timeout_ms;
+	if (getenv("PCIPT_FAKE_NO_MODULES"))
+		return -ENOENT;
+	if (strcmp(module, "vfio-pci") != 0)
+		return -ENOENT;
+	char *dir = root_join(root, PATH_SYS_PCI_DRIVERS "/vfio-pci");
+	int r = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+	free(dir);
+	return r;
+}

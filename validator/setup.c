@@ -1,0 +1,87 @@
+#include "setup.h"
+
+#include "../lib/paths.h"
+#include "../lib/rootpath.h"
+#include "../lib/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* --conf FILE, else ROOT/etc/pcipt/pcipt.conf when it exists, else the defaults. */
+static int load_settings(const char *root, const char *conf, struct settings *ret, char *error,
+			 size_t error_size)
+{
+	const char *display = conf ? conf : PATH_PCIPT_CONF;
+	char *path = conf ? xstrdup(conf) : root_join(root, PATH_PCIPT_CONF);
+	if (!conf && access(path, F_OK) != 0) {
+		free(path);
+		settings_defaults(ret);
+		return 0;
+	}
+	struct settings_error err;
+	int r = settings_load(path, ret, &err);
+	free(path);
+	if (r < 0) {
+		if (err.line)
+			snprintf(error, error_size, "%s:%u: error: %s", display, err.line,
+				 err.message);
+		else
+			snprintf(error, error_size, "%s: error: %s", display, err.message);
+		return -1;
+	}
+	return 0;
+}
+
+/* The built-in rules, with the rules file on top: --rules FILE, else pcipt.conf's rules (a
+ * host path, so under the root), else ROOT/etc/pcipt/rules.yaml when it exists. */
+static int load_rules(const char *root, const char *rules_file, const struct settings *settings,
+		      struct rules *ret, char **ret_display, char *error, size_t error_size)
+{
+	struct rules builtin;
+	struct rules_error err;
+	if (rules_load_builtin(&builtin, &err) < 0) {
+		snprintf(error, error_size, "built-in rules:%u:%u: error: %s", err.line,
+			 err.column, err.message);
+		return -1;
+	}
+	const char *display = rules_file	 ? rules_file
+			      : settings->rules ? settings->rules
+						: PATH_PCIPT_RULES;
+	char *path = rules_file ? xstrdup(rules_file) : root_join(root, display);
+	if (!rules_file && !settings->rules && access(path, F_OK) != 0) {
+		free(path);
+		*ret = builtin;
+		*ret_display = xstrdup("built-in rules");
+		return 0;
+	}
+	int r = rules_load(path, &builtin, ret, &err);
+	free(path);
+	rules_free(&builtin);
+	if (r < 0) {
+		if (err.line && err.column)
+			snprintf(error, error_size, "%s:%u:%u: error: %s", display, err.line,
+				 err.column, err.message);
+		else if (err.line)
+			snprintf(error, error_size, "%s:%u: error: %s", display, err.line,
+				 err.message);
+		else
+			snprintf(error, error_size, "%s: error: %s", display, err.message);
+		return -1;
+	}
+	*ret_display = xstrdup(display);
+	return 0;
+}
+
+int setup_load(const char *root, const char *conf, const char *rules_file,
+	       struct settings *settings, struct rules *rules, char **ret_display, char *error,
+	       size_t error_size)
+{
+	if (load_settings(root, conf, settings, error, error_size) < 0)
+		return -1;
+	if (load_rules(root, rules_file, settings, rules, ret_display, error, error_size) < 0) {
+		settings_free(settings);
+		return -1;
+	}
+	return 0;
+}
