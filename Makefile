@@ -40,7 +40,7 @@ HOOK_SRC := hook/timed.c hook/state.c hook/bind.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC) $(HOOK_SRC)
 
 UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host
-FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles
+FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles fuzz_state
 
 B := build
 S := build/san
@@ -124,7 +124,7 @@ demo: $(B)/pcipt-validate
 # --- libFuzzer builds (clang) ----------------------------------------------
 FUZZ_CC ?= clang
 fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/%)
-$(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(B)/rules_builtin.c
+$(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) hook/kernel.c $(B)/rules_builtin.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $^ $(LDLIBS_ALL)
