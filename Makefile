@@ -36,7 +36,7 @@ VALIDATOR_SRC := validator/check_config.c validator/check_shared.c validator/che
 	validator/lint.c validator/report.c validator/setup.c
 # hook/kernel.c (the real sysfs writes) is linked into pcipt-hook alone; the tests link
 # tests/fakekernel/kernel_fake.c in its place (pcipt-hook-fake).
-HOOK_SRC := hook/timed.c hook/state.c hook/bind.c
+HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC) $(HOOK_SRC)
 
 UNIT_TESTS := test_textfile test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host
@@ -66,7 +66,7 @@ $(S)/rules_builtin.o: $(B)/rules_builtin.c
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 $(B)/libpcipt.a: $(CORE_SRC:%.c=$(B)/%.o) $(B)/rules_builtin.o
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(B)/pcipt-validate: $(B)/validator/main.o $(B)/libpcipt.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
@@ -80,7 +80,7 @@ $(S)/%.o: %.c
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
 $(S)/libpcipt.a: $(CORE_SRC:%.c=$(S)/%.o) $(S)/rules_builtin.o
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(S)/pcipt-validate: $(S)/validator/main.o $(S)/libpcipt.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ALL)

@@ -42,26 +42,6 @@ int kernel_write(const char *root, const char *path, const char *value, unsigned
 	return r;
 }
 
-int kernel_driver(const char *root, const char *address, char *buf, size_t size)
-{
-	char *path = xasprintf(PATH_SYS_PCI_DEVICES "/%s/driver", address);
-	int r = host_read_link_name(root, path, buf, size);
-	free(path);
-	if (r == -ENOENT) {
-		buf[0] = '\0';
-		return 0;
-	}
-	return r < 0 ? r : 0;
-}
-
-bool kernel_driver_registered(const char *root, const char *driver)
-{
-	char *path = xasprintf(PATH_SYS_PCI_DRIVERS "/%s", driver);
-	bool r = host_is_dir(root, path);
-	free(path);
-	return r;
-}
-
 static int do_modprobe(void *arg)
 {
 	execl(PATH_MODPROBE, "modprobe", (const char *)arg, (char *)NULL);

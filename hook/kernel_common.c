@@ -1,5 +1,12 @@
-/* kernel_timed(): shared by the real and the fake kernel interface. */
+/* What the real and the fake kernel interface share: the timed child process and the reads
+ * that verify a binding. */
 #include "kernel.h"
+
+#include "../host/sysfs.h"
+#include "../lib/paths.h"
+#include "../lib/xalloc.h"
+
+#include <stdlib.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -42,4 +49,24 @@ int kernel_timed(int (*op)(void *arg), void *arg, unsigned timeout_ms)
 		struct timespec pause = {0, 1000000}; /* 1 ms */
 		nanosleep(&pause, NULL);
 	}
+}
+
+int kernel_driver(const char *root, const char *address, char *buf, size_t size)
+{
+	char *path = xasprintf(PATH_SYS_PCI_DEVICES "/%s/driver", address);
+	int r = host_read_link_name(root, path, buf, size);
+	free(path);
+	if (r == -ENOENT) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return r < 0 ? r : 0;
+}
+
+bool kernel_driver_registered(const char *root, const char *driver)
+{
+	char *path = xasprintf(PATH_SYS_PCI_DRIVERS "/%s", driver);
+	bool r = host_is_dir(root, path);
+	free(path);
+	return r;
 }
