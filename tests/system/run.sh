@@ -115,6 +115,9 @@ install_program() {
 	if ldd "$prog" | grep -q 'not found'; then die "ldd $prog: a library is not found"; fi
 }
 install_program "$build/pcipt-validate"
+# asks the kernel whether a bound IOMMU group is viable (VFIO_GROUP_GET_STATUS)
+cc -O2 -Wall -Wextra -Werror -o "$work/vfio-viable" "$top/tests/system/vfio-viable.c"
+install_program "$work/vfio-viable"
 hook=no
 if [ -x "$build/pcipt-hook" ]; then
 	install_program "$build/pcipt-hook"
