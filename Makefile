@@ -134,7 +134,7 @@ system-test: $(B)/pcipt-validate $(if $(wildcard hook/main.c),$(B)/pcipt-hook)
 	@tests/system/run.sh $(B)
 
 # --- benchmark -------------------------------------------------------------
-bench: $(B)/pcipt-validate
+bench: $(B)/pcipt-validate $(B)/pcipt-hook
 	@tests/bench/bench.sh $(B)/pcipt-validate
 
 clean:

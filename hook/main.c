@@ -175,7 +175,7 @@ static int parse_options(int argc, char **argv, struct hook_options *o)
 /* The checks pcipt-validate VMID runs; findings go to stderr (the task log).  Returns the
  * exit status: 0 when the start may go on. */
 static int validate_vm(const struct hook_options *o, const struct rules *rules,
-		       const struct log_ctx *log)
+		       const struct host *host, const struct log_ctx *log)
 {
 	struct lint_input input = {
 		.path = NULL,
@@ -184,24 +184,17 @@ static int validate_vm(const struct hook_options *o, const struct rules *rules,
 	input.path = root_join(o->root, input.display);
 	struct findings findings;
 	findings_init(&findings);
-	char error[300];
-	int r = lint_host(&input, 1, o->root, rules, false, (long long)time(NULL), &findings,
-			  error, sizeof(error));
+	int r = lint_loaded_host(&input, 1, host, rules, false, &findings);
+	struct report_options ro = {.color = false, .errors_only = false};
+	report_text(stderr, &findings, &ro);
+	size_t errors = findings_count(&findings, SEVERITY_ERROR);
 	int status = EXIT_OK;
-	if (r < 0) {
-		log_error(log, "cannot read the host: %s", error);
+	if (r > 0) {
 		status = EXIT_TROUBLE;
-	} else {
-		struct report_options ro = {.color = false, .errors_only = false};
-		report_text(stderr, &findings, &ro);
-		size_t errors = findings_count(&findings, SEVERITY_ERROR);
-		if (r > 0)
-			status = EXIT_TROUBLE;
-		else if (errors) {
-			log_error(log, "VM %ld must not start: %zu error%s above", o->vmid, errors,
-				  errors > 1 ? "s" : "");
-			status = EXIT_REFUSED;
-		}
+	} else if (errors) {
+		log_error(log, "VM %ld must not start: %zu error%s above", o->vmid, errors,
+			  errors > 1 ? "s" : "");
+		status = EXIT_REFUSED;
 	}
 	findings_free(&findings);
 	free(input.path);
@@ -212,14 +205,9 @@ static int validate_vm(const struct hook_options *o, const struct rules *rules,
 /* The devices to bind, with the drivers they have; a state left by a run that never reached
  * post-stop keeps its record of the original drivers. */
 static int plan_devices(const struct hook_options *o, const struct settings *settings,
-			const struct rules *rules, struct hook_state *ret, const struct log_ctx *log)
+			const struct rules *rules, const struct host *host, struct hook_state *ret,
+			const struct log_ctx *log)
 {
-	struct host host;
-	struct host_error herr;
-	if (host_load(o->root, (long long)time(NULL), &host, &herr) < 0) {
-		log_error(log, "cannot read the host: %s", herr.message);
-		return -1;
-	}
 	char *display = xasprintf(PATH_PVE_QEMU_SERVER "/%ld.conf", o->vmid);
 	char *path = root_join(o->root, display);
 	struct pve_config config;
@@ -229,7 +217,6 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 	if (r < 0) {
 		log_error(log, "%s: %s", display, lerr.message);
 		free(display);
-		host_free(&host);
 		return -1;
 	}
 	struct pve_mappings mappings = {0};
@@ -243,10 +230,10 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 	}
 	free(mpath);
 	struct vm_devices devices;
-	vm_devices_resolve(&config.vm, o->vmid, &host, have_mappings ? &mappings : NULL, &devices);
+	vm_devices_resolve(&config.vm, o->vmid, host, have_mappings ? &mappings : NULL, &devices);
 	bool peers = settings->bind_group_peers && rules->bind.group_peers == RULES_BIND_GROUP_PEERS;
 	ret->vmid = o->vmid;
-	bind_plan(&host, &devices, peers, ret);
+	bind_plan(host, &devices, peers, ret);
 
 	struct hook_state old;
 	struct hook_error serr;
@@ -264,27 +251,35 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 		pve_mappings_free(&mappings);
 	pve_config_free(&config);
 	free(display);
-	host_free(&host);
 	return 0;
 }
 
 static int pre_start(const struct hook_options *o, const struct settings *settings,
 		     const struct rules *rules, const struct log_ctx *log)
 {
-	int status = validate_vm(o, rules, log);
-	if (status != EXIT_OK)
-		return status;
+	/* the lock first: the host this run checks is the host it binds on */
 	struct hook_error err;
 	int lock = o->dry_run ? -1 : lock_acquire(o->root, settings->lock_file, LOCK_WAIT_MS, &err);
 	if (!o->dry_run && lock < 0) {
 		log_error(log, "%s", err.message);
 		return EXIT_REFUSED;
 	}
-	struct hook_state *state = xcalloc(1, sizeof(*state));
-	if (plan_devices(o, settings, rules, state, log) < 0) {
-		free(state);
+	struct host host;
+	struct host_error herr;
+	if (host_load(o->root, (long long)time(NULL), &host, &herr) < 0) {
+		log_error(log, "cannot read the host: %s", herr.message);
 		lock_release(lock);
 		return EXIT_TROUBLE;
+	}
+	int status = validate_vm(o, rules, &host, log);
+	struct hook_state *state = xcalloc(1, sizeof(*state));
+	if (status == EXIT_OK && plan_devices(o, settings, rules, &host, state, log) < 0)
+		status = EXIT_TROUBLE;
+	host_free(&host);
+	if (status != EXIT_OK) {
+		free(state);
+		lock_release(lock);
+		return status;
 	}
 	struct bind_options bo = {o->root, settings->bind_timeout * 1000, o->dry_run, log_line,
 				  (void *)log};

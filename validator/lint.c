@@ -191,6 +191,15 @@ int lint_host(const struct lint_input *inputs, size_t count, const char *root,
 		snprintf(error, error_size, "%s", herr.message);
 		return -1;
 	}
+	int r = lint_loaded_host(inputs, count, &host, rules, host_only, out);
+	host_free(&host);
+	return r;
+}
+
+int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct host *host,
+		     const struct rules *rules, bool host_only, struct findings *out)
+{
+	const char *root = host->root;
 	/* host-wide findings first: an IOMMU that is off explains everything after it */
 	struct pve_config *configs = xcalloc(count ? count : 1, sizeof(*configs));
 	struct checked_config *checked = xcalloc(count ? count : 1, sizeof(*checked));
@@ -201,7 +210,7 @@ int lint_host(const struct lint_input *inputs, size_t count, const char *root,
 		!host_only && load_mappings(root, count + 1, &mappings, out, &unreadable);
 	struct pve_storages storages = {0};
 	load_storages(root, &storages);
-	struct host_view view = {&host, have_mappings ? &mappings : NULL, &storages, 0};
+	struct host_view view = {host, have_mappings ? &mappings : NULL, &storages, 0};
 
 	check_host_readiness(&view, out);
 	/* device rules need the host's view of each device: not the offline, mapping-only pass */
@@ -213,14 +222,13 @@ int lint_host(const struct lint_input *inputs, size_t count, const char *root,
 		vm_files_free(&files);
 	}
 	rules_apply(rules, out);
-	apply_device_overrides_on_host(&host, rules, out);
+	apply_device_overrides_on_host(host, rules, out);
 	findings_sort(out);
 
 	free_configs(configs, checked, loaded);
 	if (have_mappings)
 		pve_mappings_free(&mappings);
 	pve_storages_free(&storages);
-	host_free(&host);
 	return unreadable ? 1 : 0;
 }
 

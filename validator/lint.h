@@ -29,6 +29,12 @@ int lint_host(const struct lint_input *inputs, size_t count, const char *root,
 	      const struct rules *rules, bool host_only, long long now, struct findings *out,
 	      char *error, size_t error_size);
 
+/* The same over a host already read (pcipt-hook reads it once, under its lock).  Returns 0,
+ * or 1 when some input could not be read. */
+struct host;
+int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct host *host,
+		     const struct rules *rules, bool host_only, struct findings *out);
+
 /* --groups: print the host's IOMMU groups (text or JSON) with the VMs among inputs that
  * claim each device (a mapping's alternative as chosen at `now`).  Returns 0, or -1 when the host cannot be read (error says why). */
 int lint_groups(const struct lint_input *inputs, size_t count, const char *root, bool json,

@@ -8,6 +8,18 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* "FILE:LINE:COLUMN: error: MESSAGE", leaving out what is 0 */
+static void place_error(char *error, size_t size, const char *file, unsigned line,
+			unsigned column, const char *message)
+{
+	if (line && column)
+		snprintf(error, size, "%s:%u:%u: error: %s", file, line, column, message);
+	else if (line)
+		snprintf(error, size, "%s:%u: error: %s", file, line, message);
+	else
+		snprintf(error, size, "%s: error: %s", file, message);
+}
+
 /* --conf FILE, else ROOT/etc/pcipt/pcipt.conf when it exists, else the defaults. */
 static int load_settings(const char *root, const char *conf, struct settings *ret, char *error,
 			 size_t error_size)
@@ -23,11 +35,7 @@ static int load_settings(const char *root, const char *conf, struct settings *re
 	int r = settings_load(path, ret, &err);
 	free(path);
 	if (r < 0) {
-		if (err.line)
-			snprintf(error, error_size, "%s:%u: error: %s", display, err.line,
-				 err.message);
-		else
-			snprintf(error, error_size, "%s: error: %s", display, err.message);
+		place_error(error, error_size, display, err.line, 0, err.message);
 		return -1;
 	}
 	return 0;
@@ -41,8 +49,7 @@ static int load_rules(const char *root, const char *rules_file, const struct set
 	struct rules builtin;
 	struct rules_error err;
 	if (rules_load_builtin(&builtin, &err) < 0) {
-		snprintf(error, error_size, "built-in rules:%u:%u: error: %s", err.line,
-			 err.column, err.message);
+		place_error(error, error_size, "built-in rules", err.line, err.column, err.message);
 		return -1;
 	}
 	const char *display = rules_file	 ? rules_file
@@ -59,14 +66,7 @@ static int load_rules(const char *root, const char *rules_file, const struct set
 	free(path);
 	rules_free(&builtin);
 	if (r < 0) {
-		if (err.line && err.column)
-			snprintf(error, error_size, "%s:%u:%u: error: %s", display, err.line,
-				 err.column, err.message);
-		else if (err.line)
-			snprintf(error, error_size, "%s:%u: error: %s", display, err.line,
-				 err.message);
-		else
-			snprintf(error, error_size, "%s: error: %s", display, err.message);
+		place_error(error, error_size, display, err.line, err.column, err.message);
 		return -1;
 	}
 	*ret_display = xstrdup(display);

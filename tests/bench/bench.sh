@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make bench: each figure against its baseline, both measured in this run:
 #   offline lint of 10,000 generated configs against `cat` of the same files;
-#   `pcipt-validate VMID` on a generated 256-device / 64-group fake host against
-#   `lspci -n` (libpci's sysfs backend) on the same tree.
+#   `pcipt-validate VMID` and `pcipt-hook VMID pre-start --dry-run` on a generated
+#   256-device / 64-group fake host against `lspci -n` (libpci's sysfs backend) on the same tree.
 set -eu
 validate=${1:?usage: bench.sh PCIPT_VALIDATE}
 count=${BENCH_CONFIGS:-10000}
@@ -59,14 +59,19 @@ devices=$(find "$host_root/sys/bus/pci/devices" -mindepth 1 -maxdepth 1 | wc -l)
 groups=$(find "$host_root/sys/kernel/iommu_groups" -mindepth 1 -maxdepth 1 | wc -l)
 lspci_n() { lspci -n -A linux-sysfs -O "sysfs.path=$host_root/sys/bus/pci"; }
 validate_vm() { "$validate" --root "$host_root" 110; }
+hook=$(dirname "$validate")/pcipt-hook
+hook_dry_run() { "$hook" --root "$host_root" --dry-run 110 pre-start; }
 if command -v lspci >/dev/null; then
 	[ "$(lspci_n | wc -l)" -eq "$devices" ] || { echo "lspci does not read the fake host"; exit 1; }
+	[ "$(hook_dry_run | grep -c ': write ')" -gt 0 ] || { echo "pcipt-hook --dry-run plans no write"; exit 1; }
 	lspci_us=$(best lspci_n)
 	vm_us=$(best validate_vm)
+	hook_us=$(best hook_dry_run)
 	echo "host mode on a fake host of $devices devices in $groups IOMMU groups, best of $runs runs:"
-	awk -v b="$lspci_us" -v v="$vm_us" 'BEGIN {
-		printf "  lspci -n (sysfs backend)   %8.1f ms\n", b / 1000
-		printf "  pcipt-validate 110         %8.1f ms   = %.2f x lspci -n\n", v / 1000, v / b
+	awk -v b="$lspci_us" -v v="$vm_us" -v h="$hook_us" 'BEGIN {
+		printf "  lspci -n (sysfs backend)               %8.1f ms\n", b / 1000
+		printf "  pcipt-validate 110                     %8.1f ms   = %.2f x lspci -n\n", v / 1000, v / b
+		printf "  pcipt-hook --dry-run 110 pre-start     %8.1f ms   = %.2f x lspci -n\n", h / 1000, h / b
 	}'
 else
 	echo "host mode: lspci (package pciutils) is not installed, no baseline to measure against"
