@@ -6,6 +6,7 @@
 #   make bench      offline lint of 10,000 configs against `cat`; host mode on a 256-device
 #                   fake host against `lspci -n`
 #   make fuzz       build libFuzzer targets with clang (when available) into build/fuzz/
+#   make install    DESTDIR=... PREFIX=/usr: programs, settings, rules, bash completion
 #   make system-test  boot Debian's kernel under QEMU with an emulated IOMMU and run the
 #                   programs against its real sysfs and vfio-pci (tests/system/run.sh)
 
@@ -45,7 +46,7 @@ FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionr
 B := build
 S := build/san
 
-.PHONY: all demo check fuzz bench system-test clean
+.PHONY: all demo check fuzz bench system-test install clean
 # keep intermediate objects (and keep make quiet about deleting them after the test summary)
 .SECONDARY:
 all: $(B)/pcipt-validate $(B)/pcipt-hook
@@ -136,6 +137,22 @@ system-test: $(B)/pcipt-validate $(if $(wildcard hook/main.c),$(B)/pcipt-hook)
 # --- benchmark -------------------------------------------------------------
 bench: $(B)/pcipt-validate $(B)/pcipt-hook
 	@tests/bench/bench.sh $(B)/pcipt-validate
+
+# --- install (the Debian package uses the same target) ------------------------
+PREFIX ?= /usr
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+install: $(B)/pcipt-validate $(B)/pcipt-hook
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/pcipt \
+		$(DESTDIR)$(SYSCONFDIR)/pcipt $(DESTDIR)$(PREFIX)/share/pcipt \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0755 $(B)/pcipt-validate $(DESTDIR)$(PREFIX)/sbin/pcipt-validate
+	install -m 0755 $(B)/pcipt-hook $(DESTDIR)$(PREFIX)/lib/pcipt/pcipt-hook
+	install -m 0644 packaging/etc/pcipt.conf $(DESTDIR)$(SYSCONFDIR)/pcipt/pcipt.conf
+	install -m 0644 packaging/etc/rules.yaml $(DESTDIR)$(SYSCONFDIR)/pcipt/rules.yaml
+	install -m 0644 rules/default.yaml $(DESTDIR)$(PREFIX)/share/pcipt/rules.default.yaml
+	install -m 0644 packaging/completion/pcipt-validate packaging/completion/pcipt-hook \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 
 clean:
 	rm -rf $(B)

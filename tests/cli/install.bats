@@ -1,0 +1,44 @@
+#!/usr/bin/env bats
+# make install DESTDIR=...: what lands where, and that the installed programs and files work.
+
+top=$BATS_TEST_DIRNAME/../..
+
+setup_file() {
+	export DEST=$BATS_FILE_TMPDIR/dest
+	make -s -C "$top" install DESTDIR="$DEST" >"$BATS_FILE_TMPDIR/make.log" 2>&1 ||
+		{ cat "$BATS_FILE_TMPDIR/make.log"; return 1; }
+}
+
+@test "make install puts programs, settings, rules and completions where the system looks" {
+	[ -x "$DEST/usr/sbin/pcipt-validate" ]
+	[ -x "$DEST/usr/lib/pcipt/pcipt-hook" ]
+	[ "$(stat -c %a "$DEST/etc/pcipt/pcipt.conf")" = 644 ]
+	cmp "$top/rules/default.yaml" "$DEST/usr/share/pcipt/rules.default.yaml"
+	[ -f "$DEST/usr/share/bash-completion/completions/pcipt-validate" ]
+	[ -f "$DEST/usr/share/bash-completion/completions/pcipt-hook" ]
+}
+
+@test "the installed programs run, and read the installed settings and rules as the host's" {
+	run "$DEST/usr/sbin/pcipt-validate" --version
+	[ "$status" -eq 0 ] && [[ $output == "pcipt-validate "* ]]
+	run "$DEST/usr/lib/pcipt/pcipt-hook" --version
+	[ "$status" -eq 0 ] && [[ $output == "pcipt-hook "* ]]
+	# with --root, /etc/pcipt/{pcipt.conf,rules.yaml} are the installed ones
+	run "$DEST/usr/sbin/pcipt-validate" --root "$DEST" --check-rules
+	[ "$status" -eq 0 ]
+	[ "$output" = "/etc/pcipt/rules.yaml: ok (28 checks configured, 7 device rules)" ]
+	run "$DEST/usr/sbin/pcipt-validate" --check-rules --rules "$DEST/usr/share/pcipt/rules.default.yaml"
+	[ "$status" -eq 0 ]
+}
+
+@test "bash completion offers options, VMIDs' phases for pcipt-hook, formats for --format" {
+	run bash -c "source '$DEST/usr/share/bash-completion/completions/pcipt-hook'
+		COMP_WORDS=(pcipt-hook 100 p); COMP_CWORD=2; _pcipt_hook; echo \"\${COMPREPLY[*]}\""
+	[ "$output" = "pre-start post-start pre-stop post-stop" ]
+	run bash -c "source '$DEST/usr/share/bash-completion/completions/pcipt-validate'
+		COMP_WORDS=(pcipt-validate --format ''); COMP_CWORD=2; _pcipt_validate; echo \"\${COMPREPLY[*]}\""
+	[ "$output" = "text json" ]
+	run bash -c "source '$DEST/usr/share/bash-completion/completions/pcipt-validate'
+		COMP_WORDS=(pcipt-validate --gr); COMP_CWORD=1; _pcipt_validate; echo \"\${COMPREPLY[*]}\""
+	[ "$output" = "--groups" ]
+}
