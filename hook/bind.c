@@ -38,10 +38,14 @@ static bool in_state(const struct hook_state *s, const char *address)
 	return false;
 }
 
-static void plan_add(struct hook_state *s, const struct host_pci_device *d)
+static void plan_add(struct hook_state *s, const struct host_pci_device *d, bool *overflow)
 {
-	if (s->count == STATE_MAX_DEVICES || in_state(s, d->address))
+	if (in_state(s, d->address))
 		return;
+	if (s->count == STATE_MAX_DEVICES) {
+		*overflow = true;
+		return;
+	}
 	struct bind_record *r = &s->devices[s->count++];
 	memset(r, 0, sizeof(*r));
 	memcpy(r->address, d->address, strlen(d->address) + 1);
@@ -49,15 +53,16 @@ static void plan_add(struct hook_state *s, const struct host_pci_device *d)
 		memcpy(r->driver, d->driver, strlen(d->driver) + 1);
 }
 
-void bind_plan(const struct host *host, const struct vm_devices *devices, bool group_peers,
-	       struct hook_state *ret)
+int bind_plan(const struct host *host, const struct vm_devices *devices, bool group_peers,
+	      struct hook_state *ret)
 {
 	ret->count = 0;
+	bool overflow = false;
 	for (size_t i = 0; i < devices->count; i++) {
 		const struct vm_device *vd = &devices->items[i];
 		if (vd->keep || vd->mdev)
 			continue;
-		plan_add(ret, vd->dev);
+		plan_add(ret, vd->dev, &overflow);
 		if (!group_peers)
 			continue;
 		const struct host_iommu_group *g = host_iommu_group(&host->iommu, vd->dev->iommu_group);
@@ -66,9 +71,10 @@ void bind_plan(const struct host *host, const struct vm_devices *devices, bool g
 			/* Proxmox leaves bridges alone; a device the host runs on is refused by
 			 * host-critical before it gets here, and never touched by the binder */
 			if (p && !p->is_bridge && !host_uses_find(&host->uses, p->address))
-				plan_add(ret, p);
+				plan_add(ret, p, &overflow);
 		}
 	}
+	return overflow ? -E2BIG : 0;
 }
 
 /* One sysfs write, said first; in a dry run only said. */
@@ -124,10 +130,28 @@ static int give_back(const struct bind_options *o, const char *address, const ch
 	char now[STATE_MAX_DRIVER] = "";
 	if (!o->dry_run) {
 		int r = kernel_driver(o->root, address, now, sizeof(now));
+		if (r == -ENODEV) {
+			say(o, "%s: the device is gone (removed or hot-unplugged); nothing to give back",
+			    address);
+			return 0;
+		}
 		if (r < 0) {
 			snprintf(err->message, sizeof(err->message), "%s: cannot read its driver: %s",
 				 address, strerror(-r));
 			return r;
+		}
+		/* unbinding from vfio-pci towards a driver that is not there would leave the
+		 * device with none: load it, or leave the device where it is */
+		if (driver[0] && strcmp(now, driver) != 0 &&
+		    !kernel_driver_registered(o->root, driver)) {
+			(void)kernel_load_module(o->root, driver, o->timeout_ms);
+			if (!kernel_driver_registered(o->root, driver)) {
+				snprintf(err->message, sizeof(err->message),
+					 "%s: its driver %s is not loaded (`modprobe %s` did not "
+					 "register it); the device stays on %s",
+					 address, driver, driver, now[0] ? now : "no driver");
+				return -ENOENT;
+			}
 		}
 	}
 	char *override = attr_path(address, "driver_override");
@@ -172,12 +196,23 @@ static int ensure_vfio_registered(const struct bind_options *o, struct hook_erro
 	return r < 0 ? r : -ENOENT;
 }
 
-/* Bind one device; *ret_changed tells whether anything was written. */
-static int bind_one(const struct bind_options *o, const struct bind_record *rec,
+/* Bind one device.  before gets the driver it has now (what an undo goes back to, which may
+ * differ from the state's record of an earlier run); *ret_changed tells whether anything was
+ * written. */
+static int bind_one(const struct bind_options *o, const struct bind_record *rec, char *before,
 		    bool *ret_changed, struct hook_error *err)
 {
 	*ret_changed = false;
-	if (strcmp(rec->driver, VFIO_DRIVER) == 0) {
+	memcpy(before, rec->driver, STATE_MAX_DRIVER);
+	if (!o->dry_run) {
+		int r = kernel_driver(o->root, rec->address, before, STATE_MAX_DRIVER);
+		if (r < 0) {
+			snprintf(err->message, sizeof(err->message), "%s: cannot read its driver: %s",
+				 rec->address, strerror(-r));
+			return r;
+		}
+	}
+	if (strcmp(before, VFIO_DRIVER) == 0) {
 		say(o, "%s: already on vfio-pci", rec->address);
 		return 0;
 	}
@@ -185,7 +220,7 @@ static int bind_one(const struct bind_options *o, const struct bind_record *rec,
 	char *unbind = attr_path(rec->address, "driver/unbind");
 	int r = step(o, override, VFIO_DRIVER, "set driver_override", rec->address, err);
 	*ret_changed = true;
-	if (r == 0 && rec->driver[0])
+	if (r == 0 && before[0])
 		r = step(o, unbind, rec->address, "unbind from its driver", rec->address, err);
 	if (r == 0)
 		r = step(o, PATH_SYS_PCI_DRIVERS_PROBE, rec->address, "probe", rec->address, err);
@@ -196,32 +231,45 @@ static int bind_one(const struct bind_options *o, const struct bind_record *rec,
 	return r;
 }
 
-int bind_to_vfio(const struct bind_options *o, const struct hook_state *s, struct hook_error *err)
+int bind_to_vfio(const struct bind_options *o, const struct hook_state *s, bool *ret_undone,
+		 struct hook_error *err)
 {
+	*ret_undone = true;
 	int r = ensure_vfio_registered(o, err);
 	if (r < 0)
 		return r;
+	char(*before)[STATE_MAX_DRIVER] = xcalloc(s->count ? s->count : 1, sizeof(*before));
 	size_t done = 0;
+	bool hung = false;
 	for (; done < s->count; done++) {
 		bool changed;
-		r = bind_one(o, &s->devices[done], &changed, err);
+		r = bind_one(o, &s->devices[done], before[done], &changed, err);
 		if (r < 0) {
-			if (changed)
+			hung = r == -ETIMEDOUT;
+			if (changed && !hung)
 				done++; /* this one is half-done: undo it too */
 			break;
 		}
 	}
-	if (r == 0)
+	if (r == 0) {
+		free(before);
 		return 0;
-	/* all or nothing: undo this run's changes, last first */
+	}
+	/* all or nothing: undo this run's changes, last first.  A write that timed out may still
+	 * finish in the kernel after any undo, so that device is left to post-stop. */
 	say(o, "binding failed (%s); giving every device back", err->message);
+	if (hung)
+		*ret_undone = false;
 	for (size_t i = done; i-- > 0;) {
-		if (strcmp(s->devices[i].driver, VFIO_DRIVER) == 0)
+		if (strcmp(before[i], VFIO_DRIVER) == 0)
 			continue;
 		struct hook_error undo;
-		if (give_back(o, s->devices[i].address, s->devices[i].driver, &undo) < 0)
+		if (give_back(o, s->devices[i].address, before[i], &undo) < 0) {
 			say(o, "undo failed: %s", undo.message);
+			*ret_undone = false;
+		}
 	}
+	free(before);
 	return r;
 }
 

@@ -28,13 +28,16 @@ struct bind_options {
 
 /* The devices to bind: the VM's (not driver=keep, not mediated devices) and, with
  * group_peers, the other members of their IOMMU groups (never bridges, never a device the
- * host runs on), each with the driver it has now.  ret->vmid is set by the caller. */
-void bind_plan(const struct host *host, const struct vm_devices *devices, bool group_peers,
-	       struct hook_state *ret);
+ * host runs on), each with the driver it has now.  ret->vmid is set by the caller.  Returns 0,
+ * or -E2BIG when there are more than STATE_MAX_DEVICES. */
+int bind_plan(const struct host *host, const struct vm_devices *devices, bool group_peers,
+	      struct hook_state *ret);
 
 /* Bind every device of s to vfio-pci.  0, or -errno with err saying which step of which
- * device failed (the devices are then as they were). */
-int bind_to_vfio(const struct bind_options *o, const struct hook_state *s, struct hook_error *err);
+ * device failed; the devices are then as they were, unless *ret_undone is false (an undo
+ * failed, or a write hung and may still land): then the state must stay for post-stop. */
+int bind_to_vfio(const struct bind_options *o, const struct hook_state *s, bool *ret_undone,
+		 struct hook_error *err);
 
 /* Give every device of s back to its recorded driver (devices that had none stay unbound).
  * Goes on after a failure; returns 0, or the first -errno with err saying what failed. */

@@ -15,7 +15,8 @@
  * -errno; -ETIMEDOUT when the write did not finish within timeout_ms. */
 int kernel_write(const char *root, const char *path, const char *value, unsigned timeout_ms);
 
-/* The driver bound to address now: 0 with buf "" when none, or -errno. */
+/* The driver bound to address now: 0 with buf "" when none, -ENODEV when the device is gone,
+ * or -errno. */
 int kernel_driver(const char *root, const char *address, char *buf, size_t size);
 
 /* Whether the PCI driver is registered (/sys/bus/pci/drivers/NAME exists). */

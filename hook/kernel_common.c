@@ -53,6 +53,11 @@ int kernel_timed(int (*op)(void *arg), void *arg, unsigned timeout_ms)
 
 int kernel_driver(const char *root, const char *address, char *buf, size_t size)
 {
+	char *dev = xasprintf(PATH_SYS_PCI_DEVICES "/%s", address);
+	bool present = host_exists(root, dev);
+	free(dev);
+	if (!present)
+		return -ENODEV; /* gone, not "without a driver" */
 	char *path = xasprintf(PATH_SYS_PCI_DEVICES "/%s/driver", address);
 	int r = host_read_link_name(root, path, buf, size);
 	free(path);

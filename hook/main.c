@@ -202,8 +202,45 @@ static int validate_vm(const struct hook_options *o, const struct rules *rules,
 	return status;
 }
 
-/* The devices to bind, with the drivers they have; a state left by a run that never reached
- * post-stop keeps its record of the original drivers. */
+/* A state left by a run that never reached post-stop (a crash, a kill -9) holds the drivers
+ * the devices had before it: its records win, and devices it lists that this run does not
+ * bind stay listed, so that post-stop gives them back too.  A state that cannot be read is
+ * not overwritten: the start is refused.  0 or -1. */
+static int merge_earlier_state(const struct hook_options *o, const struct settings *settings,
+			       struct hook_state *plan, const struct log_ctx *log)
+{
+	struct hook_state *old = xcalloc(1, sizeof(*old));
+	struct hook_error err;
+	int r = state_read(o->root, settings->state_dir, o->vmid, old, &err);
+	if (r == -ENOENT) {
+		free(old);
+		return 0;
+	}
+	if (r < 0) {
+		log_error(log, "%s; remove it once the devices are where they belong", err.message);
+		free(old);
+		return -1;
+	}
+	for (size_t k = 0; k < old->count; k++) {
+		size_t i = 0;
+		while (i < plan->count && strcmp(plan->devices[i].address, old->devices[k].address))
+			i++;
+		if (i == plan->count) {
+			if (plan->count == STATE_MAX_DEVICES) {
+				log_error(log, "more than %d devices with an earlier state",
+					  STATE_MAX_DEVICES);
+				free(old);
+				return -1;
+			}
+			plan->count++;
+		}
+		plan->devices[i] = old->devices[k];
+	}
+	free(old);
+	return 0;
+}
+
+/* The devices to bind, with the drivers they have (or had, by an earlier state). */
 static int plan_devices(const struct hook_options *o, const struct settings *settings,
 			const struct rules *rules, const struct host *host, struct hook_state *ret,
 			const struct log_ctx *log)
@@ -233,25 +270,18 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 	vm_devices_resolve(&config.vm, o->vmid, host, have_mappings ? &mappings : NULL, &devices);
 	bool peers = settings->bind_group_peers && rules->bind.group_peers == RULES_BIND_GROUP_PEERS;
 	ret->vmid = o->vmid;
-	bind_plan(host, &devices, peers, ret);
-
-	struct hook_state old;
-	struct hook_error serr;
-	if (state_read(o->root, settings->state_dir, o->vmid, &old, &serr) == 0) {
-		for (size_t i = 0; i < ret->count; i++) {
-			for (size_t k = 0; k < old.count; k++) {
-				if (strcmp(ret->devices[i].address, old.devices[k].address) == 0)
-					memcpy(ret->devices[i].driver, old.devices[k].driver,
-					       sizeof(old.devices[k].driver));
-			}
-		}
-	}
+	int r2 = bind_plan(host, &devices, peers, ret);
+	if (r2 < 0)
+		log_error(log, "VM %ld would bind more than %d devices; refusing", o->vmid,
+			  STATE_MAX_DEVICES);
+	else
+		r2 = merge_earlier_state(o, settings, ret, log);
 	vm_devices_free(&devices);
 	if (have_mappings)
 		pve_mappings_free(&mappings);
 	pve_config_free(&config);
 	free(display);
-	return 0;
+	return r2 < 0 ? -1 : 0;
 }
 
 static int pre_start(const struct hook_options *o, const struct settings *settings,
@@ -289,12 +319,20 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 	} else if (!o->dry_run && state_write(o->root, settings->state_dir, state, &err) < 0) {
 		log_error(log, "%s", err.message);
 		status = EXIT_REFUSED;
-	} else if (bind_to_vfio(&bo, state, &err) < 0) {
-		log_error(log, "VM %ld must not start: %s", o->vmid, err.message);
-		struct hook_error rerr;
-		if (!o->dry_run && state_remove(o->root, settings->state_dir, o->vmid, &rerr) < 0)
-			log_error(log, "%s", rerr.message);
-		status = EXIT_REFUSED;
+	} else {
+		bool undone;
+		if (bind_to_vfio(&bo, state, &undone, &err) < 0) {
+			log_error(log, "VM %ld must not start: %s", o->vmid, err.message);
+			struct hook_error rerr;
+			if (!undone)
+				log_error(log, "not every device could be given back; the state stays for "
+					       "post-stop (pcipt-hook %ld post-stop)",
+					  o->vmid);
+			else if (!o->dry_run &&
+				 state_remove(o->root, settings->state_dir, o->vmid, &rerr) < 0)
+				log_error(log, "%s", rerr.message);
+			status = EXIT_REFUSED;
+		}
 	}
 	free(state);
 	lock_release(lock);

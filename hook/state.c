@@ -95,6 +95,14 @@ int state_write(const char *root, const char *dir, const struct hook_state *s,
 		goto out;
 	}
 	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		(void)unlink(tmp);
+		snprintf(err->message, sizeof(err->message), "cannot write %s: %s", tmp,
+			 strerror(-r));
+		goto out;
+	}
 	fprintf(f, "pcipt-state 1\nvmid %ld\n", s->vmid);
 	for (size_t i = 0; i < s->count; i++)
 		fprintf(f, "device %s %s\n", s->devices[i].address,
@@ -259,13 +267,23 @@ int lock_acquire(const char *root, const char *path, unsigned timeout_ms, struct
 {
 	char *full = root_join(root, path);
 	make_parents(full);
-	int fd = open(full, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = open(full, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0) {
 		int e = errno;
 		snprintf(err->message, sizeof(err->message), "cannot open the lock %s: %s", full,
 			 strerror(e));
 		free(full);
 		return -e;
+	}
+	/* /run/lock is writable by everyone: a file someone else made there is not our lock */
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		snprintf(err->message, sizeof(err->message),
+			 "the lock %s is not a regular file of uid %u; remove it", full,
+			 (unsigned)geteuid());
+		close(fd);
+		free(full);
+		return -EPERM;
 	}
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);

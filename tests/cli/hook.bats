@@ -104,14 +104,47 @@ setup_hook_host() {
 	done
 }
 
-@test "a write that hangs is cut off by bind_timeout, named, and undone" {
+@test "a write that hangs is cut off by bind_timeout and named; the state stays for post-stop" {
 	setup_hook_host
 	printf 'bind_timeout = 1\n' >"$BATS_TEST_TMPDIR/pcipt.conf"
 	tree >"$BATS_TEST_TMPDIR/before"
 	PCIPT_FAKE_HANG_WRITE=2 hook --root "$root" --conf "$BATS_TEST_TMPDIR/pcipt.conf" 101 pre-start
 	expect_status 1
 	grep -q '0000:03:00.0: unbind from its driver: writing /sys/bus/pci/devices/0000:03:00.0/driver/unbind did not finish within 1 s: the driver hangs' "$err"
+	# the hung write may still land in the kernel after any undo: post-stop finishes the job
+	grep -q 'the state stays for post-stop' "$err"
+	[ -e "$root/run/pcipt/101.state" ]
+	hook --root "$root" --conf "$BATS_TEST_TMPDIR/pcipt.conf" 101 post-stop
+	expect_status 0
 	tree | diff -u "$BATS_TEST_TMPDIR/before" -
+}
+
+@test "a state left by a crash keeps the original drivers and is never overwritten unread" {
+	setup_hook_host
+	tree >"$BATS_TEST_TMPDIR/before"
+	hook --root "$root" 101 pre-start
+	expect_status 0
+	# no post-stop (a crash), and the VM is started again: the drivers recorded stay nouveau
+	hook --root "$root" 101 pre-start
+	expect_status 0
+	grep -q '^device 0000:03:00.0 nouveau$' "$root/run/pcipt/101.state"
+	chmod 644 "$root/run/pcipt/101.state"
+	hook --root "$root" 101 pre-start
+	expect_status 2
+	grep -q "refusing it; remove it once the devices are where they belong" "$err"
+	chmod 600 "$root/run/pcipt/101.state"
+	hook --root "$root" 101 post-stop
+	expect_status 0
+	tree | diff -u "$BATS_TEST_TMPDIR/before" -
+}
+
+@test "the lock must be a regular file of ours: a file another user planted is refused" {
+	setup_hook_host
+	chown 65534 "$root/run/lock/pcipt.lock"
+	hook --root "$root" 101 pre-start
+	expect_status 1
+	grep -q 'the lock .*pcipt.lock is not a regular file of uid [0-9]*; remove it' "$err"
+	[ "$(driver_of 0000:03:00.0)" = nouveau ]
 }
 
 @test "post-stop beats a new_id that Proxmox's own binding left in vfio-pci" {
