@@ -7,6 +7,7 @@
 #                   fake host against `lspci -n`
 #   make fuzz       build libFuzzer targets with clang (when available) into build/fuzz/
 #   make install    DESTDIR=... PREFIX=/usr: programs, settings, rules, bash completion
+#   make deb        build/deb/pcipt_VERSION_amd64.deb with dpkg-buildpackage
 #   make system-test  boot Debian's kernel under QEMU with an emulated IOMMU and run the
 #                   programs against its real sysfs and vfio-pci (tests/system/run.sh)
 
@@ -46,7 +47,7 @@ FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionr
 B := build
 S := build/san
 
-.PHONY: all demo check fuzz bench system-test install clean
+.PHONY: all demo check fuzz bench system-test install deb clean
 # keep intermediate objects (and keep make quiet about deleting them after the test summary)
 .SECONDARY:
 all: $(B)/pcipt-validate $(B)/pcipt-hook
@@ -153,6 +154,14 @@ install: $(B)/pcipt-validate $(B)/pcipt-hook
 	install -m 0644 rules/default.yaml $(DESTDIR)$(PREFIX)/share/pcipt/rules.default.yaml
 	install -m 0644 packaging/completion/pcipt-validate packaging/completion/pcipt-hook \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+
+# --- Debian package: a copy of the tree with packaging/debian as debian/ ------
+deb:
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/pcipt-$(VERSION)
+	git ls-files -z | xargs -0 cp --parents -t $(B)/deb/pcipt-$(VERSION)
+	cp -r packaging/debian $(B)/deb/pcipt-$(VERSION)/debian
+	cd $(B)/deb/pcipt-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls $(B)/deb/*.deb
 
 clean:
 	rm -rf $(B)
