@@ -101,15 +101,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-static bool parse_vmid(const char *s, long *ret)
-{
-	size_t n = strspn(s, "0123456789");
-	if (n == 0 || n > 9 || s[n] || s[0] == '0')
-		return false;
-	*ret = strtol(s, NULL, 10);
-	return true;
-}
-
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct hook_options *o)
 {
@@ -156,7 +147,8 @@ static int parse_options(int argc, char **argv, struct hook_options *o)
 		      stderr);
 		return EXIT_TROUBLE;
 	}
-	if (!parse_vmid(argv[optind], &o->vmid)) {
+	o->vmid = pve_vmid_parse(argv[optind]);
+	if (o->vmid < 0) {
 		fprintf(stderr, "pcipt-hook: '%s' is not a VMID\n", argv[optind]);
 		return EXIT_TROUBLE;
 	}
@@ -256,15 +248,11 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 		free(display);
 		return -1;
 	}
+	/* the checks have reported an unreadable pci.cfg already; here it only maps nothing */
 	struct pve_mappings mappings = {0};
 	char *mpath = root_join(o->root, PATH_PVE_PCI_MAPPING);
-	struct text_file text;
 	struct text_error terr;
-	bool have_mappings = text_file_load(mpath, &text, &terr) == 0;
-	if (have_mappings) {
-		pve_mappings_parse(&text, PATH_PVE_PCI_MAPPING, &mappings);
-		text_file_free(&text);
-	}
+	bool have_mappings = pve_mappings_load(mpath, PATH_PVE_PCI_MAPPING, &mappings, &terr) == 0;
 	free(mpath);
 	struct vm_devices devices;
 	vm_devices_resolve(&config.vm, o->vmid, host, have_mappings ? &mappings : NULL, &devices);

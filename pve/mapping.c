@@ -174,3 +174,15 @@ void pve_mappings_free(struct pve_mappings *m)
 	free(m->path);
 	memset(m, 0, sizeof(*m));
 }
+
+int pve_mappings_load(const char *path, const char *display_path, struct pve_mappings *ret,
+		      struct text_error *err)
+{
+	struct text_file text;
+	int r = text_file_load(path, &text, err);
+	if (r < 0)
+		return r;
+	pve_mappings_parse(&text, display_path, ret);
+	text_file_free(&text);
+	return 0;
+}

@@ -12,14 +12,24 @@
 #include <string.h>
 #include <strings.h>
 
+/* digits then suffix: 1 to 9 digits, no leading zero (Proxmox's VMIDs are 100..999999999) */
+static long vmid_with_suffix(const char *s, const char *suffix)
+{
+	size_t digits = strspn(s, "0123456789");
+	if (digits == 0 || digits > 9 || strcmp(s + digits, suffix) != 0 || s[0] == '0')
+		return -1;
+	return strtol(s, NULL, 10);
+}
+
 long pve_vmid_from_path(const char *path)
 {
 	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	size_t digits = strspn(base, "0123456789");
-	if (digits == 0 || digits > 9 || strcmp(base + digits, ".conf") != 0 || base[0] == '0')
-		return -1;
-	return strtol(base, NULL, 10);
+	return vmid_with_suffix(base ? base + 1 : path, ".conf");
+}
+
+long pve_vmid_parse(const char *s)
+{
+	return vmid_with_suffix(s, "");
 }
 
 static void add_problem(struct pve_config *c, size_t *cap, enum pve_problem_kind kind,

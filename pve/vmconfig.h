@@ -127,6 +127,8 @@ void pve_config_free(struct pve_config *config);
 
 /* VMID from a file name "100.conf" (any directory); -1 when it is not one. */
 long pve_vmid_from_path(const char *path);
+/* VMID from "100"; -1 when it is not one. */
+long pve_vmid_parse(const char *s);
 
 /* Where Proxmox would look up the main-section entry for key, or NULL. */
 const struct pve_entry *pve_config_get(const struct pve_config *config, const char *key);

@@ -231,7 +231,7 @@ static void check_sriov(const struct vm_check *k, const struct vm_device *vd)
 			   "user of them loses its device",
 			vd->hostpci, self, d->sriov_numvfs, d->sriov_numvfs > 1 ? "s" : "");
 	finding_hint(f, "pass one of its virtual functions instead, or disable them first "
-			"(echo 0 > /sys/bus/pci/devices/%s/sriov_numvfs)",
+			"(echo 0 > " PATH_SYS_PCI_DEVICES "/%s/sriov_numvfs)",
 		     d->address);
 	free(self);
 }
@@ -331,7 +331,7 @@ static void check_power(const struct vm_check *k, const struct vm_device *vd)
 			   "back from D3cold and the VM start fails or the guest sees a dead "
 			   "device",
 			vd->hostpci, self);
-	finding_hint(f, "keep it out of D3cold: echo 0 > /sys/bus/pci/devices/%s/d3cold_allowed "
+	finding_hint(f, "keep it out of D3cold: echo 0 > " PATH_SYS_PCI_DEVICES "/%s/d3cold_allowed "
 			"(or `options vfio-pci disable_idle_d3=1` in /etc/modprobe.d/vfio.conf)",
 		     d->address);
 	free(self);

@@ -46,12 +46,10 @@ static bool load_mappings(const char *root, size_t source_index, struct pve_mapp
 			  struct findings *out, bool *unreadable)
 {
 	char *path = root_join(root, PATH_PVE_PCI_MAPPING);
-	bool present = access(path, F_OK) == 0;
-	struct text_file text;
 	struct text_error terr;
-	int r = present ? text_file_load(path, &text, &terr) : 0;
+	int r = pve_mappings_load(path, PATH_PVE_PCI_MAPPING, ret, &terr);
 	free(path);
-	if (!present)
+	if (r == -ENOENT)
 		return false;
 	struct source_ref src = {PATH_PVE_PCI_MAPPING, source_index, -1};
 	if (r < 0) {
@@ -63,8 +61,6 @@ static bool load_mappings(const char *root, size_t source_index, struct pve_mapp
 		finding_hint(f, "%s", load_error_hint(terr.code));
 		return false;
 	}
-	pve_mappings_parse(&text, PATH_PVE_PCI_MAPPING, ret);
-	text_file_free(&text);
 	for (size_t i = 0; i < ret->problem_count; i++) {
 		struct finding *f = findings_add(out, "config-syntax", SEVERITY_WARNING, &src,
 						 ret->problems[i].line);

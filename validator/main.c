@@ -256,12 +256,6 @@ static void free_inputs(struct lint_input *inputs, size_t count)
 	free(inputs);
 }
 
-static bool is_vmid(const char *s)
-{
-	size_t n = strspn(s, "0123456789");
-	return n > 0 && n <= 9 && s[n] == '\0' && s[0] != '0';
-}
-
 
 /* Settings and rules as setup_load() finds them; prints why not and returns -1. */
 static int load_setup(const struct options *o, struct settings *settings, struct rules *rules,
@@ -352,7 +346,7 @@ int main(int argc, char **argv)
 			if (o.config_files) {
 				inputs[input_count].path = xstrdup(arg);
 				inputs[input_count++].display = xstrdup(arg);
-			} else if (is_vmid(arg)) {
+			} else if (pve_vmid_parse(arg) > 0) {
 				char *rel = xasprintf("%s/%s.conf", PATH_PVE_QEMU_SERVER, arg);
 				inputs[input_count].path = root_join(o.root, rel);
 				inputs[input_count++].display = rel;
