@@ -6,7 +6,8 @@
 #   make bench      offline lint of 10,000 configs against `cat`; host mode on a 256-device
 #                   fake host against `lspci -n`
 #   make fuzz       build libFuzzer targets with clang (when available) into build/fuzz/
-#   make install    DESTDIR=... PREFIX=/usr: programs, settings, rules, bash completion
+#   make man        the man pages (scdoc) into build/man/
+#   make install    DESTDIR=... PREFIX=/usr: programs, settings, rules, man pages, bash completion
 #   make deb        build/deb/pcipt_VERSION_amd64.deb with dpkg-buildpackage
 #   make system-test  boot Debian's kernel under QEMU with an emulated IOMMU and run the
 #                   programs against its real sysfs and vfio-pci (tests/system/run.sh)
@@ -21,7 +22,9 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral -Wvla
-BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DPCIPT_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+PREFIX ?= /usr
+BASE_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DPCIPT_VERSION='"$(VERSION)"' \
+	-DPCIPT_HOOK_PATH='"$(PREFIX)/lib/pcipt/pcipt-hook"' $(PKG_CFLAGS) $(CPPFLAGS)
 CFLAGS ?= -O2 -g
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS)
@@ -35,7 +38,7 @@ HOST_SRC := host/optionrom.c host/cmdline.c host/modules.c host/sysfs.c host/pci
 	host/iomem.c host/hostuse.c host/runstate.c host/host.c
 VALIDATOR_SRC := validator/check_config.c validator/check_shared.c validator/check_devices.c \
 	validator/vmdevices.c validator/check_host.c validator/check_vmhost.c validator/groups.c \
-	validator/lint.c validator/report.c validator/setup.c
+	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c
 # hook/kernel.c (the real sysfs writes) is linked into pcipt-hook alone; the tests link
 # tests/fakekernel/kernel_fake.c in its place (pcipt-hook-fake).
 HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c
@@ -47,10 +50,17 @@ FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionr
 B := build
 S := build/san
 
-.PHONY: all demo check fuzz bench system-test install deb clean
+.PHONY: all man demo check fuzz bench system-test install deb clean
 # keep intermediate objects (and keep make quiet about deleting them after the test summary)
 .SECONDARY:
-all: $(B)/pcipt-validate $(B)/pcipt-hook
+all: $(B)/pcipt-validate $(B)/pcipt-hook man
+
+# --- man pages: scdoc sources in packaging/man ---------------------------------
+MAN_PAGES := pcipt-validate.8 pcipt-hook.8 pcipt-rules.5 pcipt.conf.5
+man: $(MAN_PAGES:%=$(B)/man/%)
+$(B)/man/%: packaging/man/%.scd
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/g' $< | scdoc >$@.tmp && mv $@.tmp $@
 
 # --- normal build -----------------------------------------------------------
 $(B)/%.o: %.c
@@ -105,7 +115,7 @@ $(S)/tests/fuzz/%: $(S)/tests/fuzz/%.o $(S)/tests/fuzz/replay.o $(S)/libpcipt.a
 SAN_PROGRAMS := $(S)/pcipt-validate $(S)/pcipt-hook $(S)/pcipt-hook-fake $(UNIT_TESTS:%=$(S)/tests/unit/%) \
 	$(FUZZ_TARGETS:%=$(S)/tests/fuzz/%)
 
-check: $(SAN_PROGRAMS)
+check: $(SAN_PROGRAMS) man
 	@tests/run-tests.sh $(S)
 
 # --- demo ------------------------------------------------------------------
@@ -140,13 +150,13 @@ bench: $(B)/pcipt-validate $(B)/pcipt-hook
 	@tests/bench/bench.sh $(B)/pcipt-validate
 
 # --- install (the Debian package uses the same target) ------------------------
-PREFIX ?= /usr
 SYSCONFDIR ?= /etc
 DESTDIR ?=
-install: $(B)/pcipt-validate $(B)/pcipt-hook
+install: $(B)/pcipt-validate $(B)/pcipt-hook man
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/pcipt \
 		$(DESTDIR)$(SYSCONFDIR)/pcipt $(DESTDIR)$(PREFIX)/share/pcipt \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(B)/pcipt-validate $(DESTDIR)$(PREFIX)/sbin/pcipt-validate
 	install -m 0755 $(B)/pcipt-hook $(DESTDIR)$(PREFIX)/lib/pcipt/pcipt-hook
 	install -m 0644 packaging/etc/pcipt.conf $(DESTDIR)$(SYSCONFDIR)/pcipt/pcipt.conf
@@ -154,6 +164,8 @@ install: $(B)/pcipt-validate $(B)/pcipt-hook
 	install -m 0644 rules/default.yaml $(DESTDIR)$(PREFIX)/share/pcipt/rules.default.yaml
 	install -m 0644 packaging/completion/pcipt-validate packaging/completion/pcipt-hook \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	install -m 0644 $(B)/man/pcipt-validate.8 $(B)/man/pcipt-hook.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 $(B)/man/pcipt-rules.5 $(B)/man/pcipt.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 
 # --- Debian package: a copy of the tree with packaging/debian as debian/ ------
 deb:

@@ -384,6 +384,11 @@ int main(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	free(rules_display);
+	/* pcipt.conf and the rules' bind: both have a say: either can keep devices on vfio-pci
+	 * after the stop, and the shorter timeout is the limit */
+	settings.restore_on_stop = settings.restore_on_stop && rules.bind.restore_on_stop;
+	if (rules.bind.timeout_seconds && rules.bind.timeout_seconds < settings.bind_timeout)
+		settings.bind_timeout = rules.bind.timeout_seconds;
 	struct log_ctx log = {settings.log == SETTINGS_LOG_SYSLOG && !o.dry_run, o.dry_run};
 	if (log.syslog)
 		openlog("pcipt-hook", LOG_PID, LOG_DAEMON);

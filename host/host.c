@@ -104,13 +104,10 @@ void host_rom_load(const char *root, const char *path, struct host_rom *ret)
 
 int host_file_mode(const char *root, const char *path, unsigned *ret_mode, bool *ret_regular)
 {
-	char *full = root_join(root, path);
 	struct stat st;
-	int r = stat(full, &st);
-	int e = errno;
-	free(full);
+	int r = root_stat(root, path, &st);
 	if (r < 0)
-		return -e;
+		return r;
 	*ret_mode = st.st_mode & 07777;
 	*ret_regular = S_ISREG(st.st_mode);
 	return 0;

@@ -116,6 +116,20 @@ void pve_storages_default(struct pve_storages *ret)
 	ret->count = 1;
 }
 
+int pve_storages_load(const char *path, struct pve_storages *ret)
+{
+	struct text_file text;
+	struct text_error terr;
+	int r = text_file_load(path, &text, &terr);
+	if (r < 0) {
+		pve_storages_default(ret);
+		return r;
+	}
+	pve_storages_parse(&text, ret);
+	text_file_free(&text);
+	return 0;
+}
+
 const struct pve_storage *pve_storages_find(const struct pve_storages *s, const char *id)
 {
 	for (size_t i = 0; i < s->count; i++) {

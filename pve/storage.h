@@ -30,6 +30,9 @@ struct pve_storages {
 void pve_storages_parse(const struct text_file *text, struct pve_storages *ret);
 /* What Proxmox assumes without a storage.cfg: `dir: local` at /var/lib/vz. */
 void pve_storages_default(struct pve_storages *ret);
+/* The storage.cfg at path, or what Proxmox assumes without one (pve_storages_default) when it
+ * cannot be read: 0, or the negative errno of the read. */
+int pve_storages_load(const char *path, struct pve_storages *ret);
 const struct pve_storage *pve_storages_find(const struct pve_storages *s, const char *id);
 void pve_storages_free(struct pve_storages *s);
 

@@ -133,21 +133,6 @@ bool lint_offline(const struct lint_input *inputs, size_t count, const char *roo
 	return unreadable;
 }
 
-/* ROOT/etc/pve/storage.cfg, or what Proxmox assumes without one. */
-static void load_storages(const char *root, struct pve_storages *ret)
-{
-	char *path = root_join(root, PATH_PVE_STORAGE_CFG);
-	struct text_file text;
-	struct text_error terr;
-	if (text_file_load(path, &text, &terr) == 0) {
-		pve_storages_parse(&text, ret);
-		text_file_free(&text);
-	} else {
-		pve_storages_default(ret);
-	}
-	free(path);
-}
-
 void vm_files_gather(const struct pve_vm *vm, const struct host_view *view,
 		     const struct rules *rules, struct vm_files *ret)
 {
@@ -205,7 +190,9 @@ int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct
 	bool have_mappings =
 		!host_only && load_mappings(root, count + 1, &mappings, out, &unreadable);
 	struct pve_storages storages = {0};
-	load_storages(root, &storages);
+	char *storage_cfg = root_join(root, PATH_PVE_STORAGE_CFG);
+	pve_storages_load(storage_cfg, &storages);
+	free(storage_cfg);
 	struct host_view view = {host, have_mappings ? &mappings : NULL, &storages, 0};
 
 	check_host_readiness(&view, out);

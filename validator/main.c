@@ -1,4 +1,5 @@
 /* pcipt-validate: check Proxmox VM configs for PCI passthrough problems before a start. */
+#include "install_hook.h"
 #include "lint.h"
 #include "report.h"
 #include "setup.h"
@@ -23,14 +24,19 @@
 #ifndef PCIPT_VERSION
 #define PCIPT_VERSION "unknown"
 #endif
+/* where `make install` (and the package) put pcipt-hook; set from PREFIX at build time */
+#ifndef PCIPT_HOOK_PATH
+#define PCIPT_HOOK_PATH "/usr/lib/pcipt/pcipt-hook"
+#endif
 
 enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_TROUBLE = 2 };
 
 enum output_format { FORMAT_TEXT, FORMAT_JSON };
 
 struct options {
-	bool offline, all, host, groups, quiet, config_files, check_rules;
+	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook;
 	const char *root;
+	const char *storage; /* --install-hook --storage ID */
 	const char *rules, *conf;
 	enum output_format format;
 	int color; /* -1 auto, 0 never, 1 always, -2 not given (pcipt.conf decides) */
@@ -47,6 +53,7 @@ static void usage(FILE *out)
 	      "       pcipt-validate [options] --config FILE...\n"
 	      "       pcipt-validate [options] --all\n"
 	      "       pcipt-validate --host | --groups\n"
+	      "       pcipt-validate --install-hook [--storage ID] VMID\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
 	      "\n"
@@ -56,6 +63,9 @@ static void usage(FILE *out)
 	      "  --all              every VM config of this node (ROOT/etc/pve/qemu-server)\n"
 	      "  --rules FILE       rules file (default /etc/pcipt/rules.yaml, else built in)\n"
 	      "  --check-rules      validate the rules file and exit\n"
+	      "  --install-hook     make pcipt-hook the VM's hookscript: a link in a storage's\n"
+	      "                     snippets directory, then `qm set VMID --hookscript`\n"
+	      "  --storage ID       the storage for --install-hook (default local)\n"
 	      "  --conf FILE        settings file (default /etc/pcipt/pcipt.conf)\n"
 	      "  --format text|json output format (default text)\n"
 	      "  --color auto|always|never\n"
@@ -86,6 +96,8 @@ enum {
 	OPT_GROUPS,
 	OPT_RULES,
 	OPT_CHECK_RULES,
+	OPT_INSTALL_HOOK,
+	OPT_STORAGE,
 	OPT_CONF,
 	OPT_FORMAT,
 	OPT_COLOR,
@@ -103,6 +115,8 @@ static const struct option long_options[] = {
 	{"groups", no_argument, NULL, OPT_GROUPS},
 	{"rules", required_argument, NULL, OPT_RULES},
 	{"check-rules", no_argument, NULL, OPT_CHECK_RULES},
+	{"install-hook", no_argument, NULL, OPT_INSTALL_HOOK},
+	{"storage", required_argument, NULL, OPT_STORAGE},
 	{"conf", required_argument, NULL, OPT_CONF},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"color", required_argument, NULL, OPT_COLOR},
@@ -150,6 +164,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_CHECK_RULES:
 			o->check_rules = true;
 			break;
+		case OPT_INSTALL_HOOK:
+			o->install_hook = true;
+			break;
+		case OPT_STORAGE:
+			o->storage = optarg;
+			break;
 		case OPT_CONF:
 			o->conf = optarg;
 			break;
@@ -188,6 +208,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	o->positional = argv + optind;
 	o->positional_count = (size_t)(argc - optind);
+	if (o->storage && !o->install_hook)
+		return usage_error("--storage goes with --install-hook%s", "");
+	if (o->install_hook) {
+		if (o->offline || o->all || o->config_files || o->host || o->groups ||
+		    o->check_rules || o->positional_count != 1)
+			return usage_error("--install-hook takes one VMID and no other mode%s", "");
+		if (pve_vmid_parse(o->positional[0]) < 0)
+			return usage_error("'%s' is not a VMID", o->positional[0]);
+		return -1;
+	}
 	if (o->check_rules) {
 		if (o->all || o->config_files || o->positional_count)
 			return usage_error("--check-rules takes no VMIDs or files%s", "");
@@ -291,10 +321,43 @@ static int show_groups(const struct options *o)
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
 
+/* --install-hook: the link and `qm set`, each said as it is done. */
+static int install_hook(const struct options *o)
+{
+	long vmid = pve_vmid_parse(o->positional[0]);
+	struct hook_install plan;
+	char error[600];
+	bool linked, set;
+	if (hook_install_plan(o->root, vmid, o->storage, PCIPT_HOOK_PATH, &plan, error,
+			      sizeof(error)) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", error);
+		return EXIT_TROUBLE;
+	}
+	if (hook_install_apply(o->root, &plan, PCIPT_HOOK_PATH, &linked, &set, error,
+			       sizeof(error)) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", error);
+		hook_install_free(&plan);
+		return EXIT_TROUBLE;
+	}
+	printf("%s %s -> %s\n", linked ? "linked" : "already linked:", plan.snippet_path,
+	       PCIPT_HOOK_PATH);
+	if (set)
+		printf("ran qm set %ld --hookscript %s\n", vmid, plan.volume);
+	else
+		printf("VM %ld already has hookscript: %s\n", vmid, plan.volume);
+	printf("pcipt-hook now checks VM %ld before every start; run `pcipt-validate %ld` to see "
+	       "what it would say\n",
+	       vmid, vmid);
+	hook_install_free(&plan);
+	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
 	int status = parse_options(argc, argv, &o);
+	if (status < 0 && o.install_hook)
+		status = install_hook(&o);
 	if (status >= 0) {
 		free(o.configs);
 		return status;

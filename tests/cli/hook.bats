@@ -119,6 +119,20 @@ setup_hook_host() {
 	tree | diff -u "$BATS_TEST_TMPDIR/before" -
 }
 
+@test "the rules' bind: section counts too: timeout is a limit beside bind_timeout, restore_on_stop can keep devices on vfio-pci" {
+	setup_hook_host
+	printf 'version: 1\nbind: {timeout: 1, restore_on_stop: false}\n' >"$BATS_TEST_TMPDIR/rules.yaml"
+	printf 'bind_timeout = 30\n' >"$BATS_TEST_TMPDIR/pcipt.conf"
+	PCIPT_FAKE_HANG_WRITE=2 hook --root "$root" --conf "$BATS_TEST_TMPDIR/pcipt.conf" \
+		--rules "$BATS_TEST_TMPDIR/rules.yaml" 101 pre-start
+	expect_status 1
+	grep -q 'did not finish within 1 s' "$err"
+	hook --root "$root" --rules "$BATS_TEST_TMPDIR/rules.yaml" 101 post-stop
+	expect_status 0
+	grep -q 'restore_on_stop is off: the devices stay on vfio-pci' "$out" "$err"
+	[ ! -e "$root/run/pcipt/101.state" ]
+}
+
 @test "a state left by a crash keeps the original drivers and is never overwritten unread" {
 	setup_hook_host
 	tree >"$BATS_TEST_TMPDIR/before"

@@ -16,6 +16,10 @@ setup_file() {
 	cmp "$top/rules/default.yaml" "$DEST/usr/share/pcipt/rules.default.yaml"
 	[ -f "$DEST/usr/share/bash-completion/completions/pcipt-validate" ]
 	[ -f "$DEST/usr/share/bash-completion/completions/pcipt-hook" ]
+	cmp "$top/build/man/pcipt-validate.8" "$DEST/usr/share/man/man8/pcipt-validate.8"
+	cmp "$top/build/man/pcipt-hook.8" "$DEST/usr/share/man/man8/pcipt-hook.8"
+	cmp "$top/build/man/pcipt-rules.5" "$DEST/usr/share/man/man5/pcipt-rules.5"
+	cmp "$top/build/man/pcipt.conf.5" "$DEST/usr/share/man/man5/pcipt.conf.5"
 }
 
 @test "the installed programs run, and read the installed settings and rules as the host's" {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# The Debian package: `make deb` builds it from a copy of the tree, lintian has nothing to say,
+# and the programs, settings, rules and man pages it installs work from a scratch root.
+
+load host_helpers
+
+top=$BATS_TEST_DIRNAME/../..
+
+setup_file() {
+	export DEB_LOG=$BATS_FILE_TMPDIR/deb.log
+	if ! make -s -C "$top" deb >"$DEB_LOG" 2>&1; then
+		tail -n 40 "$DEB_LOG"
+		return 1
+	fi
+	DEB=$(ls "$top"/build/deb/pcipt_*_amd64.deb)
+	export DEB
+	export SCRATCH=$BATS_FILE_TMPDIR/scratch
+	dpkg -x "$DEB" "$SCRATCH"
+}
+
+@test "the package holds the programs, conffiles, default rules, man pages and completions" {
+	dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|' >"$BATS_TEST_TMPDIR/files"
+	local f
+	for f in /usr/sbin/pcipt-validate /usr/lib/pcipt/pcipt-hook /etc/pcipt/pcipt.conf \
+		/etc/pcipt/rules.yaml /usr/share/pcipt/rules.default.yaml \
+		/usr/share/man/man8/pcipt-validate.8.gz /usr/share/man/man8/pcipt-hook.8.gz \
+		/usr/share/man/man5/pcipt-rules.5.gz /usr/share/man/man5/pcipt.conf.5.gz \
+		/usr/share/bash-completion/completions/pcipt-validate \
+		/usr/share/bash-completion/completions/pcipt-hook /usr/share/doc/pcipt/copyright; do
+		grep -qx "$f" "$BATS_TEST_TMPDIR/files" || { echo "missing: $f"; return 1; }
+	done
+	# the admin's edits of both /etc/pcipt files survive upgrades
+	dpkg-deb -e "$DEB" "$BATS_TEST_TMPDIR/control"
+	printf '/etc/pcipt/pcipt.conf\n/etc/pcipt/rules.yaml\n' | diff -u - <(sort "$BATS_TEST_TMPDIR/control/conffiles")
+	dpkg-deb -f "$DEB" Package Version Architecture | diff -u - <(printf 'Package: pcipt\nVersion: 0.1.0-1\nArchitecture: amd64\n')
+	dpkg-deb -f "$DEB" Depends | grep -q 'libpci3'
+}
+
+@test "the installed programs run: --version, and --check-rules on the installed rules.yaml" {
+	run "$SCRATCH/usr/sbin/pcipt-validate" --version
+	[ "$status" -eq 0 ] && [ "$output" = "pcipt-validate 0.1.0" ]
+	run "$SCRATCH/usr/lib/pcipt/pcipt-hook" --version
+	[ "$status" -eq 0 ] && [ "$output" = "pcipt-hook 0.1.0" ]
+	run "$SCRATCH/usr/sbin/pcipt-validate" --check-rules --rules "$SCRATCH/etc/pcipt/rules.yaml"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$SCRATCH/etc/pcipt/rules.yaml: ok (28 checks configured, 7 device rules)" ]
+	run "$SCRATCH/usr/sbin/pcipt-validate" --check-rules --rules "$SCRATCH/usr/share/pcipt/rules.default.yaml"
+	[ "$status" -eq 0 ]
+	# and the installed pcipt.conf is read as the host's
+	run "$SCRATCH/usr/sbin/pcipt-validate" --root "$SCRATCH" --check-rules
+	[ "$status" -eq 0 ] && [ "$output" = "/etc/pcipt/rules.yaml: ok (28 checks configured, 7 device rules)" ]
+}
+
+@test "the installed man pages render without a warning" {
+	local page
+	for page in man8/pcipt-validate.8 man8/pcipt-hook.8 man5/pcipt-rules.5 man5/pcipt.conf.5; do
+		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings=w -l "$SCRATCH/usr/share/man/$page.gz" \
+			>"$BATS_TEST_TMPDIR/page" 2>"$BATS_TEST_TMPDIR/err"
+		[ ! -s "$BATS_TEST_TMPDIR/err" ] || { echo "$page:"; cat "$BATS_TEST_TMPDIR/err"; return 1; }
+		grep -q "pcipt 0.1.0" "$BATS_TEST_TMPDIR/page"
+	done
+}
+
+@test "lintian reports no error and no warning" {
+	run lintian --fail-on error,warning "$top"/build/deb/pcipt_*_amd64.changes
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -qE '^[EW]: ' <<<"$output"
+}
+
+@test "on a fake host, the packaged --install-hook registers the packaged hook and the VM passes its checks" {
+	build_host clean
+	dpkg -x "$DEB" "$root"
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\necho "hookscript: $4" >>"%s/etc/pve/qemu-server/$2.conf"\n' "$root" \
+		>"$BATS_TEST_TMPDIR/bin/qm"
+	chmod +x "$BATS_TEST_TMPDIR/bin/qm"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run "$root/usr/sbin/pcipt-validate" --root "$root" --install-hook 100
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(readlink "$root/var/lib/vz/snippets/pcipt-hook")" = /usr/lib/pcipt/pcipt-hook ]
+	grep -qx 'hookscript: local:snippets/pcipt-hook' "$root/etc/pve/qemu-server/100.conf"
+	run "$root/usr/sbin/pcipt-validate" --root "$root" 100
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q 'hookscript-missing' <<<"$output"
+	# Proxmox runs the volume's path: inside the root, the link leads to the packaged hook
+	run "$root$(readlink "$root/var/lib/vz/snippets/pcipt-hook")" --root "$root" --dry-run 100 pre-start
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

@@ -1,0 +1,39 @@
+/* `pcipt-validate --install-hook VMID`: register pcipt-hook as a VM's hookscript the way
+ * Proxmox wants it.  Proxmox runs a hookscript only from a storage's snippets directory
+ * (`hookscript: STORAGE:snippets/NAME`), so the installed program gets a symbolic link there
+ * (upgrades of the package then reach every VM) and `qm set VMID --hookscript VOLUME` records
+ * it in the VM config, under pmxcfs' lock as any other config change. */
+#ifndef PCIPT_INSTALL_HOOK_H
+#define PCIPT_INSTALL_HOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HOOK_SNIPPET_NAME "pcipt-hook"
+
+struct hook_install {
+	long vmid;
+	char *storage;       /* storage id */
+	char *volume;        /* STORAGE:snippets/pcipt-hook */
+	char *snippet_path;  /* the volume's host path (without the root) */
+	bool link_present;   /* the link is there already */
+	bool hookscript_set; /* the VM's config names the volume already */
+};
+
+/* Decide what to do, changing nothing: the storage (storage_id, or `local`, or the first
+ * other enabled storage with snippets), the link, whether the VM needs `qm set`.  Refuses
+ * (-1, error filled with the reason and the fix) when no storage takes snippets, the VM has
+ * no config on this node or another hookscript, the snippet path holds something else, or
+ * hook_path is not an installed executable. */
+int hook_install_plan(const char *root, long vmid, const char *storage_id, const char *hook_path,
+		      struct hook_install *ret, char *error, size_t error_size);
+
+/* Carry the plan out: the snippets directory, the link to hook_path, then `qm set` (found in
+ * PATH) unless the config has it already.  A link this run made is removed again when qm
+ * fails.  0 or -1 with error filled; *ret_did_link / *ret_did_set say what changed. */
+int hook_install_apply(const char *root, const struct hook_install *plan, const char *hook_path,
+		       bool *ret_did_link, bool *ret_did_set, char *error, size_t error_size);
+
+void hook_install_free(struct hook_install *p);
+
+#endif
