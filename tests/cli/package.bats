@@ -7,6 +7,9 @@ load host_helpers
 top=$BATS_TEST_DIRNAME/../..
 
 setup_file() {
+	# the package is built on Debian (apt-get build-dep ./packaging installs what it needs)
+	command -v dpkg-buildpackage >/dev/null ||
+		skip "dpkg-buildpackage is not installed: not a Debian machine"
 	export DEB_LOG=$BATS_FILE_TMPDIR/deb.log
 	if ! make -s -C "$top" deb >"$DEB_LOG" 2>&1; then
 		tail -n 40 "$DEB_LOG"
