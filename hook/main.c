@@ -65,6 +65,16 @@ static void log_line(void *ctx, const char *message)
 		syslog(LOG_INFO, "%s", message);
 }
 
+/* Said before the first write: how many devices, and how long one write may take. */
+static void log_bind_start(const struct log_ctx *l, size_t count, unsigned timeout)
+{
+	char line[128];
+	snprintf(line, sizeof(line),
+		 "binding %zu device%s to vfio-pci (each write may take up to %u s)", count,
+		 count > 1 ? "s" : "", timeout);
+	log_line((void *)l, line);
+}
+
 __attribute__((format(printf, 2, 3))) static void log_error(const struct log_ctx *l,
 							    const char *fmt, ...)
 {
@@ -302,6 +312,8 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 	struct bind_options bo = {o->root, settings->bind_timeout * 1000, o->dry_run, log_line,
 				  (void *)log};
 	status = EXIT_OK;
+	if (state->count)
+		log_bind_start(log, state->count, settings->bind_timeout);
 	if (state->count == 0) {
 		log_line((void *)log, "no device to bind");
 	} else if (!o->dry_run && state_write(o->root, settings->state_dir, state, &err) < 0) {
@@ -366,6 +378,25 @@ static int post_stop(const struct hook_options *o, const struct settings *settin
 	return status;
 }
 
+/* post-stop after setup_load() failed: pcipt.conf if it is readable, else the defaults, and
+ * the built-in rules.  0 or -1. */
+static int fallback_setup(const struct hook_options *o, struct settings *settings,
+			  struct rules *rules)
+{
+	char error[600];
+	bool defaults = setup_load_settings(o->root, o->conf, settings, error, sizeof(error)) < 0;
+	if (defaults)
+		settings_defaults(settings);
+	struct rules_error rerr;
+	if (rules_load_builtin(rules, &rerr) < 0) {
+		settings_free(settings);
+		return -1;
+	}
+	fprintf(stderr, "pcipt-hook: giving the devices back with %s and the built-in rules\n",
+		defaults ? "the default settings" : "pcipt.conf");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct hook_options o = {0};
@@ -381,7 +412,10 @@ int main(int argc, char **argv)
 	if (setup_load(o.root, o.conf, o.rules, &settings, &rules, &rules_display, error,
 		       sizeof(error)) < 0) {
 		fprintf(stderr, "pcipt-hook: %s\n", error);
-		return EXIT_TROUBLE;
+		/* a start is refused; but a stop must not strand the devices on vfio-pci because
+		 * a file was broken in the meantime */
+		if (strcmp(o.phase, "post-stop") != 0 || fallback_setup(&o, &settings, &rules) < 0)
+			return EXIT_TROUBLE;
 	}
 	free(rules_display);
 	/* pcipt.conf and the rules' bind: both have a say: either can keep devices on vfio-pci

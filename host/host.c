@@ -45,7 +45,7 @@ static void load_boot(const char *root, struct host_boot *b)
 	}
 }
 
-static char *read_hostname(const char *root)
+char *host_node_name(const char *root)
 {
 	char buf[256];
 	if (host_read_attr(root, PATH_HOSTNAME, buf, sizeof(buf)) <= 0)
@@ -70,7 +70,7 @@ int host_load(const char *root, long long now, struct host *ret, struct host_err
 	host_iomem_load(root, &h.iomem);
 	host_uses_load(root, &h.uses);
 	host_runstate_load(root, now, &h.runstate);
-	h.hostname = read_hostname(root);
+	h.hostname = host_node_name(root);
 	*ret = h;
 	return 0;
 }

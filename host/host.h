@@ -69,6 +69,9 @@ struct host_rom {
 /* Read and parse the ROM at a host path (under the root). */
 void host_rom_load(const char *root, const char *path, struct host_rom *ret);
 
+/* This node's name as pmxcfs uses it (/etc/hostname, short form; malloc'd), or NULL. */
+char *host_node_name(const char *root);
+
 /* A file's existence and mode, for hookscripts: 0, or -errno. */
 int host_file_mode(const char *root, const char *path, unsigned *ret_mode, bool *ret_regular);
 

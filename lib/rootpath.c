@@ -18,32 +18,46 @@ char *root_join(const char *root, const char *path)
 	return xasprintf("%.*s%s", (int)len, root, path);
 }
 
-static int stat_joined(const char *root, const char *path, struct stat *ret)
+#ifndef SYS_openat2
+#define SYS_openat2 437 /* the same number on every architecture; glibc before 2.32 lacks it */
+#endif
+
+int root_open(const char *root, const char *path, int flags)
 {
-	char *full = root_join(root, path);
-	int r = stat(full, ret) < 0 ? -errno : 0;
-	free(full);
-	return r;
+	if (strcmp(root, "/") == 0) {
+		int fd = open(path, flags | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	struct open_how how = {.flags = (unsigned)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT};
+	int fd = -1, e = 0;
+	/* EAGAIN: a rename or mount raced the walk over ".."; the kernel asks for a retry */
+	for (int attempt = 0; attempt < 4; attempt++) {
+		fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+		e = errno;
+		if (fd >= 0 || e != EAGAIN)
+			break;
+	}
+	close(dir);
+	if (fd >= 0)
+		return fd;
+	if (e == ENOSYS || e == EPERM) {
+		char *full = root_join(root, path);
+		fd = open(full, flags | O_CLOEXEC);
+		e = errno;
+		free(full);
+		return fd < 0 ? -e : fd;
+	}
+	return -e;
 }
 
 int root_stat(const char *root, const char *path, struct stat *ret)
 {
-	if (strcmp(root, "/") == 0)
-		return stat(path, ret) < 0 ? -errno : 0;
-	int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		return -errno;
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-	int fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
-	int e = errno;
-	close(dir);
-	if (fd < 0) {
-		/* kernels before 5.6, or a seccomp filter that does not know openat2: the plain
-		 * join, where an absolute link target leads out of root */
-		if (e == ENOSYS || e == EPERM)
-			return stat_joined(root, path, ret);
-		return -e;
-	}
+	int fd = root_open(root, path, O_PATH);
+	if (fd < 0)
+		return fd;
 	int r = fstat(fd, ret) < 0 ? -errno : 0;
 	close(fd);
 	return r;

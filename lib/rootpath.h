@@ -14,4 +14,9 @@ char *root_join(const char *root, const char *path);
  * 0, or a negative errno. */
 int root_stat(const char *root, const char *path, struct stat *ret);
 
+/* open(2) of path resolved the same way (flags such as O_PATH | O_DIRECTORY): a descriptor,
+ * or a negative errno.  Kernels before 5.6, and seccomp filters that do not know openat2,
+ * get a plain join under root instead, where an absolute link target leads out of it. */
+int root_open(const char *root, const char *path, int flags);
+
 #endif

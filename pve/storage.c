@@ -23,6 +23,10 @@ static bool is_file_type(const char *type)
 
 static void finish(struct pve_storage *s)
 {
+	/* network storages are shared whatever the config says (their plugins' `shared`) */
+	static const char *const network[] = {"nfs", "cifs", "cephfs", "glusterfs"};
+	for (size_t i = 0; i < sizeof(network) / sizeof(network[0]); i++)
+		s->shared |= strcmp(s->type, network[i]) == 0;
 	if (!s->path && is_file_type(s->type) && strcmp(s->type, "dir") != 0)
 		s->path = xasprintf("/mnt/pve/%s", s->id);
 }
@@ -38,6 +42,35 @@ static bool list_has(const char *list, const char *word)
 		p += strspn(p, ", ");
 	}
 	return false;
+}
+
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; *p; p += strcspn(p, "/"), p += *p == '/') {
+		if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* The directory `content-dirs` (VTYPE=DIR,...) gives vtype, or NULL.  pve-storage takes DIR
+ * relative to the storage path; one that is absolute or climbs with ".." is ignored here, as
+ * pve-storage refuses such a config. */
+static char *content_dir(const char *value, size_t vlen, const char *vtype)
+{
+	char *list = xstrndup(value, vlen), *found = NULL;
+	size_t tl = strlen(vtype);
+	for (char *item = strtok(list, ","); item && !found; item = strtok(NULL, ",")) {
+		while (*item == ' ')
+			item++;
+		if (strncmp(item, vtype, tl) != 0 || item[tl] != '=')
+			continue;
+		const char *dir = item + tl + 1;
+		if (*dir && *dir != '/' && !has_dotdot(dir))
+			found = xstrdup(dir);
+	}
+	free(list);
+	return found;
 }
 
 void pve_storages_parse(const struct text_file *text, struct pve_storages *ret)
@@ -90,6 +123,14 @@ void pve_storages_parse(const struct text_file *text, struct pve_storages *ret)
 			free(v);
 		} else if (klen == 7 && strncmp(line, "disable", 7) == 0) {
 			cur->disabled = vlen == 0 || value[0] == '1';
+		} else if (klen == 6 && strncmp(line, "shared", 6) == 0) {
+			cur->shared = vlen == 0 || value[0] == '1';
+		} else if (klen == 5 && strncmp(line, "nodes", 5) == 0) {
+			free(cur->nodes);
+			cur->nodes = xstrndup(value, vlen);
+		} else if (klen == 12 && strncmp(line, "content-dirs", 12) == 0) {
+			free(cur->snippets_dir);
+			cur->snippets_dir = content_dir(value, vlen, "snippets");
 		}
 	}
 	if (cur)
@@ -145,6 +186,8 @@ void pve_storages_free(struct pve_storages *s)
 		free(s->items[i].type);
 		free(s->items[i].id);
 		free(s->items[i].path);
+		free(s->items[i].nodes);
+		free(s->items[i].snippets_dir);
 	}
 	free(s->items);
 	*s = (struct pve_storages){0};
@@ -174,5 +217,13 @@ char *pve_snippet_path(const struct pve_storages *s, const char *volume, const c
 		*ret_why = "is on a storage that holds no files (no snippets directory)";
 		return NULL;
 	}
+	/* PVE::Storage::Plugin::get_subdir: content-dirs, else the type's own directory */
+	if (st->snippets_dir)
+		return xasprintf("%s/%s/%s", st->path, st->snippets_dir, volname + 9);
 	return xasprintf("%s/%s", st->path, volname);
+}
+
+bool pve_storage_on_node(const struct pve_storage *s, const char *node)
+{
+	return !s->nodes || (node && list_has(s->nodes, node));
 }

@@ -19,6 +19,9 @@ struct pve_storage {
 	char *path; /* NULL when the type has none */
 	bool snippets; /* content includes snippets */
 	bool disabled;
+	bool shared;   /* the same storage on every node (NFS, CephFS...) */
+	char *nodes;   /* `nodes` list, comma separated; NULL: every node */
+	char *snippets_dir; /* `content-dirs snippets=DIR`, relative to path; NULL: "snippets" */
 	unsigned line;
 };
 
@@ -35,6 +38,9 @@ void pve_storages_default(struct pve_storages *ret);
 int pve_storages_load(const char *path, struct pve_storages *ret);
 const struct pve_storage *pve_storages_find(const struct pve_storages *s, const char *id);
 void pve_storages_free(struct pve_storages *s);
+
+/* Whether the storage is configured for this node (no `nodes` list, or node in it). */
+bool pve_storage_on_node(const struct pve_storage *s, const char *node);
 
 /* The host path of a snippets volume "STORAGE:snippets/NAME" (malloc'd), or NULL with
  * *ret_why saying why Proxmox would refuse it (static text). */

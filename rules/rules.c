@@ -616,7 +616,7 @@ static void rules_copy(const struct rules *base, struct rules *ret)
 		}
 	}
 	ret->bind = base ? base->bind
-			 : (struct rules_bind){RULES_BIND_GROUP_PEERS, true, 10};
+			 : (struct rules_bind){RULES_BIND_GROUP_PEERS, true, 0};
 	if (!base || !base->device_count)
 		return;
 	ret->devices = xcalloc(base->device_count, sizeof(*ret->devices));

@@ -72,7 +72,7 @@ enum rules_group_peers { RULES_BIND_GROUP_PEERS, RULES_REFUSE_GROUP_PEERS };
 struct rules_bind {
 	enum rules_group_peers group_peers;
 	bool restore_on_stop;
-	unsigned timeout_seconds;
+	unsigned timeout_seconds; /* 0: not set, pcipt.conf's bind_timeout alone decides */
 };
 
 struct rules {

@@ -1,5 +1,6 @@
 #include "install_hook.h"
 
+#include "../host/host.h"
 #include "../lib/paths.h"
 #include "../lib/rootpath.h"
 #include "../lib/xalloc.h"
@@ -7,6 +8,7 @@
 #include "../pve/vmconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +29,17 @@ static int fail(char *error, size_t size, const char *fmt, ...)
 	return -1;
 }
 
-static bool usable(const struct pve_storage *s)
+static bool usable(const struct pve_storage *s, const char *node)
 {
-	return s->snippets && !s->disabled && s->path;
+	return s->snippets && !s->disabled && s->path && pve_storage_on_node(s, node);
 }
 
-/* The storage to put the link on: the one asked for, else `local`, else the first usable. */
+/* The storage to put the link on: the one asked for, else `local`, else the first usable one
+ * that is not shared (a shared storage also serves nodes that may lack pcipt), else the first
+ * usable shared one. */
 static const struct pve_storage *choose_storage(const struct pve_storages *storages,
-					       const char *storage_id, char *error, size_t size)
+					       const char *storage_id, const char *node,
+					       char *error, size_t size)
 {
 	if (storage_id) {
 		const struct pve_storage *s = pve_storages_find(storages, storage_id);
@@ -46,6 +51,9 @@ static const struct pve_storage *choose_storage(const struct pve_storages *stora
 		else if (!s->path)
 			fail(error, size, "storage '%s' (%s) holds no files, so no snippets", storage_id,
 			     s->type);
+		else if (!pve_storage_on_node(s, node))
+			fail(error, size, "storage '%s' is not available on node %s (nodes %s)",
+			     storage_id, node ? node : "(unknown: no /etc/hostname)", s->nodes);
 		else if (!s->snippets)
 			fail(error, size,
 			     "storage '%s' does not allow snippets; add them to its content types: "
@@ -56,17 +64,47 @@ static const struct pve_storage *choose_storage(const struct pve_storages *stora
 		return NULL;
 	}
 	const struct pve_storage *local = pve_storages_find(storages, "local");
-	if (local && usable(local))
+	if (local && usable(local, node))
 		return local;
-	for (size_t i = 0; i < storages->count; i++) {
-		if (usable(&storages->items[i]))
-			return &storages->items[i];
+	for (int shared = 0; shared <= 1; shared++) {
+		for (size_t i = 0; i < storages->count; i++) {
+			const struct pve_storage *s = &storages->items[i];
+			if (usable(s, node) && s->shared == shared)
+				return s;
+		}
 	}
 	fail(error, size,
 	     "no storage of this node allows snippets, and Proxmox runs hookscripts only from "
 	     "one; allow them on local with `pvesm set local --content "
 	     "iso,vztmpl,backup,snippets` (keep the types it has) or choose one with --storage");
 	return NULL;
+}
+
+static bool is_network_type(const char *type)
+{
+	return strcmp(type, "nfs") == 0 || strcmp(type, "cifs") == 0 ||
+	       strcmp(type, "cephfs") == 0 || strcmp(type, "glusterfs") == 0;
+}
+
+/* The storage's directory must be there, and a network storage mounted on it: a link made in
+ * an empty mount point would be hidden by the mount, or the mount would never happen. */
+static int check_storage_dir(const char *root, const struct pve_storage *s, char *error,
+			     size_t size)
+{
+	struct stat st, up;
+	int r = root_stat(root, s->path, &st);
+	if (r < 0 || !S_ISDIR(st.st_mode))
+		return fail(error, size, "%s, the directory of storage '%s', %s", s->path, s->id,
+			    r < 0 ? strerror(-r) : "is not a directory");
+	char *parent = xasprintf("%s/..", s->path);
+	r = root_stat(root, parent, &up);
+	free(parent);
+	if (is_network_type(s->type) && (r < 0 || up.st_dev == st.st_dev))
+		return fail(error, size,
+			    "storage '%s' (%s) is not mounted at %s; check `pvesm status` and "
+			    "mount it first",
+			    s->id, s->type, s->path);
+	return 0;
 }
 
 /* The VM's config: whether it names our volume already, or another hookscript. */
@@ -101,17 +139,28 @@ static int read_vm_hookscript(const char *root, long vmid, const char *volume, b
 	return e && !*ret_set ? -1 : 0;
 }
 
+static char *dir_of(const char *path)
+{
+	return xstrndup(path, (size_t)(strrchr(path, '/') - path));
+}
+
 /* What is at the snippet path now: nothing, our link, or something to leave alone. */
-static int inspect_snippet(const char *root, const char *snippet_path, const char *hook_path,
+static int inspect_snippet(const char *root, const struct hook_install *p, const char *hook_path,
 			   bool *ret_present, char *error, size_t size)
 {
-	char *full = root_join(root, snippet_path);
+	*ret_present = false;
+	int dir = root_open(root, p->snippets_dir, O_PATH | O_DIRECTORY);
+	if (dir == -ENOENT)
+		return 0;
+	if (dir < 0)
+		return fail(error, size, "cannot open %s: %s", p->snippets_dir, strerror(-dir));
 	struct stat st;
 	int r = 0;
-	*ret_present = false;
-	if (lstat(full, &st) == 0) {
+	if (fstatat(dir, HOOK_SNIPPET_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		char target[4096];
-		ssize_t n = S_ISLNK(st.st_mode) ? readlink(full, target, sizeof(target) - 1) : -1;
+		ssize_t n = S_ISLNK(st.st_mode)
+				    ? readlinkat(dir, HOOK_SNIPPET_NAME, target, sizeof(target) - 1)
+				    : -1;
 		if (n >= 0) {
 			target[n] = '\0';
 			*ret_present = strcmp(target, hook_path) == 0;
@@ -120,11 +169,11 @@ static int inspect_snippet(const char *root, const char *snippet_path, const cha
 			r = fail(error, size,
 				 "%s exists and is not a link to %s; remove it, or put the link on "
 				 "another storage with --storage",
-				 snippet_path, hook_path);
+				 p->snippet_path, hook_path);
 	} else if (errno != ENOENT) {
-		r = fail(error, size, "cannot look at %s: %s", snippet_path, strerror(errno));
+		r = fail(error, size, "cannot look at %s: %s", p->snippet_path, strerror(errno));
 	}
-	free(full);
+	close(dir);
 	return r;
 }
 
@@ -143,51 +192,30 @@ int hook_install_plan(const char *root, long vmid, const char *storage_id, const
 	char *cfg = root_join(root, PATH_PVE_STORAGE_CFG);
 	pve_storages_load(cfg, &storages);
 	free(cfg);
-	const struct pve_storage *s = choose_storage(&storages, storage_id, error, error_size);
+	char *node = host_node_name(root);
+	const struct pve_storage *s = choose_storage(&storages, storage_id, node, error, error_size);
+	free(node);
+	if (s && check_storage_dir(root, s, error, error_size) < 0)
+		s = NULL;
 	if (s) {
 		ret->storage = xstrdup(s->id);
 		ret->volume = xasprintf("%s:snippets/%s", s->id, HOOK_SNIPPET_NAME);
 		const char *why = NULL;
 		ret->snippet_path = pve_snippet_path(&storages, ret->volume, &why);
+		ret->snippets_dir = dir_of(ret->snippet_path);
 	}
 	pve_storages_free(&storages);
-	if (!s || !ret->snippet_path ||
+	if (!s ||
 	    read_vm_hookscript(root, vmid, ret->volume, &ret->hookscript_set, error, error_size) < 0 ||
-	    inspect_snippet(root, ret->snippet_path, hook_path, &ret->link_present, error,
-			    error_size) < 0) {
+	    inspect_snippet(root, ret, hook_path, &ret->link_present, error, error_size) < 0) {
 		hook_install_free(ret);
 		return -1;
 	}
 	return 0;
 }
 
-/* mkdir -p of path's directory, below root. */
-static int make_parent_dirs(const char *root, const char *path, char *error, size_t size)
-{
-	char *full = root_join(root, path);
-	size_t skip = strlen(full) - strlen(path);
-	char *slash = strrchr(full, '/');
-	*slash = '\0';
-	int r = 0;
-	for (char *p = full + skip + 1;; p++) {
-		bool end = *p == '\0';
-		if (*p == '/' || end) {
-			char saved = *p;
-			*p = '\0';
-			if (mkdir(full, 0755) < 0 && errno != EEXIST)
-				r = fail(error, size, "cannot create %s: %s", full + skip,
-					 strerror(errno));
-			*p = saved;
-			if (r < 0 || end)
-				break;
-		}
-	}
-	free(full);
-	return r;
-}
-
 /* qm set VMID --hookscript VOLUME; 0 or -1. */
-static int run_qm_set(long vmid, const char *volume, char *error, size_t size)
+static int run_qm_set(const char *qm, long vmid, const char *volume, char *error, size_t size)
 {
 	char id[24];
 	snprintf(id, sizeof(id), "%ld", vmid);
@@ -195,7 +223,7 @@ static int run_qm_set(long vmid, const char *volume, char *error, size_t size)
 	if (pid < 0)
 		return fail(error, size, "cannot run qm: %s", strerror(errno));
 	if (pid == 0) {
-		char *argv[] = {"qm", "set", id, "--hookscript", (char *)volume, NULL};
+		char *argv[] = {(char *)qm, "set", id, "--hookscript", (char *)volume, NULL};
 		execvp(argv[0], argv);
 		_exit(127);
 	}
@@ -207,41 +235,68 @@ static int run_qm_set(long vmid, const char *volume, char *error, size_t size)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return fail(error, size, "`qm` was not found in PATH: is this a Proxmox VE node?");
+		return fail(error, size, "`%s` was not found: is this a Proxmox VE node?", qm);
 	return fail(error, size, "`qm set %ld --hookscript %s` failed (%s %d)", vmid, volume,
 		    WIFEXITED(status) ? "exit status" : "signal",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
 int hook_install_apply(const char *root, const struct hook_install *plan, const char *hook_path,
-		       bool *ret_did_link, bool *ret_did_set, char *error, size_t error_size)
+		       const char *qm, bool *ret_did_link, bool *ret_did_set, char *error,
+		       size_t error_size)
 {
 	*ret_did_link = *ret_did_set = false;
+	char *parent = dir_of(plan->snippets_dir);
+	const char *base = strrchr(plan->snippets_dir, '/') + 1;
+	int parent_fd = root_open(root, parent[0] ? parent : "/", O_PATH | O_DIRECTORY);
+	int dir_fd = -1, r = 0;
+	bool made_dir = false;
+	if (parent_fd < 0) {
+		r = fail(error, error_size, "cannot open %s: %s", parent, strerror(-parent_fd));
+		goto out;
+	}
+	/* only the snippets directory itself: the storage's own directory was checked */
+	made_dir = mkdirat(parent_fd, base, 0755) == 0;
+	if (!made_dir && errno != EEXIST) {
+		r = fail(error, error_size, "cannot create %s: %s", plan->snippets_dir,
+			 strerror(errno));
+		goto out;
+	}
+	dir_fd = root_open(root, plan->snippets_dir, O_PATH | O_DIRECTORY);
+	if (dir_fd < 0) {
+		r = fail(error, error_size, "cannot open %s: %s", plan->snippets_dir,
+			 strerror(-dir_fd));
+		goto undo;
+	}
 	if (!plan->link_present) {
-		if (make_parent_dirs(root, plan->snippet_path, error, error_size) < 0)
-			return -1;
-		char *full = root_join(root, plan->snippet_path);
-		int r = symlink(hook_path, full);
-		int e = errno;
-		free(full);
-		if (r < 0)
-			return fail(error, error_size, "cannot create %s: %s", plan->snippet_path,
-				    strerror(e));
+		if (symlinkat(hook_path, dir_fd, HOOK_SNIPPET_NAME) < 0) {
+			r = fail(error, error_size, "cannot create %s: %s", plan->snippet_path,
+				 strerror(errno));
+			goto undo;
+		}
 		*ret_did_link = true;
 	}
-	if (!plan->hookscript_set) {
-		if (run_qm_set(plan->vmid, plan->volume, error, error_size) < 0) {
-			if (*ret_did_link) {
-				char *full = root_join(root, plan->snippet_path);
-				unlink(full);
-				free(full);
-				*ret_did_link = false;
-			}
-			return -1;
+	if (!plan->hookscript_set && qm) {
+		if (run_qm_set(qm, plan->vmid, plan->volume, error, error_size) < 0) {
+			r = -1;
+			goto undo;
 		}
 		*ret_did_set = true;
 	}
-	return 0;
+	goto out;
+undo:
+	if (*ret_did_link)
+		unlinkat(dir_fd, HOOK_SNIPPET_NAME, 0);
+	*ret_did_link = false;
+	if (made_dir)
+		unlinkat(parent_fd, base, AT_REMOVEDIR);
+out:
+	if (dir_fd >= 0)
+		close(dir_fd);
+	if (parent_fd >= 0)
+		close(parent_fd);
+	free(parent);
+	return r;
 }
 
 void hook_install_free(struct hook_install *p)
@@ -249,5 +304,6 @@ void hook_install_free(struct hook_install *p)
 	free(p->storage);
 	free(p->volume);
 	free(p->snippet_path);
+	free(p->snippets_dir);
 	*p = (struct hook_install){0};
 }

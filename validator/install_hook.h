@@ -16,23 +16,27 @@ struct hook_install {
 	char *storage;       /* storage id */
 	char *volume;        /* STORAGE:snippets/pcipt-hook */
 	char *snippet_path;  /* the volume's host path (without the root) */
+	char *snippets_dir;  /* its directory */
 	bool link_present;   /* the link is there already */
 	bool hookscript_set; /* the VM's config names the volume already */
 };
 
-/* Decide what to do, changing nothing: the storage (storage_id, or `local`, or the first
- * other enabled storage with snippets), the link, whether the VM needs `qm set`.  Refuses
- * (-1, error filled with the reason and the fix) when no storage takes snippets, the VM has
- * no config on this node or another hookscript, the snippet path holds something else, or
- * hook_path is not an installed executable. */
+/* Decide what to do, changing nothing: the storage (storage_id, else `local`, else the first
+ * enabled storage of this node with snippets, unshared ones first), the link, whether the VM
+ * needs `qm set`.  Refuses (-1, error filled with the reason and the fix) when no storage takes
+ * snippets, the storage's directory is missing or (NFS, CIFS, CephFS, GlusterFS) not mounted,
+ * the VM has no config on this node or another hookscript, the snippet path holds something
+ * else, or hook_path is not an installed executable.  Every path is resolved inside root. */
 int hook_install_plan(const char *root, long vmid, const char *storage_id, const char *hook_path,
 		      struct hook_install *ret, char *error, size_t error_size);
 
-/* Carry the plan out: the snippets directory, the link to hook_path, then `qm set` (found in
- * PATH) unless the config has it already.  A link this run made is removed again when qm
- * fails.  0 or -1 with error filled; *ret_did_link / *ret_did_set say what changed. */
+/* Carry the plan out: the snippets directory (its last component only), the link to
+ * hook_path, then `QM set VMID --hookscript VOLUME` unless the config has it already or qm is
+ * NULL.  When qm fails, the link and a directory this run made are removed again.  0 or -1
+ * with error filled; *ret_did_link / *ret_did_set say what changed. */
 int hook_install_apply(const char *root, const struct hook_install *plan, const char *hook_path,
-		       bool *ret_did_link, bool *ret_did_set, char *error, size_t error_size);
+		       const char *qm, bool *ret_did_link, bool *ret_did_set, char *error,
+		       size_t error_size);
 
 void hook_install_free(struct hook_install *p);
 

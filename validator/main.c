@@ -35,6 +35,7 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 
 struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook;
+	bool format_given;
 	const char *root;
 	const char *storage; /* --install-hook --storage ID */
 	const char *rules, *conf;
@@ -174,6 +175,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->conf = optarg;
 			break;
 		case OPT_FORMAT:
+			o->format_given = true;
 			if (strcmp(optarg, "text") == 0)
 				o->format = FORMAT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
@@ -214,6 +216,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		if (o->offline || o->all || o->config_files || o->host || o->groups ||
 		    o->check_rules || o->positional_count != 1)
 			return usage_error("--install-hook takes one VMID and no other mode%s", "");
+		if (o->rules || o->conf || o->format_given || o->color != -2 || o->quiet)
+			return usage_error("--install-hook takes no --rules, --conf, --format, "
+					   "--color or --quiet%s",
+					   "");
 		if (pve_vmid_parse(o->positional[0]) < 0)
 			return usage_error("'%s' is not a VMID", o->positional[0]);
 		return -1;
@@ -328,12 +334,17 @@ static int install_hook(const struct options *o)
 	struct hook_install plan;
 	char error[600];
 	bool linked, set;
+	/* under --root the node's own qm must not change a real VM: PCIPT_QM names a stand-in
+	 * (the tests'), else the command is only printed */
+	const char *qm = strcmp(o->root, "/") == 0 ? "qm" : getenv("PCIPT_QM");
+	if (qm && !*qm)
+		qm = NULL;
 	if (hook_install_plan(o->root, vmid, o->storage, PCIPT_HOOK_PATH, &plan, error,
 			      sizeof(error)) < 0) {
 		fprintf(stderr, "pcipt-validate: %s\n", error);
 		return EXIT_TROUBLE;
 	}
-	if (hook_install_apply(o->root, &plan, PCIPT_HOOK_PATH, &linked, &set, error,
+	if (hook_install_apply(o->root, &plan, PCIPT_HOOK_PATH, qm, &linked, &set, error,
 			       sizeof(error)) < 0) {
 		fprintf(stderr, "pcipt-validate: %s\n", error);
 		hook_install_free(&plan);
@@ -343,8 +354,11 @@ static int install_hook(const struct options *o)
 	       PCIPT_HOOK_PATH);
 	if (set)
 		printf("ran qm set %ld --hookscript %s\n", vmid, plan.volume);
-	else
+	else if (plan.hookscript_set)
 		printf("VM %ld already has hookscript: %s\n", vmid, plan.volume);
+	else
+		printf("not run under --root (run it on the node): qm set %ld --hookscript %s\n",
+		       vmid, plan.volume);
 	printf("pcipt-hook now checks VM %ld before every start; run `pcipt-validate %ld` to see "
 	       "what it would say\n",
 	       vmid, vmid);

@@ -21,8 +21,8 @@ static void place_error(char *error, size_t size, const char *file, unsigned lin
 }
 
 /* --conf FILE, else ROOT/etc/pcipt/pcipt.conf when it exists, else the defaults. */
-static int load_settings(const char *root, const char *conf, struct settings *ret, char *error,
-			 size_t error_size)
+int setup_load_settings(const char *root, const char *conf, struct settings *ret, char *error,
+			size_t error_size)
 {
 	const char *display = conf ? conf : PATH_PCIPT_CONF;
 	char *path = conf ? xstrdup(conf) : root_join(root, PATH_PCIPT_CONF);
@@ -77,7 +77,7 @@ int setup_load(const char *root, const char *conf, const char *rules_file,
 	       struct settings *settings, struct rules *rules, char **ret_display, char *error,
 	       size_t error_size)
 {
-	if (load_settings(root, conf, settings, error, error_size) < 0)
+	if (setup_load_settings(root, conf, settings, error, error_size) < 0)
 		return -1;
 	if (load_rules(root, rules_file, settings, rules, ret_display, error, error_size) < 0) {
 		settings_free(settings);

@@ -15,4 +15,8 @@ int setup_load(const char *root, const char *conf, const char *rules_file,
 	       struct settings *settings, struct rules *rules, char **ret_display, char *error,
 	       size_t error_size);
 
+/* pcipt.conf alone, as setup_load() finds it: 0, or -1 with error filled. */
+int setup_load_settings(const char *root, const char *conf, struct settings *ret, char *error,
+			size_t error_size);
+
 #endif

@@ -133,6 +133,38 @@ setup_hook_host() {
 	[ ! -e "$root/run/pcipt/101.state" ]
 }
 
+@test "bind_timeout alone decides the time a write may take; the rules' timeout can only shorten it" {
+	setup_hook_host
+	printf 'bind_timeout = 30\n' >"$BATS_TEST_TMPDIR/pcipt.conf"
+	hook --root "$root" --conf "$BATS_TEST_TMPDIR/pcipt.conf" --dry-run 101 pre-start
+	expect_status 0
+	grep -qx 'binding 2 devices to vfio-pci (each write may take up to 30 s)' "$out"
+	printf 'version: 1\nbind: {timeout: 5}\n' >"$BATS_TEST_TMPDIR/rules.yaml"
+	hook --root "$root" --conf "$BATS_TEST_TMPDIR/pcipt.conf" --rules "$BATS_TEST_TMPDIR/rules.yaml" \
+		--dry-run 101 pre-start
+	grep -qx 'binding 2 devices to vfio-pci (each write may take up to 5 s)' "$out"
+	hook --root "$root" --dry-run 101 pre-start
+	grep -qx 'binding 2 devices to vfio-pci (each write may take up to 10 s)' "$out"
+}
+
+@test "a rules file broken after the start refuses the next start but not the stop: post-stop gives the devices back" {
+	setup_hook_host
+	tree >"$BATS_TEST_TMPDIR/before"
+	hook --root "$root" 101 pre-start
+	expect_status 0
+	mkdir -p "$root/etc/pcipt"
+	printf 'version: 1\nchecks: {nope: error}\n' >"$root/etc/pcipt/rules.yaml"
+	hook --root "$root" 102 pre-start
+	expect_status 2
+	grep -q '^pcipt-hook: /etc/pcipt/rules.yaml:2:.*error' "$err"
+	hook --root "$root" 101 post-stop
+	expect_status 0
+	grep -qx 'pcipt-hook: giving the devices back with pcipt.conf and the built-in rules' "$err"
+	[ "$(driver_of 0000:03:00.0)" = nouveau ]
+	rm -r "$root/etc/pcipt"
+	tree | diff -u "$BATS_TEST_TMPDIR/before" -
+}
+
 @test "a state left by a crash keeps the original drivers and is never overwritten unread" {
 	setup_hook_host
 	tree >"$BATS_TEST_TMPDIR/before"
