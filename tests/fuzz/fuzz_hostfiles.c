@@ -213,7 +213,8 @@ static void check_snippet(const struct pve_storages *s, const char *volume)
 			abort();
 		return;
 	}
-	/* STORAGE:snippets/NAME lands at the storage's path + "/snippets/NAME" */
+	/* STORAGE:snippets/NAME lands at the storage's path + "/snippets/NAME", or in the
+	 * directory content-dirs gives: path + "/" + DIR + "/NAME" */
 	const char *colon = strchr(volume, ':');
 	if (!colon)
 		abort();
@@ -223,9 +224,17 @@ static void check_snippet(const struct pve_storages *s, const char *volume)
 	if (!st || !st->path)
 		abort();
 	size_t plen = strlen(st->path);
-	if (strncmp(path, st->path, plen) != 0 || path[plen] != '/' ||
-	    strcmp(path + plen + 1, colon + 1) != 0)
+	if (strncmp(path, st->path, plen) != 0 || path[plen] != '/')
 		abort();
+	const char *rest = path + plen + 1;
+	if (st->snippets_dir) {
+		size_t dlen = strlen(st->snippets_dir);
+		if (strncmp(rest, st->snippets_dir, dlen) != 0 || rest[dlen] != '/' ||
+		    strcmp(rest + dlen + 1, colon + 1 + 9) != 0)
+			abort();
+	} else if (strcmp(rest, colon + 1) != 0) {
+		abort();
+	}
 	free(path);
 }
 
@@ -248,6 +257,16 @@ static void fuzz_storage(const uint8_t *data, size_t size)
 		if (st->line == 0 &&
 		    (strcmp(st->id, "local") != 0 || strcmp(st->type, "dir") != 0 || !st->path ||
 		     strcmp(st->path, "/var/lib/vz") != 0))
+			abort();
+		/* a content-dirs directory stays under the storage: relative, no ".." */
+		if (st->snippets_dir &&
+		    (!st->snippets_dir[0] || st->snippets_dir[0] == '/' ||
+		     strcmp(st->snippets_dir, "..") == 0 || strncmp(st->snippets_dir, "../", 3) == 0 ||
+		     strstr(st->snippets_dir, "/../") ||
+		     (strlen(st->snippets_dir) >= 3 &&
+		      strcmp(st->snippets_dir + strlen(st->snippets_dir) - 3, "/..") == 0)))
+			abort();
+		if (strcmp(st->type, "nfs") == 0 && !st->shared)
 			abort();
 		const struct pve_storage *found = pve_storages_find(&s, st->id);
 		if (!found || found > st || strcmp(found->id, st->id) != 0)
