@@ -312,8 +312,6 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 	struct bind_options bo = {o->root, settings->bind_timeout * 1000, o->dry_run, log_line,
 				  (void *)log};
 	status = EXIT_OK;
-	if (state->count)
-		log_bind_start(log, state->count, settings->bind_timeout);
 	if (state->count == 0) {
 		log_line((void *)log, "no device to bind");
 	} else if (!o->dry_run && state_write(o->root, settings->state_dir, state, &err) < 0) {
@@ -321,6 +319,7 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 		status = EXIT_REFUSED;
 	} else {
 		bool undone;
+		log_bind_start(log, state->count, settings->bind_timeout);
 		if (bind_to_vfio(&bo, state, &undone, &err) < 0) {
 			log_error(log, "VM %ld must not start: %s", o->vmid, err.message);
 			struct hook_error rerr;

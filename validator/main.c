@@ -359,9 +359,10 @@ static int install_hook(const struct options *o)
 	else
 		printf("not run under --root (run it on the node): qm set %ld --hookscript %s\n",
 		       vmid, plan.volume);
-	printf("pcipt-hook now checks VM %ld before every start; run `pcipt-validate %ld` to see "
-	       "what it would say\n",
-	       vmid, vmid);
+	if (set || plan.hookscript_set)
+		printf("pcipt-hook now checks VM %ld before every start; run `pcipt-validate %ld` "
+		       "to see what it would say\n",
+		       vmid, vmid);
 	hook_install_free(&plan);
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
