@@ -11,10 +11,11 @@
 
 /* Types whose volumes are files under a path; network types mount at /mnt/pve/ID unless
  * `path` says otherwise (PVE::Storage::*Plugin). */
-static bool is_file_type(const char *type)
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool type_in(const char *type, const char *const *types, size_t count)
 {
-	static const char *const types[] = {"dir", "nfs", "cifs", "cephfs", "glusterfs", "btrfs"};
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+	for (size_t i = 0; i < count; i++) {
 		if (strcmp(type, types[i]) == 0)
 			return true;
 	}
@@ -23,11 +24,13 @@ static bool is_file_type(const char *type)
 
 static void finish(struct pve_storage *s)
 {
+	static const char *const file_types[] = {"dir", "nfs", "cifs", "cephfs", "glusterfs",
+						 "btrfs"};
+	static const char *const network_types[] = {"nfs", "cifs", "cephfs", "glusterfs"};
+	s->network = type_in(s->type, network_types, COUNT(network_types));
 	/* network storages are shared whatever the config says (their plugins' `shared`) */
-	static const char *const network[] = {"nfs", "cifs", "cephfs", "glusterfs"};
-	for (size_t i = 0; i < sizeof(network) / sizeof(network[0]); i++)
-		s->shared |= strcmp(s->type, network[i]) == 0;
-	if (!s->path && is_file_type(s->type) && strcmp(s->type, "dir") != 0)
+	s->shared |= s->network;
+	if (!s->path && type_in(s->type, file_types, COUNT(file_types)) && strcmp(s->type, "dir") != 0)
 		s->path = xasprintf("/mnt/pve/%s", s->id);
 }
 

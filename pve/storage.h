@@ -19,7 +19,8 @@ struct pve_storage {
 	char *path; /* NULL when the type has none */
 	bool snippets; /* content includes snippets */
 	bool disabled;
-	bool shared;   /* the same storage on every node (NFS, CephFS...) */
+	bool network;  /* NFS, CIFS, CephFS, GlusterFS: mounted at path by Proxmox */
+	bool shared;   /* the same storage on every node (every network storage, or `shared 1`) */
 	char *nodes;   /* `nodes` list, comma separated; NULL: every node */
 	char *snippets_dir; /* `content-dirs snippets=DIR`, relative to path; NULL: "snippets" */
 	unsigned line;

@@ -80,12 +80,6 @@ static const struct pve_storage *choose_storage(const struct pve_storages *stora
 	return NULL;
 }
 
-static bool is_network_type(const char *type)
-{
-	return strcmp(type, "nfs") == 0 || strcmp(type, "cifs") == 0 ||
-	       strcmp(type, "cephfs") == 0 || strcmp(type, "glusterfs") == 0;
-}
-
 /* The storage's directory must be there, and a network storage mounted on it: a link made in
  * an empty mount point would be hidden by the mount, or the mount would never happen. */
 static int check_storage_dir(const char *root, const struct pve_storage *s, char *error,
@@ -96,10 +90,12 @@ static int check_storage_dir(const char *root, const struct pve_storage *s, char
 	if (r < 0 || !S_ISDIR(st.st_mode))
 		return fail(error, size, "%s, the directory of storage '%s', %s", s->path, s->id,
 			    r < 0 ? strerror(-r) : "is not a directory");
+	if (!s->network)
+		return 0;
 	char *parent = xasprintf("%s/..", s->path);
 	r = root_stat(root, parent, &up);
 	free(parent);
-	if (is_network_type(s->type) && (r < 0 || up.st_dev == st.st_dev))
+	if (r < 0 || up.st_dev == st.st_dev)
 		return fail(error, size,
 			    "storage '%s' (%s) is not mounted at %s; check `pvesm status` and "
 			    "mount it first",
