@@ -36,7 +36,7 @@ PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
 HOST_SRC := host/optionrom.c host/cmdline.c host/modules.c host/sysfs.c host/pci.c host/iommu.c \
 	host/iomem.c host/hostuse.c host/runstate.c host/host.c
-VALIDATOR_SRC := validator/check_config.c validator/check_shared.c validator/check_devices.c \
+VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/check_shared.c validator/check_devices.c \
 	validator/vmdevices.c validator/check_host.c validator/check_vmhost.c validator/groups.c \
 	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c
 # hook/kernel.c (the real sysfs writes) is linked into pcipt-hook alone; the tests link
@@ -170,7 +170,7 @@ install: $(B)/pcipt-validate $(B)/pcipt-hook man
 # --- Debian package: a copy of the tree with packaging/debian as debian/ ------
 deb:
 	rm -rf $(B)/deb && mkdir -p $(B)/deb/pcipt-$(VERSION)
-	git ls-files -z | xargs -0 cp --parents -t $(B)/deb/pcipt-$(VERSION)
+	git ls-files -z | xargs -0 cp -P --parents -t $(B)/deb/pcipt-$(VERSION)
 	cp -r packaging/debian $(B)/deb/pcipt-$(VERSION)/debian
 	cd $(B)/deb/pcipt-$(VERSION) && dpkg-buildpackage -us -uc -b
 	@ls $(B)/deb/*.deb

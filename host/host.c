@@ -98,6 +98,7 @@ void host_rom_load(const char *root, const char *path, struct host_rom *ret)
 		ret->read_error = r == -E2BIG ? -EFBIG : r;
 		return;
 	}
+	ret->size = size;
 	ret->parsed = optionrom_parse((const uint8_t *)data, size, &ret->rom, &ret->parse_error) == 0;
 	free(data);
 }

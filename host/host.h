@@ -59,6 +59,7 @@ bool host_iommu_enabled(const struct host *h);
 /* An option ROM file as the ROM checks see it. */
 struct host_rom {
 	int read_error; /* 0, or -errno: -ENOENT missing, -EFBIG too big... */
+	size_t size;    /* bytes read (0: an empty file, which QEMU refuses) */
 	bool parsed;
 	struct optionrom rom;
 	struct optionrom_error parse_error;

@@ -456,9 +456,13 @@ static bool is_conf_name(const char *name)
 
 /* The *.conf files of dirs as kmod (conf_files_list) and systemd (conf_files_list_strv) merge
  * them: one list in name order, a name in an earlier directory hiding it in a later one.
- * Each file is read with parse, except one resolving to skip_real (may be NULL). */
+ * Each file is read with parse, except one resolving to skip_real (may be NULL).  missing_ok:
+ * a listed name that leads nowhere (a dangling link) is skipped quietly, as
+ * systemd-modules-load does (apply_file() with ignore_enoent); kmod instead logs "failed to
+ * open" for it, so for modprobe.d it stays a problem. */
 static void read_config_dirs(const char *root, const char *const *dirs, size_t dir_count,
-			     const char *skip_real, parse_fn *parse, struct host_modules *m)
+			     const char *skip_real, bool missing_ok, parse_fn *parse,
+			     struct host_modules *m)
 {
 	struct conf_file *files = NULL;
 	size_t count = 0;
@@ -492,7 +496,7 @@ static void read_config_dirs(const char *root, const char *const *dirs, size_t d
 		char *path = xasprintf("%s/%s", dirs[files[i].dir], files[i].name);
 		char *real = skip_real ? host_resolve(root, path) : NULL;
 		if (!real || strcmp(real, skip_real) != 0)
-			read_config_file(root, path, false, parse, m);
+			read_config_file(root, path, missing_ok, parse, m);
 		free(real);
 		free(path);
 	}
@@ -556,15 +560,16 @@ int host_modules_load(const char *root, struct host_modules *ret)
 
 	read_config_file(root, PATH_ETC_MODULES, true, modules_load_parse, &m);
 	/* Debian links /etc/modules-load.d/modules.conf to ../modules: read once, as
-	 * /etc/modules. */
+	 * /etc/modules.  Without /etc/modules the link dangles, which systemd-modules-load
+	 * skips without a word. */
 	char *etc_modules = host_resolve(root, PATH_ETC_MODULES);
 	read_config_dirs(root, modules_load_dirs,
 			 sizeof(modules_load_dirs) / sizeof(modules_load_dirs[0]), etc_modules,
-			 modules_load_parse, &m);
+			 true, modules_load_parse, &m);
 	free(etc_modules);
 
 	read_config_dirs(root, modprobe_dirs, sizeof(modprobe_dirs) / sizeof(modprobe_dirs[0]),
-			 NULL, modprobe_parse, &m);
+			 NULL, false, modprobe_parse, &m);
 	*ret = m;
 	return 0;
 }
@@ -645,6 +650,12 @@ const char *host_module_option(const struct host_modules *m, const char *module,
 	if (ret_statement)
 		*ret_statement = from;
 	return value;
+}
+
+bool module_param_true(const char *v)
+{
+	return v[0] == '1' || v[0] == 'y' || v[0] == 'Y' || v[0] == 't' || v[0] == 'T' ||
+	       ((v[0] == 'o' || v[0] == 'O') && (v[1] == 'n' || v[1] == 'N'));
 }
 
 /* One path component: no '/', not empty, not "." or "..". */

@@ -93,6 +93,10 @@ const char *host_module_option(const struct host_modules *m, const char *module,
 int host_module_param(const char *root, const char *module, const char *param, char *buf,
 		      size_t size);
 
+/* A module parameter's boolean as the kernel's kstrtobool() reads it, from modprobe.d or from
+ * /sys/module: 1, y, Y, t, T, on, ON... are true; anything else is false. */
+bool module_param_true(const char *value);
+
 /* "vfio-pci" -> "vfio_pci" in place. */
 void module_name_normalise(char *name);
 

@@ -63,10 +63,27 @@ bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret)
 		snprintf(ret->id, sizeof(ret->id), "%s.%x", ret->slot, (unsigned)function & 0xfu);
 	else
 		snprintf(ret->id, sizeof(ret->id), "%s", ret->slot);
+	if (len < sizeof(ret->written) - 3)
+		snprintf(ret->written, sizeof(ret->written), "%.*s", (int)len, text);
+	else
+		snprintf(ret->written, sizeof(ret->written), "%.44s...", text);
+	ret->domain_zero_padded = domain_len > 4 && domain_len <= 8 && domain[0] == '0';
 	ret->bus = bus;
 	ret->device = device;
 	ret->function = function;
 	return true;
+}
+
+const char *pve_pci_id_names_no_device(const struct pve_pci_id *id)
+{
+	if (id->domain_too_long)
+		return "PCI domains have at most 8 hex digits";
+	if (id->domain_zero_padded)
+		return "the kernel writes a PCI domain as 4 hex digits, or more only without a "
+		       "leading 0";
+	if (id->device > 0x1f || id->function > 7)
+		return "device numbers end at 1f, functions at 7";
+	return NULL;
 }
 
 bool pve_pci_id_overlap(const struct pve_pci_id *a, const struct pve_pci_id *b)
@@ -116,14 +133,15 @@ static const char *check_hex_id(const char *value)
 	return NULL;
 }
 
-static const char *const driver_values[] = {"keep", "vfio", NULL};
+/* in $hostpci_fmt's order: Proxmox lists them so in its complaint */
+static const char *const driver_values[] = {"vfio", "keep", NULL};
 
 static const struct prop_schema hostpci_schema[] = {
 	{.name = "host", .type = PROP_STRING, .default_key = true, .check = check_host_list},
 	{.name = "device-id", .type = PROP_STRING, .check = check_hex_id},
 	{.name = "driver", .type = PROP_ENUM, .enum_values = driver_values},
 	{.name = "legacy-igd", .type = PROP_BOOLEAN},
-	{.name = "mapping", .type = PROP_STRING, .check = pve_check_configid},
+	{.name = "mapping", .type = PROP_STRING, .check = pve_check_configid, .check_is_format = true},
 	{.name = "mdev", .type = PROP_STRING, .check = check_mdev},
 	{.name = "pcie", .type = PROP_BOOLEAN},
 	{.name = "rombar", .type = PROP_BOOLEAN},
@@ -134,6 +152,15 @@ static const struct prop_schema hostpci_schema[] = {
 	{.name = "x-vga", .type = PROP_BOOLEAN},
 	{0},
 };
+
+bool pve_hostpci_key_is_boolean(const char *key)
+{
+	for (const struct prop_schema *k = hostpci_schema; k->name; k++) {
+		if (strcmp(k->name, key) == 0)
+			return k->type == PROP_BOOLEAN;
+	}
+	return false;
+}
 
 static int tristate(const struct prop_list *props, const char *name)
 {
@@ -146,10 +173,10 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-int pve_hostpci_parse(const char *value, struct pve_hostpci *ret, char **ret_error)
+int pve_hostpci_parse(const char *value, struct pve_hostpci *ret, struct prop_errors *ret_errors)
 {
 	struct prop_list props;
-	int r = propstr_parse(hostpci_schema, value, &props, ret_error);
+	int r = propstr_parse(hostpci_schema, value, &props, ret_errors);
 	if (r < 0)
 		return r;
 

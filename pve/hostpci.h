@@ -9,6 +9,8 @@
 #ifndef PCIPT_PVE_HOSTPCI_H
 #define PCIPT_PVE_HOSTPCI_H
 
+#include "propstr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,12 +19,21 @@
 struct pve_pci_id {
 	char id[64];    /* normalised: "0000:01:00.0", or "0000:01:00" for all functions */
 	char slot[48];  /* "0000:01:00": the part shared by every function of the card */
+	char written[48]; /* as the config writes it ("01:00.0"), for Proxmox's own messages;
+			   * longer than 44 characters: cut, with "..." */
 	unsigned bus, device;
 	int function;   /* -1 for the all-functions form */
 	/* more than 8 hex digits of domain: Proxmox accepts it, but no host has such a
 	 * domain (Linux's are 32-bit); id and slot hold at most 16 of its digits, then "..." */
 	bool domain_too_long;
+	/* 5 to 8 hex digits with a leading 0 ("00000:01:00.0"): the kernel names domains
+	 * "%04x", so no sysfs name starts so and Proxmox finds no device */
+	bool domain_zero_padded;
 };
+
+/* Why no host can have a device with this ID (Proxmox then refuses the start with "no PCI
+ * device found for 'ID'"), or NULL. */
+const char *pve_pci_id_names_no_device(const struct pve_pci_id *id);
 
 enum pve_hostpci_driver {
 	HOSTPCI_DRIVER_DEFAULT = 0, /* unset: vfio */
@@ -42,10 +53,13 @@ struct pve_hostpci {
 };
 
 /* Parse the value of a hostpciN line like Proxmox's config loader does.  Returns 0, or -EINVAL
- * with *ret_error set to Proxmox's complaint; a hostpci line that fails here is dropped by
- * Proxmox and the VM starts without the device. */
-int pve_hostpci_parse(const char *value, struct pve_hostpci *ret, char **ret_error);
+ * with *ret_errors set to Proxmox's complaints (ret_errors may be NULL); a hostpci line that
+ * fails here is dropped by Proxmox. */
+int pve_hostpci_parse(const char *value, struct pve_hostpci *ret, struct prop_errors *ret_errors);
 void pve_hostpci_free(struct pve_hostpci *h);
+
+/* Whether a hostpci option is typed boolean in $hostpci_fmt (pcie, x-vga, ...). */
+bool pve_hostpci_key_is_boolean(const char *key);
 
 /* Parse one ID (the PCIRE pattern); false when it does not match. */
 bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret);

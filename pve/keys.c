@@ -5,6 +5,7 @@
 #include "../lib/xalloc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,33 +114,46 @@ static bool is_boolean_key(const char *key)
 	return false;
 }
 
-char *pve_key_check_value(const char *key, const char *value)
+/* A plain complaint (no property string) as one error without a key. */
+static int plain(char *why, struct prop_errors *ret)
 {
-	char *error = NULL;
+	if (!why)
+		return 0;
+	*ret = (struct prop_errors){0};
+	prop_errors_add(ret, PROP_ERROR_BAD_VALUE, NULL, why);
+	free(why);
+	return -EINVAL;
+}
+
+int pve_key_check_value(const char *key, const char *value, struct prop_errors *ret)
+{
 	/* check_type refuses values with line breaks: a stray CR inside a line */
 	if (strpbrk(value, "\r\n"))
-		return xstrdup("property contains a line feed");
+		return plain(xstrdup("property contains a line feed"), ret);
 	if (pve_hostpci_index(key) >= 0) {
 		struct pve_hostpci h;
-		if (pve_hostpci_parse(value, &h, &error) == 0)
+		int r = pve_hostpci_parse(value, &h, ret);
+		if (r == 0)
 			pve_hostpci_free(&h);
-		return error;
+		return r;
 	}
 	if (strcmp(key, "machine") == 0) {
 		struct pve_machine m;
-		if (pve_machine_parse(value, &m, &error) == 0)
+		int r = pve_machine_parse(value, &m, ret);
+		if (r == 0)
 			pve_machine_free(&m);
-		return error;
+		return r;
 	}
 	if (strcmp(key, "vga") == 0) {
 		char *type = NULL;
-		if (pve_vga_parse(value, &type, &error) == 0)
+		int r = pve_vga_parse(value, &type, ret);
+		if (r == 0)
 			free(type);
-		return error;
+		return r;
 	}
 	if (strcmp(key, "hookscript") == 0)
-		return pve_check_hookscript(value);
+		return plain(pve_check_hookscript(value), ret);
 	if (is_boolean_key(key))
-		return pve_check_boolean(value);
-	return NULL;
+		return plain(pve_check_boolean(value), ret);
+	return 0;
 }

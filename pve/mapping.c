@@ -65,8 +65,12 @@ static int parse_map_line(const char *value, unsigned line, struct pve_mapping_e
 			  char **ret_error)
 {
 	struct prop_list props;
-	if (propstr_parse(map_schema, value, &props, ret_error) < 0)
+	struct prop_errors errors;
+	if (propstr_parse(map_schema, value, &props, &errors) < 0) {
+		*ret_error = prop_errors_text(&errors);
+		prop_errors_free(&errors);
 		return -1;
+	}
 	struct pve_mapping_entry e = {.iommu_group = -1, .line = line};
 	const char *node = propstr_get(&props, "node"), *id = propstr_get(&props, "id");
 	const char *sub = propstr_get(&props, "subsystem-id"), *path = propstr_get(&props, "path");

@@ -65,22 +65,67 @@ static bool in_enum(const char *const *values, const char *v)
 	return false;
 }
 
+/* check_prop: "value 'x' does not have a value in the enumeration 'a, b'" */
 static char *join_enum(const char *const *values)
 {
 	size_t len = 1;
 	for (const char *const *v = values; *v; v++)
-		len += strlen(*v) + 1;
+		len += strlen(*v) + 2;
 	char *s = xmalloc(len);
 	s[0] = '\0';
 	for (const char *const *v = values; *v; v++) {
 		if (v != values)
-			strcat(s, " ");
+			strcat(s, ", ");
 		strcat(s, *v);
 	}
 	return s;
 }
 
-/* Check one value against its type, as check_object()/check_type() would; returns a
+/* JSONSchema's is_integer() and is_number() */
+static bool is_integer(const char *v)
+{
+	if (*v == '+' || *v == '-')
+		v++;
+	return *v && strspn(v, "0123456789") == strlen(v);
+}
+
+static bool is_number(const char *v)
+{
+	if (*v == '+' || *v == '-')
+		v++;
+	size_t before = strspn(v, "0123456789");
+	const char *p = v + before;
+	size_t after = 0;
+	if (*p == '.') {
+		after = strspn(p + 1, "0123456789");
+		p += 1 + after;
+	}
+	if (before == 0 && after == 0)
+		return false;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		size_t exp = strspn(p, "0123456789");
+		if (!exp)
+			return false;
+		p += exp;
+	}
+	return *p == '\0';
+}
+
+/* minimum/maximum as check_prop compares them (numerically; huge values are out of range) */
+static char *check_range(const struct prop_schema *key, const char *v)
+{
+	double n = strtod(v, NULL);
+	if (n < (double)key->min)
+		return xasprintf("%s: value must have a minimum value of %ld", key->name, key->min);
+	if (n > (double)key->max)
+		return xasprintf("%s: value must have a maximum value of %ld", key->name, key->max);
+	return NULL;
+}
+
+/* Check one value against its type, as check_object()/check_prop() would; returns a
  * malloc'd complaint or NULL. */
 static char *check_value(const struct prop_schema *key, const char *v)
 {
@@ -99,24 +144,19 @@ static char *check_value(const struct prop_schema *key, const char *v)
 			return msg;
 		}
 		return NULL;
-	case PROP_INTEGER: {
-		const char *p = v;
-		if (*p == '-' || *p == '+')
-			p++;
-		if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 15)
+	case PROP_INTEGER:
+		if (!is_integer(v))
 			return xasprintf("%s: type check ('integer') failed - got '%s'", key->name, v);
-		long n = strtol(v, NULL, 10);
-		if (n < key->min)
-			return xasprintf("%s: value must have a minimum value of %ld", key->name,
-					 key->min);
-		if (n > key->max)
-			return xasprintf("%s: value must have a maximum value of %ld", key->name,
-					 key->max);
-		return NULL;
-	}
+		return check_range(key, v);
+	case PROP_NUMBER:
+		if (!is_number(v))
+			return xasprintf("%s: type check ('number') failed - got '%s'", key->name, v);
+		return check_range(key, v);
 	case PROP_STRING:
 		if (key->check) {
 			const char *why = key->check(v);
+			if (why && key->check_is_format)
+				return xasprintf("%s: invalid format - %s '%s'", key->name, why, v);
 			if (why)
 				return xasprintf("%s: %s", key->name, why);
 		}
@@ -144,15 +184,6 @@ static const struct prop_schema *find_default_key(const struct prop_schema *sche
 	return NULL;
 }
 
-static struct prop_value *lookup(struct prop_list *list, const struct prop_schema *key)
-{
-	for (size_t i = 0; i < list->count; i++) {
-		if (list->items[i].key == key)
-			return &list->items[i];
-	}
-	return NULL;
-}
-
 static bool is_blank(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -162,79 +193,190 @@ static bool is_blank(const char *s, size_t n)
 	return true;
 }
 
-int propstr_parse(const struct prop_schema *schema, const char *text, struct prop_list *ret,
-		  char **ret_error)
+void prop_errors_add(struct prop_errors *errors, enum prop_error_kind kind, const char *key,
+		     const char *message)
 {
-	struct prop_list list = {0};
-	size_t cap = 0;
-	char *error = NULL;
-	const struct prop_schema *default_key = find_default_key(schema);
+	errors->items = xrealloc(errors->items, (errors->count + 1) * sizeof(*errors->items));
+	errors->items[errors->count++] = (struct prop_error){
+		kind, key ? xstrdup(key) : NULL, xstrdup(message)};
+}
 
-	for (const char *part = text; !error;) {
+const struct prop_error *prop_errors_find(const struct prop_errors *errors,
+					  enum prop_error_kind kind)
+{
+	for (size_t i = 0; i < errors->count; i++) {
+		if (errors->items[i].kind == kind)
+			return &errors->items[i];
+	}
+	return NULL;
+}
+
+char *prop_errors_text(const struct prop_errors *errors)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < errors->count; i++)
+		len += strlen(errors->items[i].message) + 2;
+	char *s = xmalloc(len);
+	s[0] = '\0';
+	for (size_t i = 0; i < errors->count; i++) {
+		if (i)
+			strcat(s, "; ");
+		strcat(s, errors->items[i].message);
+	}
+	return s;
+}
+
+void prop_errors_free(struct prop_errors *errors)
+{
+	for (size_t i = 0; i < errors->count; i++) {
+		free(errors->items[i].key);
+		free(errors->items[i].message);
+	}
+	free(errors->items);
+	*errors = (struct prop_errors){0};
+}
+
+/* One key=value of the split: key is NULL for a key the schema does not have (name keeps
+ * it then). */
+struct raw_part {
+	const struct prop_schema *key;
+	char *name;
+	char *value;
+};
+
+static int compare_errors_by_key(const void *a, const void *b)
+{
+	const struct prop_error *x = a, *y = b;
+	return strcmp(x->key ? x->key : "", y->key ? y->key : "");
+}
+
+/* The split of parse_property_string(): dies on a duplicate or missing key, keeps unknown
+ * keys.  Returns false with *error set when it dies. */
+static bool split_parts(const struct prop_schema *schema, const char *text,
+			struct raw_part **ret, size_t *ret_count, struct prop_errors *errors)
+{
+	struct raw_part *parts = NULL;
+	size_t n = 0, cap = 0;
+	bool ok = true;
+	const struct prop_schema *default_key = find_default_key(schema);
+	bool default_used = false;
+	for (const char *part = text; ok;) {
 		size_t len = strcspn(part, ",");
 		const char *next = part[len] ? part + len + 1 : NULL;
 		if (!is_blank(part, len)) {
 			const char *eq = memchr(part, '=', len);
+			char *name, *value;
 			const struct prop_schema *key;
-			const char *value;
-			size_t value_len;
 			if (eq && eq > part && (size_t)(eq - part) + 1 < len) {
 				size_t klen = (size_t)(eq - part);
+				name = xstrndup(part, klen);
+				value = xstrndup(eq + 1, len - klen - 1);
 				key = find_key(schema, part, klen);
-				if (!key) {
-					error = xasprintf("invalid key in comma-separated list "
-							  "property: %.*s",
-							  (int)klen, part);
-					break;
-				}
-				if (lookup(&list, key)) {
-					error = xasprintf("duplicate key in comma-separated list "
-							  "property: %s",
-							  key->name);
-					break;
-				}
-				value = eq + 1;
-				value_len = len - klen - 1;
 			} else if (!eq) {
-				if (!default_key) {
-					error = xstrdup("value without key, but schema does not "
-							"define a default key");
+				if (!default_key || default_used) {
+					/* a second bare value names the default key again */
+					char *msg = default_key
+							    ? xasprintf("duplicate key in comma-separated "
+									"list property: %s",
+									default_key->name)
+							    : xstrdup("value without key, but schema does "
+								      "not define a default key");
+					prop_errors_add(errors,
+							default_key ? PROP_ERROR_DUPLICATE_KEY
+								    : PROP_ERROR_NO_DEFAULT,
+							default_key ? default_key->name : NULL, msg);
+					free(msg);
+					ok = false;
 					break;
 				}
-				if (lookup(&list, default_key)) {
-					error = xasprintf("duplicate key in comma-separated list "
-							  "property: %s",
-							  default_key->name);
-					break;
-				}
+				default_used = true;
+				name = xstrdup(default_key->name);
+				value = xstrndup(part, len);
 				key = default_key;
-				value = part;
-				value_len = len;
 			} else {
-				error = xstrdup("missing key in comma-separated list property");
+				prop_errors_add(errors, PROP_ERROR_MISSING_KEY, NULL,
+						"missing key in comma-separated list property");
+				ok = false;
 				break;
 			}
-			char *v = xstrndup(value, value_len);
-			if (key->type == PROP_BOOLEAN) {
-				int b = pve_parse_boolean(v);
+			bool again = false;
+			for (size_t i = 0; i < n && !again; i++)
+				again = strcmp(parts[i].name, name) == 0;
+			if (again) {
+				char *msg = xasprintf("duplicate key in comma-separated list "
+						      "property: %s",
+						      name);
+				prop_errors_add(errors, PROP_ERROR_DUPLICATE_KEY, name, msg);
+				free(msg);
+				free(name);
+				free(value);
+				ok = false;
+				break;
+			}
+			if (key == default_key && key)
+				default_used = true;
+			if (key && key->type == PROP_BOOLEAN) {
+				int b = pve_parse_boolean(value);
 				if (b >= 0) {
-					free(v);
-					v = xstrdup(b ? "1" : "0");
+					free(value);
+					value = xstrdup(b ? "1" : "0");
 				}
 			}
-			xgrow((void **)&list.items, &cap, list.count + 1, sizeof(*list.items));
-			list.items[list.count++] = (struct prop_value){key, v};
+			xgrow((void **)&parts, &cap, n + 1, sizeof(*parts));
+			parts[n++] = (struct raw_part){key, name, value};
 		}
 		if (!next)
 			break;
 		part = next;
 	}
-	/* Proxmox checks all values after splitting; report the first complaint. */
-	for (size_t i = 0; !error && i < list.count; i++)
-		error = check_value(list.items[i].key, list.items[i].value);
-	if (error) {
-		propstr_free(&list);
-		*ret_error = error;
+	*ret = parts;
+	*ret_count = n;
+	return ok;
+}
+
+int propstr_parse(const struct prop_schema *schema, const char *text, struct prop_list *ret,
+		  struct prop_errors *ret_errors)
+{
+	struct prop_errors errors = {0};
+	struct raw_part *parts;
+	size_t n;
+	if (split_parts(schema, text, &parts, &n, &errors)) {
+		/* check_object: every key at fault, unknown ones included */
+		for (size_t i = 0; i < n; i++) {
+			char *why;
+			if (!parts[i].key) {
+				why = xasprintf("%s: property is not defined in schema and the "
+						"schema does not allow additional properties",
+						parts[i].name);
+				prop_errors_add(&errors, PROP_ERROR_UNKNOWN_KEY, parts[i].name, why);
+				free(why);
+			} else if ((why = check_value(parts[i].key, parts[i].value))) {
+				prop_errors_add(&errors, PROP_ERROR_BAD_VALUE, parts[i].name, why);
+				free(why);
+			}
+		}
+		if (errors.count > 1)
+			qsort(errors.items, errors.count, sizeof(*errors.items),
+			      compare_errors_by_key);
+	}
+	struct prop_list list = {0};
+	if (!errors.count) {
+		list.items = xcalloc(n ? n : 1, sizeof(*list.items));
+		for (size_t i = 0; i < n; i++) {
+			list.items[list.count++] = (struct prop_value){parts[i].key, parts[i].value};
+			parts[i].value = NULL;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(parts[i].name);
+		free(parts[i].value);
+	}
+	free(parts);
+	if (errors.count) {
+		if (ret_errors)
+			*ret_errors = errors;
+		else
+			prop_errors_free(&errors);
 		return -EINVAL;
 	}
 	*ret = list;

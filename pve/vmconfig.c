@@ -182,6 +182,25 @@ static bool split_key_line(char *line, char **ret_key, char **ret_value)
 
 static void build_typed_view(struct pve_config *c, size_t *problem_cap);
 
+/* parse_vm_config's m/snapstate:\s*(prepare|delete)\s*$/, unanchored at the start */
+static bool ends_in_snapstate_marker(const char *line)
+{
+	const char *end = line + strlen(line);
+	while (end > line && isspace((unsigned char)end[-1]))
+		end--;
+	size_t word;
+	if ((size_t)(end - line) >= 7 && strncmp(end - 7, "prepare", 7) == 0)
+		word = 7;
+	else if ((size_t)(end - line) >= 6 && strncmp(end - 6, "delete", 6) == 0)
+		word = 6;
+	else
+		return false;
+	const char *p = end - word;
+	while (p > line && isspace((unsigned char)p[-1]))
+		p--;
+	return (size_t)(p - line) >= 10 && strncmp(p - 10, "snapstate:", 10) == 0;
+}
+
 void pve_config_parse(const struct text_file *text, const char *display_path,
 		      struct pve_config *ret)
 {
@@ -240,6 +259,21 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 			continue;
 		}
 
+		if (strncmp(line, "description:", 12) != 0 && ends_in_snapstate_marker(line)) {
+			size_t klen = key_length(line);
+			char *k = klen ? xstrndup(line, klen) : NULL;
+			if (k && strcmp(k, "snapstate") == 0) {
+				/* Proxmox's own marker, written while a snapshot is made */
+				unsigned overridden;
+				set_entry(s, "snapstate", line + klen + 1 + strspn(line + klen + 1, " \t"),
+					  number, &overridden);
+			} else {
+				add_problem(&c, &problem_cap, PVE_PROBLEM_SNAPSTATE_MARKER, s->kind,
+					    number, k, xstrdup(line));
+			}
+			free(k);
+			continue;
+		}
 		xgrow((void **)&buf, &buf_cap, tl->length + 1, 1);
 		memcpy(buf, line, tl->length + 1);
 		char *key, *value;
@@ -280,11 +314,12 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 					    number, key, xasprintf("unknown setting '%s'", key));
 				continue;
 			}
-			char *why = pve_key_check_value(key, value);
-			if (why) {
+			struct prop_errors errors;
+			if (pve_key_check_value(key, value, &errors) < 0) {
 				add_problem(&c, &problem_cap, PVE_PROBLEM_BAD_VALUE, s->kind, number,
-					    key, why);
+					    key, prop_errors_text(&errors));
 				c.problems[c.problem_count - 1].value = xstrdup(value);
+				c.problems[c.problem_count - 1].errors = errors;
 				continue;
 			}
 		}
@@ -326,25 +361,21 @@ static struct pve_setting setting(const struct pve_config *c, const char *key)
 static void build_typed_view(struct pve_config *c, size_t *problem_cap)
 {
 	struct pve_vm *vm = &c->vm;
-	char *ignored = NULL;
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		char key[24];
 		snprintf(key, sizeof(key), "hostpci%d", i);
 		struct pve_hostpci_setting *h = &vm->hostpci[i];
 		h->raw = setting(c, key);
-		if (h->raw.set && pve_hostpci_parse(h->raw.value, &h->dev, &ignored) < 0) {
-			free(ignored);
+		if (h->raw.set && pve_hostpci_parse(h->raw.value, &h->dev, NULL) < 0)
 			h->raw.set = false;
-		}
 	}
 	vm->machine = setting(c, "machine");
 	if (vm->machine.set) {
 		struct pve_machine m = {0};
-		if (pve_machine_parse(vm->machine.value, &m, &ignored) == 0) {
+		if (pve_machine_parse(vm->machine.value, &m, NULL) == 0) {
 			vm->machine_type = m.type;
 			vm->machine_viommu = m.viommu;
-		} else {
-			free(ignored);
+			vm->machine_aw_bits = m.aw_bits;
 		}
 	}
 	vm->machine_is_q35 = pve_machine_type_is_q35(vm->machine_type);
@@ -362,8 +393,8 @@ static void build_typed_view(struct pve_config *c, size_t *problem_cap)
 		free(bios);
 	}
 	vm->vga = setting(c, "vga");
-	if (vm->vga.set && pve_vga_parse(vm->vga.value, &vm->vga_type, &ignored) < 0)
-		free(ignored);
+	if (vm->vga.set)
+		pve_vga_parse(vm->vga.value, &vm->vga_type, NULL);
 	vm->args = setting(c, "args");
 	if (vm->args.set) {
 		const char *why = NULL;
@@ -414,12 +445,14 @@ void pve_config_free(struct pve_config *c)
 		free(c->problems[i].key);
 		free(c->problems[i].detail);
 		free(c->problems[i].value);
+		prop_errors_free(&c->problems[i].errors);
 	}
 	free(c->problems);
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++)
 		pve_hostpci_free(&c->vm.hostpci[i].dev);
 	free(c->vm.machine_type);
 	free(c->vm.machine_viommu);
+	free(c->vm.machine_aw_bits);
 	free(c->vm.vga_type);
 	pve_args_free(&c->vm.args_words);
 	free(c->path);

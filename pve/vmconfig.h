@@ -51,6 +51,9 @@ enum pve_problem_kind {
 	PVE_PROBLEM_UNKNOWN_SECTION,
 	PVE_PROBLEM_CRLF,
 	PVE_PROBLEM_ARGS_QUOTING,      /* args: that cannot be split into words */
+	/* the line ends in "snapstate: prepare|delete": parse_vm_config's unanchored
+	 * snapshot-state match takes it before any key, and the line's own key is lost */
+	PVE_PROBLEM_SNAPSTATE_MARKER,
 };
 
 struct pve_problem {
@@ -61,6 +64,7 @@ struct pve_problem {
 	char *key;           /* NULL when the line has no key */
 	char *detail;        /* Proxmox's own complaint, or the offending text */
 	char *value;         /* BAD_VALUE: the rejected value */
+	struct prop_errors errors; /* BAD_VALUE: the complaints as data (detail joins them) */
 };
 
 /* A setting from the main section, as Proxmox keeps it. */
@@ -83,6 +87,7 @@ struct pve_vm {
 	char *machine_type;   /* NULL: Proxmox's default for x86, i440fx ("pc") */
 	bool machine_is_q35;  /* Proxmox: the type matches /q35/ */
 	char *machine_viommu; /* intel | virtio | NULL */
+	char *machine_aw_bits; /* a number as written, or NULL */
 	struct pve_setting bios;
 	enum pve_bios bios_type;
 	struct pve_setting vga;

@@ -92,20 +92,23 @@ static const struct prop_schema machine_schema[] = {
 	{.name = "viommu", .type = PROP_ENUM, .enum_values = viommu_values},
 	{.name = "enable-s3", .type = PROP_BOOLEAN},
 	{.name = "enable-s4", .type = PROP_BOOLEAN},
-	{.name = "aw-bits", .type = PROP_INTEGER, .min = 32, .max = 64},
+	/* a number (32 - 64) in $machine_fmt: 39.5 is kept, and QEMU refuses it at start */
+	{.name = "aw-bits", .type = PROP_NUMBER, .min = 32, .max = 64},
 	{0},
 };
 
-int pve_machine_parse(const char *value, struct pve_machine *ret, char **ret_error)
+int pve_machine_parse(const char *value, struct pve_machine *ret, struct prop_errors *ret_errors)
 {
 	struct prop_list props;
-	int r = propstr_parse(machine_schema, value, &props, ret_error);
+	int r = propstr_parse(machine_schema, value, &props, ret_errors);
 	if (r < 0)
 		return r;
 	const char *type = propstr_get(&props, "type");
 	const char *viommu = propstr_get(&props, "viommu");
+	const char *aw_bits = propstr_get(&props, "aw-bits");
 	ret->type = type ? xstrdup(type) : NULL;
 	ret->viommu = viommu ? xstrdup(viommu) : NULL;
+	ret->aw_bits = aw_bits ? xstrdup(aw_bits) : NULL;
 	propstr_free(&props);
 	return 0;
 }
@@ -114,7 +117,8 @@ void pve_machine_free(struct pve_machine *m)
 {
 	free(m->type);
 	free(m->viommu);
-	m->type = m->viommu = NULL;
+	free(m->aw_bits);
+	m->type = m->viommu = m->aw_bits = NULL;
 }
 
 bool pve_machine_type_is_q35(const char *type)
@@ -135,10 +139,10 @@ static const struct prop_schema vga_schema[] = {
 	{0},
 };
 
-int pve_vga_parse(const char *value, char **ret_type, char **ret_error)
+int pve_vga_parse(const char *value, char **ret_type, struct prop_errors *ret_errors)
 {
 	struct prop_list props;
-	int r = propstr_parse(vga_schema, value, &props, ret_error);
+	int r = propstr_parse(vga_schema, value, &props, ret_errors);
 	if (r < 0)
 		return r;
 	const char *type = propstr_get(&props, "type");

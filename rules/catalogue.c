@@ -16,6 +16,7 @@ const struct rules_check_info rules_check_catalogue[] = {
 	{"device-shared", SEVERITY_ERROR, NULL},
 	{"pcie-needs-q35", SEVERITY_ERROR, NULL},
 	{"xvga-ovmf", SEVERITY_WARNING, NULL},
+	{"machine-options", SEVERITY_ERROR, NULL},
 	{"legacy-igd", SEVERITY_ERROR, NULL},
 	{"romfile-path", SEVERITY_ERROR, rom_params},
 	{"hookscript-missing", SEVERITY_ERROR, NULL},
@@ -32,13 +33,14 @@ const struct rules_check_info rules_check_catalogue[] = {
 	{"sriov-pf", SEVERITY_ERROR, NULL},
 	{"boot-vga", SEVERITY_WARNING, NULL},
 	{"romfile-missing", SEVERITY_ERROR, NULL},
-	{"romfile-format", SEVERITY_ERROR, NULL},
+	{"romfile-format", SEVERITY_WARNING, NULL},
 	{"rom-uefi", SEVERITY_WARNING, NULL},
 	{"reset-method", SEVERITY_WARNING, NULL},
 	{"bus-reset-scope", SEVERITY_WARNING, NULL},
 	{"d3cold", SEVERITY_WARNING, NULL},
 	{"rmrr", SEVERITY_ERROR, NULL},
 	{"in-use", SEVERITY_ERROR, NULL},
+	{"xvga-device", SEVERITY_ERROR, NULL},
 };
 
 size_t rules_check_count(void)

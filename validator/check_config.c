@@ -69,44 +69,78 @@ static bool first_id(const char *value, struct pve_pci_id *ret)
 	return pve_pci_id_parse(value, strcspn(value, ",;"), ret);
 }
 
-/* The hint for a hostpciN value Proxmox rejects, picked by its complaint. */
+/* The hint for a hostpciN value Proxmox rejects, from the kind and key of its first
+ * complaint. */
 static void hint_for_bad_hostpci(struct finding *f, const char *key, const char *value,
-				 const char *detail)
+				 const struct prop_errors *errors)
 {
 	struct pve_pci_id id;
-	if (strstr(detail, "invalid key") && strstr(detail, ": multifunction"))
-		finding_hint(f, "drop multifunction=...: an address without a function "
-				"(`%s: %s`) passes every function of the card",
-			     key, first_id(value, &id) ? short_slot(&id) : "01:00");
-	else if (strstr(detail, "invalid key") && strstr(detail, ": hidden"))
-		finding_hint(f, "hidden= is a CPU option, not a hostpci one: set it with "
-				"`cpu: host,hidden=1`");
-	else if (strstr(detail, "invalid key"))
-		finding_hint(f, "hostpci options are device-id, driver, legacy-igd, mapping, mdev, "
-				"pcie, rombar, romfile, sub-device-id, sub-vendor-id, vendor-id "
-				"and x-vga");
-	else if (strstr(detail, "missing key"))
+	const struct prop_error *e = errors->count ? &errors->items[0] : NULL;
+	const char *k = e && e->key ? e->key : "";
+	if (!e) {
+		finding_hint(f, "see the hostpci[n] section of qm.conf(5) for the format");
+		return;
+	}
+	switch (e->kind) {
+	case PROP_ERROR_DUPLICATE_KEY:
+		finding_hint(f, "give each option once on the line");
+		return;
+	case PROP_ERROR_MISSING_KEY:
+	case PROP_ERROR_NO_DEFAULT:
 		finding_hint(f, "every option is written key=value with both parts, e.g. "
 				"`romfile=vbios.bin`");
-	else if (strstr(detail, "duplicate key"))
-		finding_hint(f, "give each option once on the line");
-	else if (strstr(detail, "('boolean')"))
+		return;
+	case PROP_ERROR_UNKNOWN_KEY:
+		if (strcmp(k, "multifunction") == 0)
+			finding_hint(f, "drop multifunction=...: an address without a function "
+					"(`%s: %s`) passes every function of the card",
+				     key, first_id(value, &id) ? short_slot(&id) : "01:00");
+		else if (strcmp(k, "hidden") == 0)
+			finding_hint(f, "hidden= is a CPU option, not a hostpci one: set it with "
+					"`cpu: host,hidden=1`");
+		else
+			finding_hint(f, "hostpci options are device-id, driver, legacy-igd, "
+					"mapping, mdev, pcie, rombar, romfile, sub-device-id, "
+					"sub-vendor-id, vendor-id and x-vga");
+		return;
+	case PROP_ERROR_BAD_VALUE:
+		break;
+	}
+	if (pve_hostpci_key_is_boolean(k)) {
 		finding_hint(f, "write booleans as 1/0, on/off, yes/no or true/false");
-	else if (strncmp(detail, "host:", 5) == 0 && has_upper_hex(value)) {
+	} else if (strcmp(k, "host") == 0 && has_upper_hex(value)) {
 		char *l = lowercase(value);
 		finding_hint(f, "Proxmox matches PCI addresses in lowercase only: `%s: %s`", key,
 			     l);
 		free(l);
-	} else if (strncmp(detail, "host:", 5) == 0)
+	} else if (strcmp(k, "host") == 0) {
 		finding_hint(f, "write the address as `lspci -D` shows it: 0000:01:00.0, 01:00.0, "
 				"or 01:00 for every function; separate several with ';'");
-	else if (strstr(detail, "-id:"))
+	} else if (strlen(k) > 3 && strcmp(k + strlen(k) - 3, "-id") == 0) {
 		finding_hint(f, "write ids as 0x followed by four hex digits, e.g. vendor-id=0x10de");
-	else if (strncmp(detail, "mapping:", 8) == 0)
+	} else if (strcmp(k, "mapping") == 0) {
 		finding_hint(f, "a mapping name starts with a letter and has letters, digits, "
 				"'-' and '_' (see Datacenter > Resource Mappings)");
-	else
+	} else {
 		finding_hint(f, "see the hostpci[n] section of qm.conf(5) for the format");
+	}
+}
+
+/* What the VM loses when Proxmox drops a hostpciN line: nothing when another line of the
+ * same key stays in effect (Proxmox skips the bad line and keeps the good one). */
+static void hostpci_drop_consequence(const struct checked_config *c, const char *key,
+				     unsigned line, char *buf, size_t size)
+{
+	int i = pve_hostpci_index(key);
+	const struct pve_hostpci_setting *s = i >= 0 ? &c->config->vm.hostpci[i] : NULL;
+	if (s && s->raw.set && s->raw.line != line)
+		snprintf(buf, size, "Proxmox will ignore this %s line and start the VM with the "
+				    "device of line %u (%s: %.60s)",
+			 key, s->raw.line, key, s->raw.value);
+	else
+		snprintf(buf, size, "Proxmox will ignore this %s line and start the VM without "
+				    "the device",
+			 key);
 }
 
 static void report_problem(const struct checked_config *c, const struct pve_problem *p,
@@ -168,11 +202,11 @@ static void report_problem(const struct checked_config *c, const struct pve_prob
 		return;
 	case PVE_PROBLEM_BAD_VALUE:
 		if (hostpci_key) {
+			char consequence[200];
+			hostpci_drop_consequence(c, p->key, p->line, consequence, sizeof(consequence));
 			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, p->line);
-			finding_message(f, "%s: %s; Proxmox will ignore this %s line and start the "
-					   "VM without the device",
-					p->key, p->detail, p->key);
-			hint_for_bad_hostpci(f, p->key, p->value, p->detail);
+			finding_message(f, "%s: %s; %s", p->key, p->detail, consequence);
+			hint_for_bad_hostpci(f, p->key, p->value, &p->errors);
 			return;
 		}
 		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
@@ -216,6 +250,26 @@ static void report_problem(const struct checked_config *c, const struct pve_prob
 				   "own writes will mix line ends");
 		finding_hint(f, "convert the file: `sed -i 's/\\r$//' %s`", c->source.file);
 		return;
+	case PVE_PROBLEM_SNAPSTATE_MARKER: {
+		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
+		const char *tail = p->detail + strlen(p->detail);
+		while (tail > p->detail && strncmp(tail, "snapstate:", 10) != 0)
+			tail--;
+		char lost[200];
+		if (hostpci_key)
+			hostpci_drop_consequence(c, p->key, p->line, lost, sizeof(lost));
+		else
+			snprintf(lost, sizeof(lost), "%s", consequence_of_dropping(p->key));
+		finding_message(f, "%s%sthe line ends in \"%s\", which Proxmox's config loader "
+				   "takes for its snapshot-state marker: the line is not read as %s; "
+				   "%s",
+				p->key ? p->key : "", p->key ? ": " : "", tail,
+				p->key ? p->key : "a setting", lost);
+		finding_hint(f, "remove \"%s\" from the end of the line (a value may not end in "
+				"it)",
+			     tail);
+		return;
+	}
 	case PVE_PROBLEM_ARGS_QUOTING:
 		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
 		finding_message(f, "args: %s; Proxmox cannot split the line into words and will "
@@ -271,19 +325,20 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 		}
 		for (size_t k = 0; k < h->id_count; k++) {
 			const struct pve_pci_id *id = &h->ids[k];
-			if (id->device <= 0x1f && id->function <= 7 && !id->domain_too_long)
+			const char *why = pve_pci_id_names_no_device(id);
+			if (!why)
 				continue;
 			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
 			finding_message(f, "hostpci%d: no PCI device can have the address %s (%s); "
-					   "Proxmox will refuse to start the VM",
-					i, id->id,
-					id->domain_too_long
-						? "PCI domains have at most 8 hex digits"
-						: "device numbers end at 1f, functions at 7");
+					   "Proxmox will refuse to start the VM (\"no PCI device found "
+					   "for '%s'\")",
+					i, id->id, why, id->written);
 			finding_device(f, id->id);
 			finding_hint(f, "copy the address from `lspci -D`");
 		}
-		if (h->mdev && pve_hostpci_is_multifunction(h)) {
+		/* a slot without a function is expanded over the devices the host has: only a
+		 * list of IDs is known to be several devices without one */
+		if (h->mdev && h->id_count > 1) {
 			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
 			finding_message(f, "hostpci%d combines mdev=%s with several functions; Proxmox "
 					   "will refuse to start the VM (\"cannot use mediated "
@@ -369,15 +424,24 @@ static void report_repeat(const struct checked_config *c, const struct line_repe
 	char more[48] = "";
 	if (r->count > 1)
 		snprintf(more, sizeof(more), " (and %zu more)", r->count - 1);
+	/* the device Proxmox names: the function both claims share, or the slot's first */
+	const struct pve_pci_id *earlier = r->earlier->id;
+	char dev[64];
+	if (id->function >= 0)
+		snprintf(dev, sizeof(dev), "%s", id->id);
+	else if (earlier->function >= 0)
+		snprintf(dev, sizeof(dev), "%s", earlier->id);
+	else
+		snprintf(dev, sizeof(dev), "%s.0", id->slot);
 	if (i == j)
 		finding_message(f, "hostpci%d lists %s twice%s; Proxmox will refuse to start the VM "
-				   "(\"device assigned more than once\")",
-				i, id->id, more);
+				   "(\"device '%s' assigned more than once\")",
+				i, id->id, more, dev);
 	else
 		finding_message(f, "hostpci%d: %s is already assigned by hostpci%d (line %u)%s; "
-				   "Proxmox will refuse to start the VM (\"device assigned more "
+				   "Proxmox will refuse to start the VM (\"device '%s' assigned more "
 				   "than once\")",
-				i, id->id, j, vm->hostpci[j].raw.line, more);
+				i, id->id, j, vm->hostpci[j].raw.line, more, dev);
 	finding_hint(f, "remove one of them; an address without a function (`%s`) already "
 			"passes every function of the card",
 		     short_slot(id));
@@ -426,27 +490,6 @@ static void check_hostpci_duplicates(const struct checked_config *c, struct find
 			report_repeat(c, &repeats[i], out);
 	}
 	free(claims);
-
-	/* the same mapping on two lines */
-	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
-		const struct pve_hostpci_setting *a = &vm->hostpci[i];
-		if (!takes_whole_device(a) || !a->dev.mapping)
-			continue;
-		for (int j = 0; j < i; j++) {
-			const struct pve_hostpci_setting *b = &vm->hostpci[j];
-			if (takes_whole_device(b) && b->dev.mapping &&
-			    strcmp(a->dev.mapping, b->dev.mapping) == 0) {
-				struct finding *f = report(c, out, "hostpci-duplicate",
-							   SEVERITY_ERROR, a->raw.line);
-				finding_message(f, "hostpci%d: mapping '%s' is already used by "
-						   "hostpci%d (line %u); Proxmox will refuse to start "
-						   "the VM unless the mapping has a second free device",
-						i, a->dev.mapping, j, b->raw.line);
-				finding_hint(f, "remove one of the two lines");
-				break;
-			}
-		}
-	}
 }
 
 /* The last main-section line for key that Proxmox drops, or NULL. */
@@ -515,7 +558,51 @@ static void check_xvga_ovmf(const struct checked_config *c, struct findings *out
 	}
 }
 
-/* The legacy-igd rules of QemuServer/PCI.pm's parse_hostpci_devices(), in its order. */
+const char *legacy_igd_broken_rule(const struct pve_vm *vm, int index, bool earlier_igd,
+				   bool multifunction, const char **ret_fix)
+{
+	const struct pve_hostpci *h = &vm->hostpci[index].dev;
+	if (earlier_igd) {
+		*ret_fix = "keep legacy-igd=1 on the integrated GPU's line only";
+		return "only one device can be assigned in legacy-igd mode";
+	}
+	if (!vm->vga.set || strcmp(vm->vga.value, "none") != 0) {
+		*ret_fix = "set `vga: none` (exactly, with no options)";
+		return "legacy IGD assignment requires VGA mode to be 'none'";
+	}
+	if (h->rombar == 0) {
+		*ret_fix = "remove rombar=0";
+		return "legacy IGD assignment requires rombar to be enabled";
+	}
+	if (h->x_vga == 1) {
+		*ret_fix = "remove x-vga=1";
+		return "legacy IGD assignment is not compatible with x-vga";
+	}
+	if (h->mdev) {
+		*ret_fix = "remove mdev= (or drop legacy-igd=1 to use GVT-g)";
+		return "legacy IGD assignment is not compatible with mdev";
+	}
+	if (vm->machine_is_q35) {
+		*ret_fix = "use the i440fx machine type (`machine: pc` or remove machine:)";
+		return "legacy IGD assignment is not compatible with q35";
+	}
+	if (multifunction) {
+		*ret_fix = "pass the GPU function alone: `0000:00:02.0`";
+		return "legacy IGD assignment is not compatible with multifunction devices";
+	}
+	if (h->id_count == 1 && (h->ids[0].device != 2 || h->ids[0].function > 0)) {
+		/* Proxmox tests the first device's id against /02\.0$/ only: any bus passes,
+		 * and "00:02" starts with function 0 */
+		*ret_fix = "legacy-igd=1 is for Intel integrated graphics at 0000:00:02.0; drop it "
+			   "for other devices";
+		return "legacy IGD assignment only works for devices on host bus 00:02.0";
+	}
+	return NULL;
+}
+
+/* The legacy-igd rules of QemuServer/PCI.pm's parse_hostpci_devices(), in its order.  A slot
+ * without a function ("00:02") is several devices only when the host has several functions
+ * there: the host checks judge that (check_expanded_lines). */
 static void check_legacy_igd(const struct checked_config *c, struct findings *out)
 {
 	const struct pve_vm *vm = &c->config->vm;
@@ -524,37 +611,13 @@ static void check_legacy_igd(const struct checked_config *c, struct findings *ou
 		const struct pve_hostpci_setting *s = &vm->hostpci[i];
 		if (!s->raw.set || s->dev.legacy_igd != 1)
 			continue;
-		const struct pve_hostpci *h = &s->dev;
-		const char *why = NULL, *fix = NULL;
-		if (first >= 0) {
-			why = "only one device can be assigned in legacy-igd mode";
-			fix = "keep legacy-igd=1 on the integrated GPU's line only";
-		} else if (!vm->vga.set || strcmp(vm->vga.value, "none") != 0) {
-			why = "legacy IGD assignment requires VGA mode to be 'none'";
-			fix = "set `vga: none` (exactly, with no options)";
-		} else if (h->rombar == 0) {
-			why = "legacy IGD assignment requires rombar to be enabled";
-			fix = "remove rombar=0";
-		} else if (h->x_vga == 1) {
-			why = "legacy IGD assignment is not compatible with x-vga";
-			fix = "remove x-vga=1";
-		} else if (h->mdev) {
-			why = "legacy IGD assignment is not compatible with mdev";
-			fix = "remove mdev= (or drop legacy-igd=1 to use GVT-g)";
-		} else if (vm->machine_is_q35) {
-			why = "legacy IGD assignment is not compatible with q35";
-			fix = "use the i440fx machine type (`machine: pc` or remove machine:)";
-		} else if (pve_hostpci_is_multifunction(h)) {
-			why = "legacy IGD assignment is not compatible with multifunction devices";
-			fix = "pass the GPU function alone: `0000:00:02.0`";
-		} else if (h->id_count == 1 && (h->ids[0].device != 2 || h->ids[0].function != 0)) {
-			/* Proxmox tests the id against /02\.0$/ only: any bus passes */
-			why = "legacy IGD assignment only works for devices on host bus 00:02.0";
-			fix = "legacy-igd=1 is for Intel integrated graphics at 0000:00:02.0; drop "
-			      "it for other devices";
-		}
+		const char *fix = NULL;
+		bool earlier = first >= 0;
 		if (first < 0)
 			first = i;
+		if (c->slots_expanded && s->dev.id_count == 1 && s->dev.ids[0].function < 0)
+			continue;
+		const char *why = legacy_igd_broken_rule(vm, i, earlier, s->dev.id_count > 1, &fix);
 		if (!why)
 			continue;
 		struct finding *f = report(c, out, "legacy-igd", SEVERITY_ERROR, s->raw.line);
@@ -605,6 +668,15 @@ static bool is_below(const char *path, const char *dir)
 	return strncmp(path, dir, len) == 0 && (path[len] == '/' || (len == 1 && dir[0] == '/'));
 }
 
+/* A path whose last component is ".", ".." or empty ("x/") names a directory whatever the
+ * file system holds. */
+static bool names_directory(const char *path)
+{
+	const char *last = strrchr(path, '/');
+	last = last ? last + 1 : path;
+	return !*last || strcmp(last, ".") == 0 || strcmp(last, "..") == 0;
+}
+
 /* The rules' ROM roots (romfile-path: rom_roots), or Proxmox's own directory. */
 static void rom_roots(const struct rules *rules, const char *const **ret, size_t *ret_count)
 {
@@ -621,7 +693,7 @@ static void rom_roots(const struct rules *rules, const char *const **ret, size_t
 
 char *romfile_host_path(const struct rules *rules, const char *romfile)
 {
-	if (romfile[strspn(romfile, " \t")] == '\0' || romfile[0] == '/')
+	if (romfile[strspn(romfile, " \t")] == '\0' || romfile[0] == '/' || names_directory(romfile))
 		return NULL;
 	const char *const *roots;
 	size_t nroots;
@@ -670,6 +742,17 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 			continue;
 		}
 		char *resolved = resolve_lexically(PATH_KVM_ROM_DIR, rom);
+		if (names_directory(rom)) {
+			f = report(c, out, "romfile-path", SEVERITY_ERROR, s->raw.line);
+			finding_message(f, "hostpci%d: romfile=%s names a directory (%s), not a "
+					   "file; QEMU cannot load a directory as the card's ROM and "
+					   "the VM will fail to start",
+					i, rom, resolved);
+			finding_hint(f, "name the ROM file itself: `romfile=vbios.bin` for %s/vbios.bin",
+				     PATH_KVM_ROM_DIR);
+			free(resolved);
+			continue;
+		}
 		bool inside = false;
 		for (size_t k = 0; k < nroots && !inside; k++)
 			inside = is_below(resolved, roots[k]);
@@ -692,6 +775,38 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 	}
 }
 
+/* QEMU's own refusal of a machine: option Proxmox keeps.  qemu-server passes aw-bits to the
+ * vIOMMU device (intel-iommu or virtio-iommu-pci) as written. */
+static void check_machine_options(const struct checked_config *c, struct findings *out)
+{
+	const struct pve_vm *vm = &c->config->vm;
+	const char *aw = vm->machine_aw_bits;
+	if (!aw || !vm->machine_viommu)
+		return;
+	struct finding *f;
+	const char *digits = aw[0] == '+' ? aw + 1 : aw;
+	if (!*digits || strspn(digits, "0123456789") != strlen(digits)) {
+		f = report(c, out, "machine-options", SEVERITY_ERROR, vm->machine.line);
+		finding_message(f, "machine: aw-bits=%s is not a whole number; Proxmox keeps the "
+				   "line (aw-bits is a number to it), but QEMU refuses the value "
+				   "and the VM will fail to start (QEMU 7.2: \"Parameter 'aw-bits' "
+				   "expects integer\")",
+				aw);
+		finding_hint(f, "write a whole number of address bits: aw-bits=%s",
+			     strcmp(vm->machine_viommu, "intel") == 0 ? "39 or aw-bits=48" : "48");
+		return;
+	}
+	long bits = strtol(aw, NULL, 10);
+	if (strcmp(vm->machine_viommu, "intel") == 0 && bits != 39 && bits != 48) {
+		f = report(c, out, "machine-options", SEVERITY_ERROR, vm->machine.line);
+		finding_message(f, "machine: aw-bits=%s with viommu=intel; QEMU's Intel vIOMMU "
+				   "refuses it and the VM will fail to start (\"Supported values "
+				   "for aw-bits are: 39, 48\")",
+				aw);
+		finding_hint(f, "use aw-bits=39 or aw-bits=48 with viommu=intel, or viommu=virtio");
+	}
+}
+
 void check_config(const struct checked_config *c, const struct rules *rules, struct findings *out)
 {
 	report_problems(c, out);
@@ -699,6 +814,7 @@ void check_config(const struct checked_config *c, const struct rules *rules, str
 	check_hostpci_duplicates(c, out);
 	check_pcie_needs_q35(c, out);
 	check_xvga_ovmf(c, out);
+	check_machine_options(c, out);
 	check_legacy_igd(c, out);
 	check_romfile_path(c, rules, out);
 }

@@ -15,9 +15,15 @@ static struct finding *report(const struct host_view *v, struct findings *out, c
 	return findings_add(out, check, severity, &src, line);
 }
 
+/* Whose IOMMU the hints must name.  The firmware's ACPI table says which IOMMU the machine has
+ * (DMAR: Intel VT-d, IVRS: AMD-Vi); the CPU vendor says it only when there is no table or both:
+ * a nested Proxmox on an AMD CPU may well have an Intel IOMMU (QEMU's `-device intel-iommu`,
+ * Proxmox's `viommu=intel`), and then intel_iommu= is the word that matters. */
 static bool is_amd(const struct host *h)
 {
-	return h->iommu.cpu == HOST_CPU_AMD || (h->iommu.acpi_ivrs && !h->iommu.acpi_dmar);
+	if (h->iommu.acpi_dmar != h->iommu.acpi_ivrs)
+		return h->iommu.acpi_ivrs;
+	return h->iommu.cpu == HOST_CPU_AMD;
 }
 
 static bool word_is(const struct cmdline *c, const char *key, const char *value)
@@ -106,19 +112,12 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 }
 
 /* vfio_iommu_type1's allow_unsafe_interrupts, live ("Y"/"N") */
-/* A module parameter's boolean as the kernel's kstrtobool reads it: 1/y/Y/on/true... */
-static bool kernel_bool(const char *v)
-{
-	return v[0] == '1' || v[0] == 'y' || v[0] == 'Y' || v[0] == 't' || v[0] == 'T' ||
-	       ((v[0] == 'o' || v[0] == 'O') && (v[1] == 'n' || v[1] == 'N'));
-}
-
 static bool unsafe_interrupts_allowed(const struct host *h)
 {
 	char value[16];
 	return host_module_param(h->root, "vfio_iommu_type1", "allow_unsafe_interrupts", value,
 				 sizeof(value)) >= 0 &&
-	       kernel_bool(value);
+	       module_param_true(value);
 }
 
 static void check_interrupt_remapping(const struct host_view *v, struct findings *out)
@@ -179,7 +178,7 @@ static void check_unsafe_interrupts(const struct host_view *v, struct findings *
 	const char *configured = host_module_option(&h->modules, "vfio_iommu_type1",
 						    "allow_unsafe_interrupts", &st);
 	bool live = unsafe_interrupts_allowed(h);
-	bool set = configured && kernel_bool(configured);
+	bool set = configured && module_param_true(configured);
 	if (!live && !set)
 		return;
 	struct finding *f = report(v, out, "unsafe-interrupts", SEVERITY_WARNING,

@@ -388,6 +388,115 @@ static void check_in_use(const struct vm_check *k, const struct vm_device *vd)
 	free(self);
 }
 
+/* --- x-vga ----------------------------------------------------------------------------------- */
+
+/* Class and subclass of a VGA-compatible controller: the only devices vfio-pci gives a VGA
+ * region (vfio_pci_is_vga(): pdev->class >> 8 == PCI_CLASS_DISPLAY_VGA), and then only while
+ * its disable_vga parameter is off. */
+#define PCI_CLASS_DISPLAY_VGA 0x0300
+#define PCI_CLASS_DISPLAY_3D 0x0302
+
+/* What QEMU says when x-vga=on meets a device without a VGA region (hw/vfio/pci.c:
+ * vfio_populate_vga()'s error, then the hint vfio_populate_device() appends); verified with
+ * QEMU 7.2 on a NIC and with vfio-pci disable_vga=1.  %s: the device's address. */
+#define QEMU_NO_VGA_REGION                                                                         \
+	"(\"vfio %s: failed getting region info for VGA region index 8: Invalid argument\", "      \
+	"\"device does not support requested feature x-vga\")"
+
+#define DISABLE_VGA_PARAM PATH_SYS_MODULE "/vfio_pci/parameters/disable_vga"
+
+static void check_xvga_vga_region(const struct vm_check *k, const struct vm_device *vd)
+{
+	const struct host_pci_device *d = vd->dev;
+	const struct host *h = k->host;
+	char *self = describe(k, d);
+	struct finding *f;
+	unsigned cls = d->class_code >> 8;
+	if (cls != PCI_CLASS_DISPLAY_VGA) {
+		f = report(k, "xvga-device", SEVERITY_ERROR, vd->line, d);
+		finding_message(f, "hostpci%d: x-vga=1 on %s, which is not a VGA controller (class "
+				   "%04x, not 0300): vfio-pci gives it no VGA region, and QEMU "
+				   "refuses to start the VM " QEMU_NO_VGA_REGION,
+				vd->hostpci, self, cls, d->address);
+		if (cls == PCI_CLASS_DISPLAY_3D)
+			finding_hint(f, "a 3D controller (class 0302: a compute GPU, or a laptop's "
+					"render-only GPU) has no VGA function and cannot be the VM's "
+					"boot display: remove x-vga=1 from hostpci%d and keep an "
+					"emulated display (vga:)",
+				     vd->hostpci);
+		else
+			finding_hint(f, "x-vga=1 (\"Primary GPU\") is for a VGA-class GPU (class "
+					"0300) only: remove it from hostpci%d",
+				     vd->hostpci);
+		free(self);
+		return;
+	}
+
+	/* vfio-pci's disable_vga (a parameter of vfio_pci; S_IRUGO, so readable in /sys/module)
+	 * holds for every device it drives.  Live when the module is loaded; otherwise the
+	 * modprobe.d options it will be loaded with (Proxmox runs `modprobe vfio-pci` at start). */
+	char live[16];
+	bool loaded =
+	    host_module_param(h->root, "vfio_pci", "disable_vga", live, sizeof(live)) >= 0;
+	const struct modprobe_statement *st = NULL;
+	const char *configured = host_module_option(&h->modules, "vfio_pci", "disable_vga", &st);
+	bool set = configured && module_param_true(configured);
+	bool live_on = loaded && module_param_true(live);
+	const char *ovmf_way = "or give this VM bios: ovmf (Proxmox then drops x-vga; the card "
+			       "needs a UEFI ROM)";
+	if (live_on || (!loaded && set)) {
+		char *where = set ? xasprintf("%s:%u", st->file, st->line)
+				  : xasprintf(DISABLE_VGA_PARAM " is %s", live);
+		f = report(k, "xvga-device", SEVERITY_ERROR, vd->line, d);
+		finding_message(f, "hostpci%d: x-vga=1 on %s, but vfio-pci %s with disable_vga=1 "
+				   "(%s): it gives no card a VGA region, and QEMU refuses to start "
+				   "the VM " QEMU_NO_VGA_REGION,
+				vd->hostpci, self, loaded ? "runs" : "will load", where,
+				d->address);
+		if (set)
+			finding_hint(f, "remove disable_vga=1 from %s (line %u), run "
+					"`update-initramfs -u -k all`%s; %s",
+				     st->file, st->line, loaded ? " and reboot" : "", ovmf_way);
+		else
+			finding_hint(f, "no modprobe.d file sets it now: rebuild the initramfs "
+					"(`update-initramfs -u -k all`), take vfio_pci.disable_vga=1 "
+					"off the kernel command line if it is there, and reboot; %s",
+				     ovmf_way);
+		free(where);
+	} else if (loaded && set) {
+		f = report(k, "xvga-device", SEVERITY_WARNING, vd->line, d);
+		finding_message(f, "hostpci%d: x-vga=1 on %s: vfio-pci runs without disable_vga "
+				   "now, but %s:%u sets disable_vga=1 for its next load (the next "
+				   "boot); then it gives no card a VGA region, and QEMU refuses "
+				   "x-vga (\"device does not support requested feature x-vga\")",
+				vd->hostpci, self, st->file, st->line);
+		finding_hint(f, "remove disable_vga=1 from %s (line %u) and run "
+				"`update-initramfs -u -k all`; %s",
+			     st->file, st->line, ovmf_way);
+	}
+	free(self);
+}
+
+/* x-vga=1 needs a VGA region.  Proxmox passes x-vga=on only where it keeps it: on the first
+ * function of the line, and not with bios=ovmf (QemuServer/PCI.pm, print_hostpci_devices). */
+static void check_xvga(const struct vm_check *k)
+{
+	const struct pve_vm *vm = &k->c->config->vm;
+	if (vm->bios_type == PVE_BIOS_OVMF)
+		return; /* xvga-ovmf says that x-vga is dropped */
+	int done = -1;
+	for (size_t i = 0; i < k->devices->count; i++) {
+		const struct vm_device *vd = &k->devices->items[i];
+		if (vd->hostpci == done)
+			continue;
+		done = vd->hostpci; /* items are in hostpci order: this is the line's first */
+		/* a mediated device's regions come from its vendor driver, not from the parent
+		 * pcipt can see */
+		if (vm->hostpci[vd->hostpci].dev.x_vga == 1 && !vd->mdev)
+			check_xvga_vga_region(k, vd);
+	}
+}
+
 /* --- ROM files ----------------------------------------------------------------------------- */
 
 static bool rom_has_code(const struct optionrom *rom, unsigned type)
@@ -399,6 +508,15 @@ static bool rom_has_code(const struct optionrom *rom, unsigned type)
 	return false;
 }
 
+/* What a readable romfile QEMU cannot use costs.  QEMU loads any readable file into the ROM BAR
+ * and starts the VM (a file of zeros included); the guest firmware walks the images and skips
+ * one without 0x55AA and PCIR, or made for other ids (SeaBIOS's map_pcirom compares vendor and
+ * device).  So the card works, without what its ROM would have done before the guest's driver
+ * loads. */
+#define ROM_SKIPPED                                                                                \
+	"the card runs without its option ROM (a primary GPU may stay dark until the guest's "     \
+	"driver loads)"
+
 static void check_rom(const struct vm_check *k, const struct vm_files *files, int index)
 {
 	const struct pve_hostpci_setting *s = &k->c->config->vm.hostpci[index];
@@ -407,9 +525,15 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 		return;
 	const struct host_rom *rom = &files->rom[index];
 	struct finding *f;
-	if (rom->read_error) {
+	/* QEMU refuses a romfile it cannot find or read, and an empty one (pci_add_option_rom():
+	 * "romfile \"%s\" is empty"); whatever else it can read, it loads */
+	if (rom->read_error || rom->size == 0) {
 		f = report(k, "romfile-missing", SEVERITY_ERROR, s->raw.line, NULL);
-		if (rom->read_error == -ENOENT)
+		if (!rom->read_error)
+			finding_message(f, "hostpci%d: romfile=%s: %s is empty; QEMU refuses to "
+					   "start the VM (\"romfile \"%s\" is empty\")",
+					index, s->dev.romfile, path, path);
+		else if (rom->read_error == -ENOENT)
 			finding_message(f, "hostpci%d: romfile=%s: %s does not exist; QEMU will "
 					   "fail to start the VM",
 					index, s->dev.romfile, path);
@@ -424,9 +548,10 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 		return;
 	}
 	if (!rom->parsed) {
-		f = report(k, "romfile-format", SEVERITY_ERROR, s->raw.line, NULL);
-		finding_message(f, "hostpci%d: romfile=%s is not a PCI option ROM: %s; the guest "
-				   "firmware will not run it",
+		f = report(k, "romfile-format", SEVERITY_WARNING, s->raw.line, NULL);
+		finding_message(f, "hostpci%d: romfile=%s is not a PCI option ROM: %s; QEMU starts "
+				   "the VM with it and the guest firmware skips what it cannot "
+				   "parse: " ROM_SKIPPED,
 				index, s->dev.romfile, rom->parse_error.message);
 		finding_hint(f, "use an image that starts with 0x55 0xAA and has a PCIR structure; "
 				"a dump from a flashing tool may carry a header to strip");
@@ -445,15 +570,19 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 		}
 		if (!device) {
 			char *self = describe(k, vd->dev);
-			f = report(k, "romfile-format",
-				   vendor ? SEVERITY_WARNING : SEVERITY_ERROR, s->raw.line, vd->dev);
+			/* same vendor: one step milder, an EFI driver in it may well take
+			 * the card (a GOP driver often serves a whole family) */
+			f = report(k, "romfile-format", vendor ? SEVERITY_INFO : SEVERITY_WARNING,
+				   s->raw.line, vd->dev);
 			finding_message(f, "hostpci%d: romfile=%s is for %04x:%04x, but %s is "
 					   "%04x:%04x%s",
 					index, s->dev.romfile, r->images[0].vendor,
 					r->images[0].device, self, vd->dev->vendor, vd->dev->device,
 					vendor ? " (same vendor: fine only if the vendor made one ROM "
 						 "for both)"
-					       : "");
+					       : "; QEMU starts the VM with it, but the guest "
+						 "firmware runs no image made for another card: "
+						 ROM_SKIPPED);
 			finding_hint(f, "use the ROM of this exact card");
 			free(self);
 		}
@@ -526,6 +655,7 @@ void check_vm_on_host(const struct checked_config *c, const struct host_view *vi
 	vm_devices_resolve(&c->config->vm, c->source.vmid, view->host, view->mappings, &devices);
 	struct vm_check k = {c, view, view->host, &devices, rules, out};
 	report_resolution(&k);
+	check_expanded_lines(c, &devices, out);
 	int *groups_done = xcalloc(devices.count + 1, sizeof(int));
 	size_t ngroups = 0;
 	for (size_t i = 0; i < devices.count; i++) {
@@ -556,6 +686,7 @@ void check_vm_on_host(const struct checked_config *c, const struct host_view *vi
 		check_in_use(&k, vd);
 	}
 	free(groups_done);
+	check_xvga(&k);
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++)
 		check_rom(&k, files, i);
 	check_hookscript(&k, files);

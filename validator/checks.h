@@ -16,12 +16,33 @@
 struct checked_config {
 	const struct pve_config *config;
 	struct source_ref source;
+	/* on a host: the rules that hang on how a slot without a function ("00:02") expands
+	 * are judged by check_expanded_lines, not by check_config */
+	bool slots_expanded;
 };
 
 /* Config-only checks of one VM (config-syntax, hostpci-syntax, hostpci-duplicate,
  * pcie-needs-q35, xvga-ovmf, legacy-igd, romfile-path).  rules may be NULL: the checks then use
  * their built-in parameters. */
 void check_config(const struct checked_config *c, const struct rules *rules, struct findings *out);
+
+/* The first of Proxmox's legacy-igd rules (parse_hostpci_devices, in its order) that
+ * hostpci<index> breaks, or NULL; *ret_fix says how to mend it.  multifunction: the line names
+ * several devices. */
+const char *legacy_igd_broken_rule(const struct pve_vm *vm, int index, bool earlier_igd,
+				   bool multifunction, const char **ret_fix);
+
+/* Start-time rules that hang on how a slot without a function ("00:02") expands on this
+ * host: mdev= and legacy-igd=1 refuse several functions. */
+struct vm_devices;
+void check_expanded_lines(const struct checked_config *c, const struct vm_devices *devices,
+			  struct findings *out);
+
+/* hostpci-duplicate for one mapping on several hostpciN lines, judged for node (the live
+ * node on a host, the node whose directory holds the config offline; NULL: not known) from
+ * mappings (NULL: there is no pci.cfg) and, with host, from which of its devices are free. */
+void check_mapping_lines(const struct checked_config *c, const struct pve_mappings *mappings,
+			 const char *node, const struct host *host, struct findings *out);
 
 /* device-shared: the same host device in two of the given VMs. */
 void check_device_shared(const struct checked_config *configs, size_t count,

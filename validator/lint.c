@@ -10,9 +10,11 @@
 #include "../pve/mapping.h"
 #include "../pve/vmconfig.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static const char *load_error_hint(int code)
@@ -95,7 +97,7 @@ static size_t load_configs(const struct lint_input *inputs, size_t count, size_t
 			finding_hint(f, "%s", load_error_hint(err.code));
 			continue;
 		}
-		checked[loaded] = (struct checked_config){&configs[loaded], src};
+		checked[loaded] = (struct checked_config){.config = &configs[loaded], .source = src};
 		loaded++;
 	}
 	return loaded;
@@ -108,6 +110,44 @@ static void free_configs(struct pve_config *configs, struct checked_config *chec
 		pve_config_free(&configs[i]);
 	free(configs);
 	free(checked);
+}
+
+/* The node a stored config belongs to: NODE of ROOT/etc/pve/nodes/NODE/qemu-server/VMID.conf
+ * when the config is there, or when exactly one node's directory holds a VMID.conf (a copy
+ * of /etc/pve keeps qemu-server as a copy of the local node's directory).  NULL: unknown. */
+static char *config_node(const char *root, const char *path, long vmid)
+{
+	char *nodes = root_join(root, PATH_PVE_NODES);
+	char *real_nodes = realpath(nodes, NULL), *real = realpath(path, NULL);
+	char *found = NULL;
+	size_t len = real_nodes ? strlen(real_nodes) : 0;
+	if (real_nodes && real && strncmp(real, real_nodes, len) == 0 && real[len] == '/') {
+		const char *name = real + len + 1;
+		size_t n = strcspn(name, "/");
+		if (strncmp(name + n, "/qemu-server/", 13) == 0 && !strchr(name + n + 13, '/'))
+			found = xstrndup(name, n);
+	}
+	DIR *d = !found && vmid >= 0 ? opendir(nodes) : NULL;
+	struct dirent *e;
+	size_t holders = 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *conf = xasprintf("%s/%s/qemu-server/%ld.conf", nodes, e->d_name, vmid);
+		if (access(conf, F_OK) == 0 && holders++ == 0)
+			found = xstrdup(e->d_name);
+		free(conf);
+	}
+	if (d)
+		closedir(d);
+	if (holders > 1) {
+		free(found);
+		found = NULL;
+	}
+	free(real);
+	free(real_nodes);
+	free(nodes);
+	return found;
 }
 
 bool lint_offline(const struct lint_input *inputs, size_t count, const char *root,
@@ -123,6 +163,12 @@ bool lint_offline(const struct lint_input *inputs, size_t count, const char *roo
 	const struct pve_mappings *m = have_mappings ? &mappings : NULL;
 
 	validate_offline_rules(checked, loaded, rules, m, out);
+	for (size_t i = 0; i < loaded; i++) {
+		char *node = config_node(root, inputs[checked[i].source.index].path,
+					 checked[i].config->vmid);
+		check_mapping_lines(&checked[i], m, node, NULL, out);
+		free(node);
+	}
 	rules_apply(rules, out);
 	apply_device_overrides(checked, loaded, rules, m, out);
 	findings_sort(out);
@@ -186,6 +232,8 @@ int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct
 	struct checked_config *checked = xcalloc(count ? count : 1, sizeof(*checked));
 	bool unreadable = false;
 	size_t loaded = load_configs(inputs, count, 1, configs, checked, out, &unreadable);
+	for (size_t i = 0; i < loaded; i++)
+		checked[i].slots_expanded = true;
 	struct pve_mappings mappings = {0};
 	bool have_mappings =
 		!host_only && load_mappings(root, count + 1, &mappings, out, &unreadable);
@@ -202,6 +250,7 @@ int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct
 		struct vm_files files;
 		vm_files_gather(&checked[i].config->vm, &view, rules, &files);
 		check_vm_on_host(&checked[i], &view, &files, rules, out);
+		check_mapping_lines(&checked[i], view.mappings, host->hostname, host, out);
 		vm_files_free(&files);
 	}
 	rules_apply(rules, out);

@@ -140,6 +140,30 @@ static bool alternative_free(const struct pve_pci_id *ids, size_t n, const struc
 	return true;
 }
 
+/* Whether an earlier line of this VM already took a device of the alternative (qemu-server's
+ * $used in choose_hostpci_devices). */
+static bool alternative_used(const struct pve_pci_id *ids, size_t n, const struct vm_devices *d)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		const char *address = d->items[i].dev->address;
+		for (size_t k = 0; k < n; k++) {
+			size_t slot_len = strlen(ids[k].slot);
+			if (ids[k].function >= 0 ? strcmp(address, ids[k].id) == 0
+						 : strncmp(address, ids[k].slot, slot_len) == 0 &&
+							   address[slot_len] == '.')
+				return true;
+		}
+	}
+	return false;
+}
+
+bool vm_mapping_entry_free(const struct pve_mapping_entry *e, const struct host *host, long vmid)
+{
+	struct pve_pci_id ids[32];
+	size_t n = split_path(e->path, ids, 32);
+	return alternative_free(ids, n, host, vmid);
+}
+
 static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsigned line,
 			    const struct pve_hostpci *h, const struct host *host,
 			    const struct pve_mappings *mappings, long vmid)
@@ -166,8 +190,9 @@ static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsign
 		}
 		if (!first)
 			first = e;
-		/* then it takes the first alternative no other VM uses or holds reserved */
-		if (!chosen && alternative_free(ids, n, host, vmid))
+		/* then it takes the first alternative no earlier line took and no other VM uses or
+		 * holds reserved (one alternative alone is taken as it is) */
+		if (!chosen && !alternative_used(ids, n, d) && alternative_free(ids, n, host, vmid))
 			chosen = e;
 	}
 	if (!first) {

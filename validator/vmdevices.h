@@ -50,6 +50,9 @@ void vm_devices_resolve(const struct pve_vm *vm, long vmid, const struct host *h
 			const struct pve_mappings *mappings, struct vm_devices *ret);
 void vm_devices_free(struct vm_devices *d);
 
+/* Whether no VM but vmid holds (runs with, or has reserved) a device of the map line. */
+bool vm_mapping_entry_free(const struct pve_mapping_entry *e, const struct host *host, long vmid);
+
 /* Whether the VM passes address (any hostpci line). */
 bool vm_devices_has(const struct vm_devices *d, const char *address);
 

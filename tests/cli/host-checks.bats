@@ -29,6 +29,14 @@ load host_helpers
 	lacks_check group-isolation
 }
 
+@test "iommu-disabled: an AMD CPU with an Intel IOMMU (DMAR, no IVRS) booted with intel_iommu=off" {
+	# the firmware's table decides Intel or AMD, not the CPU vendor (nested viommu=intel)
+	host_scenario iommu-disabled-amd-cpu-intel-iommu 1
+	no_match 'IVRS|AMD-Vi' "$out"
+	host_scenario iommu-disabled-intel-cpu-amd-iommu 1
+	no_match 'DMAR|VT-d' "$out"
+}
+
 @test "interrupt-remapping: a DMAR unit with ecap bit 3 clear is an error" {
 	host_scenario interrupt-remapping-ecap 1
 	grep -q 'IOMMU unit dmar1 cannot remap interrupts (ecap f050d2: bit 3 is clear)' "$out"
@@ -48,6 +56,14 @@ load host_helpers
 @test "vfio-modules: vfio_pci neither loaded nor listed; vfio and vfio_iommu_type1 are fine" {
 	host_scenario vfio-modules 0
 	grep -q 'warning: vfio_pci is neither loaded nor listed' "$out"
+}
+
+@test "config-syntax: the dangling modules.conf -> ../modules link (no /etc/modules) is not reported" {
+	# systemd-modules-load skips a listed file it cannot find (ENOENT); vfio.conf still counts
+	host_scenario modules-conf-dangling 0
+	[ -L "$root/etc/modules-load.d/modules.conf" ] && [ ! -e "$root/etc/modules" ]
+	lacks_check config-syntax
+	lacks_check vfio-modules
 }
 
 @test "acs-override: pcie_acs_override on the running kernel is a warning" {
@@ -112,14 +128,71 @@ load host_helpers
 	lacks_check boot-vga
 }
 
-@test "romfile-missing, romfile-format (not a ROM, another card), rom-uefi both ways; a good ROM passes" {
+@test "romfile-missing (also an empty file), romfile-format (not a ROM, another card), rom-uefi both ways; a good ROM passes" {
 	host_scenario roms 1
 	has_check romfile-missing
-	grep -q '102.conf:1: error: .*broken.rom is not a PCI option ROM' "$out"
-	grep -q '104.conf:1: error: .*other-card.rom is for 1002:67df' "$out"
+	# QEMU refuses an empty romfile ("romfile ... is empty"): an error, whatever romfile-format is
+	grep -q '107.conf:1: error: .*empty.rom is empty; QEMU refuses to start the VM.*\[romfile-missing\]$' "$out"
+	grep -q '102.conf:1: warning: .*broken.rom is not a PCI option ROM' "$out"
+	grep -q '104.conf:1: warning: .*other-card.rom is for 1002:67df' "$out"
 	grep -q '103.conf:2: warning: .*no x64 EFI image.*\[rom-uefi\]$' "$out"
 	grep -q '106.conf:1: warning: .*no x86 legacy image.*\[rom-uefi\]$' "$out"
 	no_match '105.conf.*rom' "$out"
+}
+
+@test "romfile-format: real images QEMU starts with (a bare .efi, another card's vBIOS) are warnings; rules raise them" {
+	local roms=$BATS_TEST_DIRNAME/../../../shared/testdata/roms
+	[ -d "$roms" ] || skip "no real ROM images in $roms"
+	build_host roms-real
+	mkdir -p "$root/usr/share/kvm"
+	cp "$roms/amd-gop-driver.efi" "$roms/amd-1002-1636-legacy-only.rom" "$root/usr/share/kvm/"
+	validate --root "$root" 101 102 103
+	expect_status 0
+	expect_output "$HOST_FIXTURES/roms-real/expected.txt"
+	grep -q '101.conf:1: warning: .*amd-gop-driver.efi is not a PCI option ROM: .*QEMU starts the VM.*\[romfile-format\]$' "$out"
+	no_match '102.conf' "$out"
+	# a rules file makes them errors again (and the same-vendor case a warning, one step milder)
+	printf 'version: 1\nchecks:\n  romfile-format: error\n' >"$BATS_TEST_TMPDIR/rules.yaml"
+	validate --root "$root" --rules "$BATS_TEST_TMPDIR/rules.yaml" 101 102 103
+	expect_status 1
+	grep -q '101.conf:1: error: .*amd-gop-driver.efi is not a PCI option ROM.*\[romfile-format\]$' "$out"
+	grep -q '103.conf:2: warning: .*is for 1002:1636, but 0000:00:09.0 .*\[romfile-format\]$' "$out"
+}
+
+@test "xvga-device: x-vga=1 on a NIC and on a 3D controller (0302); a VGA card's audio function does not count" {
+	host_scenario xvga-device 1
+	[ "$(grep -c '\[xvga-device\]$' "$out")" -eq 2 ]
+	no_match '104.conf' "$out"
+	# bios: ovmf: Proxmox drops x-vga, QEMU never sees it
+	validate --root "$root" 103
+	expect_status 0
+	lacks_check xvga-device
+}
+
+@test "xvga-device: vfio-pci disable_vga=1, live and in modprobe.d (file and line), for the next load, live alone" {
+	host_scenario xvga-device-disable-vga 1
+	local param=$root/sys/module/vfio_pci/parameters/disable_vga
+	# set in the file but not in the running module: the next boot breaks it
+	echo N >"$param"
+	validate --root "$root" 101
+	expect_status 0
+	grep -q '101.conf:1: warning: .*vfio-pci runs without disable_vga now, but /etc/modprobe.d/vfio-vga.conf:2 sets disable_vga=1 for its next load.*\[xvga-device\]$' "$out"
+	# live, but no longer in any file (an old initramfs, or the kernel command line)
+	echo Y >"$param"
+	rm "$root/etc/modprobe.d/vfio-vga.conf"
+	validate --root "$root" 101
+	expect_status 1
+	grep -q '101.conf:1: error: .*vfio-pci runs with disable_vga=1 (/sys/module/vfio_pci/parameters/disable_vga is Y).*\[xvga-device\]$' "$out"
+	# not loaded yet: Proxmox loads vfio-pci at start, with the file's options
+	rm -r "$root/sys/module/vfio_pci"
+	printf 'options vfio_pci disable_vga=on\n' >"$root/etc/modprobe.d/vfio-vga.conf"
+	validate --root "$root" 101
+	expect_status 1
+	grep -q '101.conf:1: error: .*vfio-pci will load with disable_vga=1 (/etc/modprobe.d/vfio-vga.conf:1).*\[xvga-device\]$' "$out"
+	# disable_vga=0 there: nothing
+	printf 'options vfio_pci disable_vga=0\n' >"$root/etc/modprobe.d/vfio-vga.conf"
+	validate --root "$root" 101
+	lacks_check xvga-device
 }
 
 @test "reset-method and bus-reset-scope; a bus reset alone on its bus is fine" {

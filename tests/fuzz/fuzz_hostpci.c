@@ -68,16 +68,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	value[size] = '\0';
 
 	struct pve_hostpci h;
-	char *error = NULL;
-	if (pve_hostpci_parse(value, &h, &error) == 0) {
-		if (error)
-			abort(); /* success leaves the error alone */
+	struct prop_errors errors = {NULL, 12345};
+	if (pve_hostpci_parse(value, &h, &errors) == 0) {
+		if (errors.items || errors.count != 12345)
+			abort(); /* success leaves the errors alone */
 		check_hostpci(&h);
 		pve_hostpci_free(&h);
 	} else {
-		if (!error || !*error)
+		if (!errors.count)
 			abort(); /* a rejection always says why */
-		free(error);
+		for (size_t i = 0; i < errors.count; i++) {
+			const struct prop_error *e = &errors.items[i];
+			if (!e->message || !*e->message)
+				abort();
+			/* an error about one key names it in front, as check_object does */
+			if (e->key && (e->kind == PROP_ERROR_UNKNOWN_KEY ||
+				       e->kind == PROP_ERROR_BAD_VALUE) &&
+			    (strncmp(e->message, e->key, strlen(e->key)) != 0 ||
+			     e->message[strlen(e->key)] != ':'))
+				abort();
+			/* sorted by key, as pcipt lists them */
+			if (i > 0 && errors.items[i - 1].key && e->key &&
+			    strcmp(errors.items[i - 1].key, e->key) > 0)
+				abort();
+		}
+		prop_errors_free(&errors);
 	}
 	free(value);
 	return 0;

@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	struct checked_config one[1] = {
-		{&config, {config.path, 0, config.vmid}},
+		{.config = &config, .source = {config.path, 0, config.vmid}},
 	};
 	struct findings single;
 	findings_init(&single);
@@ -112,8 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	struct checked_config pair[2] = {
-		{&config, {config.path, 0, config.vmid}},
-		{&config, {config.path, 1, config.vmid}},
+		{.config = &config, .source = {config.path, 0, config.vmid}},
+		{.config = &config, .source = {config.path, 1, config.vmid}},
 	};
 	struct findings both;
 	findings_init(&both);

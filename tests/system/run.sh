@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # run.sh [BUILD_DIR] -- the system test: Debian bookworm's own kernel boots under QEMU (TCG, no
-# KVM needed) on a q35 machine with an emulated Intel IOMMU, and pcipt-validate (and pcipt-hook,
-# when BUILD_DIR has it) run against that kernel's sysfs, IOMMU groups, DMAR ecap and vfio-pci.
-# The fake hosts under tests/fixtures say what we believe the kernel shows; this says what it does.
+# KVM needed) on a q35 machine with an emulated Intel or AMD IOMMU, and pcipt-validate (and
+# pcipt-hook, when BUILD_DIR has it) run against that kernel's sysfs, IOMMU groups, DMAR ecap and
+# vfio-pci. The fake hosts under tests/fixtures say what we believe the kernel shows; this says
+# what it does. After each verdict the guest starts QEMU itself with the VM's devices as Proxmox
+# would pass them, so the judge of a verdict is the program that would have failed, not us.
 #
 # The kernel package is fetched with `apt-get download` once and unpacked with `dpkg -x` into
 # $PCIPT_SYSTEM_CACHE (default ~/.cache/pcipt-system-test); it is never installed. Each boot runs
@@ -12,12 +14,14 @@
 #
 #   PCIPT_SYSTEM_CACHE    kernel cache directory
 #   PCIPT_SYSTEM_TIMEOUT  seconds one boot may take before it counts as hung (default 300)
+#   PCIPT_SYSTEM_BOOTS    the boots to run, by name (default: all of them)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 cache=${PCIPT_SYSTEM_CACHE:-$HOME/.cache/pcipt-system-test}
 boot_timeout=${PCIPT_SYSTEM_TIMEOUT:-300}
+only_boots=${PCIPT_SYSTEM_BOOTS:-}
 work=$build/system-test
 pci_ids=/usr/share/misc/pci.ids
 
@@ -102,17 +106,31 @@ for m in $modules; do
 done
 xargs <<<"$modules" >"$root/etc/modules-order"
 
-# A program and every shared library ldd names, the dynamic loader included, at the same
-# paths (Debian ships no static libpci).
-install_program() {
-	local prog=$1 lib
-	cp "$prog" "$root/usr/bin/"
-	ldd "$prog" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+# Every shared library ldd names for FILE, the dynamic loader included, at the same paths
+# (Debian ships no static libpci, and QEMU comes only dynamically linked).
+install_libs() {
+	local file=$1 lib
+	# grep reads on to the end: with -q, ldd could die of SIGPIPE and pipefail hide the match
+	if ldd "$file" | grep 'not found' >/dev/null; then die "ldd $file: a library is not found"; fi
+	ldd "$file" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
 		while read -r lib; do
+			[ -e "$root$lib" ] && continue
 			mkdir -p "$root$(dirname "$lib")"
 			cp -L "$lib" "$root$lib"
 		done
-	if ldd "$prog" | grep -q 'not found'; then die "ldd $prog: a library is not found"; fi
+}
+# A file at its host path, with the libraries it needs.
+install_at_host_path() {
+	local file=$1
+	[ -r "$file" ] || die "$file is missing"
+	mkdir -p "$root$(dirname "$file")"
+	cp -L "$file" "$root$file"
+	case $file in *.so | */bin/*) install_libs "$file" ;; esac
+}
+# A program in /usr/bin, with its libraries.
+install_program() {
+	cp "$1" "$root/usr/bin/"
+	install_libs "$1"
 }
 install_program "$build/pcipt-validate"
 # asks the kernel whether a bound IOMMU group is viable (VFIO_GROUP_GET_STATUS)
@@ -124,24 +142,41 @@ if [ -x "$build/pcipt-hook" ]; then
 	hook=yes
 fi
 
+# QEMU itself, to start in the guest as Proxmox would: the binary at its host path (it finds
+# its data relative to itself, /usr/bin/../share/{qemu,seabios}), the TCG accelerator, which is
+# a module Debian loads at run time, and the firmware a q35 machine loads even when paused.
+# /usr/share/kvm is where Proxmox resolves romfile= names; it stays empty.
+qemu=$(command -v qemu-system-x86_64)
+[ "$qemu" = /usr/bin/qemu-system-x86_64 ] || die "qemu-system-x86_64 is $qemu, not Debian's /usr/bin/qemu-system-x86_64"
+for f in "$qemu" /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so \
+	/usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin \
+	/usr/share/qemu/linuxboot_dma.bin; do
+	install_at_host_path "$f"
+done
+mkdir -p "$root/usr/share/kvm"
+
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
 # --- boots --------------------------------------------------------------------------------
 passed=0 failed=0 skipped=0
 summary=()
 
-# boot NAME IOMMU_DEVICE CMDLINE DESCRIPTION: one boot of the recipe's machine running the
-# guest scenario NAME; its TAP lines are printed with NAME in front and counted.
+# boot NAME MACHINE_ARGS CMDLINE DESCRIPTION: one boot of the recipe's machine, with the IOMMU
+# (and CPU) MACHINE_ARGS give it, running the guest scenario NAME; its TAP lines are printed
+# with NAME in front and counted. Boots PCIPT_SYSTEM_BOOTS does not name are left out.
 boot() {
-	local name=$1 iommu=$2 cmdline=$3 desc=$4 log=$work/$1.log status=0 t0 t1 secs
+	local name=$1 machine=$2 cmdline=$3 desc=$4 log=$work/$1.log status=0 t0 t1 secs
 	local ok notok skip result
+	case " $only_boots " in "  " | *" $name "*) ;; *) return 0 ;; esac
 	t0=$(date +%s%N)
 	# 00:03.0 alone; 01:00.0 alone behind a root port with ACS; 00:05.0+00:05.1 together
 	# (multifunction without ACS); the PCIe-to-PCI bridge with 03:01.0 and 03:02.0 together.
-	# -nic none: the NICs have no backend, the guest reaches no network.
+	# -nic none: the NICs have no backend, the guest reaches no network. 1 GiB: the initramfs
+	# holds QEMU, and the QEMU the guest starts pins its own memory for DMA.
+	# shellcheck disable=SC2086 # MACHINE_ARGS is a list of words
 	timeout "$boot_timeout" qemu-system-x86_64 \
-		-M q35,kernel-irqchip=split -accel tcg -m 512 -smp 1 -nic none \
-		-device "$iommu" \
+		-M q35,kernel-irqchip=split -accel tcg -m 1024 -smp 1 -nic none \
+		$machine \
 		-device e1000e,addr=03.0,romfile= \
 		-device pcie-root-port,id=rp1,chassis=1,slot=1,addr=04.0 \
 		-device virtio-net-pci,bus=rp1,romfile= \
@@ -178,17 +213,24 @@ boot() {
 		echo "not ok - $name: console shows pass=$ok fail=$notok but the guest says ${result#SYSTEM-RESULT }, see $log"
 		failed=$((failed + 1))
 	fi
-	summary+=("$(printf '# %-13s %5s s  %s' "$name" "$secs" "$desc")")
+	summary+=("$(printf '# %-16s %5s s  %s' "$name" "$secs" "$desc")")
 }
 
 echo "# system test: $(basename "$vmlinuz") under $(qemu-system-x86_64 --version | head -n 1)"
 t_all=$(date +%s)
-boot normal intel-iommu,intremap=on,caching-mode=on "intel_iommu=on iommu=pt" \
-	"intel_iommu=on iommu=pt: --host clean, --groups, group-isolation, hook"
-boot intremap-off intel-iommu,intremap=off,caching-mode=on "intel_iommu=on iommu=pt" \
+# QEMU's default CPU says AuthenticAMD: an Intel IOMMU gets an Intel CPU, as on real hosts
+intel="-cpu qemu64,vendor=GenuineIntel"
+boot normal "$intel -device intel-iommu,intremap=on,caching-mode=on" "intel_iommu=on iommu=pt" \
+	"intel_iommu=on iommu=pt: --host clean, --groups, group-isolation, hook, QEMU's verdicts"
+boot intremap-off "$intel -device intel-iommu,intremap=off,caching-mode=on" "intel_iommu=on iommu=pt" \
 	"-device intel-iommu,intremap=off: interrupt-remapping"
-boot iommu-off intel-iommu,intremap=on,caching-mode=on "intel_iommu=off" \
+boot iommu-off "$intel -device intel-iommu,intremap=on,caching-mode=on" "intel_iommu=off" \
 	"intel_iommu=off: iommu-disabled"
+# AMD-Vi needs no command-line word; without intremap the kernel turns remapping off itself
+boot amd "-device amd-iommu,intremap=on" "" \
+	"-device amd-iommu,intremap=on: --host clean, --groups, hook, QEMU starts"
+boot amd-intremap-off "-device amd-iommu,intremap=off" "" \
+	"-device amd-iommu,intremap=off: interrupt-remapping"
 echo "# seconds per boot (boot, tests, poweroff):"
 printf '%s\n' "${summary[@]}"
 echo "# all boots: $(($(date +%s) - t_all)) s; consoles in $work/*.log"

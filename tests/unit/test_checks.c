@@ -33,7 +33,8 @@ static struct run *validate(const char *const *texts, size_t n)
 		pve_config_parse(&f, path, &r->configs[i]);
 		text_file_free(&f);
 		r->checked[i] = (struct checked_config){
-			&r->configs[i], {r->configs[i].path, i, r->configs[i].vmid}};
+			.config = &r->configs[i],
+			.source = {r->configs[i].path, i, r->configs[i].vmid}};
 	}
 	validate_offline(r->checked, n, &r->findings);
 	findings_sort(&r->findings);
@@ -196,7 +197,7 @@ static void legacy_igd_rules(void **state)
 		{"vga: none\nhostpci0: 00:02.0,legacy-igd=1,x-vga=1\n", "x-vga"},
 		{"vga: none\nhostpci0: 00:02.0,legacy-igd=1,mdev=i915-GVTg_V5_4\n", "mdev"},
 		{"vga: none\nmachine: q35\nhostpci0: 00:02.0,legacy-igd=1\n", "q35"},
-		{"vga: none\nhostpci0: 00:02,legacy-igd=1\n", "multifunction"},
+		{"vga: none\nhostpci0: 00:02.0;00:02.1,legacy-igd=1\n", "multifunction"},
 		{"vga: none\nhostpci0: 01:00.0,legacy-igd=1\n", "00:02.0"},
 		{"vga: none\nhostpci0: 00:02.1,legacy-igd=1\n", "00:02.0"},
 	};
@@ -209,6 +210,11 @@ static void legacy_igd_rules(void **state)
 	}
 	/* Proxmox matches the id against /02\.0$/ only */
 	struct run *r = validate_one("vga: none\nhostpci0: 0000:05:02.0,legacy-igd=1\n");
+	assert_int_equal(r->findings.count, 0);
+	run_free(r);
+	/* "00:02" is several devices only where the host has several functions: offline,
+	 * nothing to say (it starts at function 0, so the 02.0 rule holds) */
+	r = validate_one("vga: none\nhostpci0: 00:02,legacy-igd=1\n");
 	assert_int_equal(r->findings.count, 0);
 	run_free(r);
 	r = validate_one("vga: none\nhostpci0: 00:02.0,legacy-igd=1\n"

@@ -13,21 +13,25 @@
 static struct pve_hostpci parse_ok(const char *value)
 {
 	struct pve_hostpci h;
-	char *err = NULL;
-	int r = pve_hostpci_parse(value, &h, &err);
-	if (r != 0)
+	struct prop_errors errors;
+	int r = pve_hostpci_parse(value, &h, &errors);
+	if (r != 0) {
+		char *err = prop_errors_text(&errors);
 		fail_msg("'%s' rejected: %s", value, err);
+	}
 	return h;
 }
 
 static char *parse_fails(const char *value)
 {
 	struct pve_hostpci h;
-	char *err = NULL;
-	if (pve_hostpci_parse(value, &h, &err) == 0) {
+	struct prop_errors errors;
+	if (pve_hostpci_parse(value, &h, &errors) == 0) {
 		pve_hostpci_free(&h);
 		fail_msg("'%s' accepted", value);
 	}
+	char *err = prop_errors_text(&errors);
+	prop_errors_free(&errors);
 	return err;
 }
 
@@ -109,15 +113,21 @@ static void options_proxmox_rejects(void **state)
 	struct {
 		const char *value, *error;
 	} cases[] = {
-		{"01:00.0,multifunction=on", "invalid key in comma-separated list property: multifunction"},
-		{"01:00.0,hidden=1", "invalid key in comma-separated list property: hidden"},
+		{"01:00.0,multifunction=on", "multifunction: property is not defined in schema and "
+					     "the schema does not allow additional properties"},
+		{"01:00.0,hidden=1", "hidden: property is not defined in schema and the schema does "
+				     "not allow additional properties"},
+		{"01:00.0,hidden=1,x-vga=2", "hidden: property is not defined in schema and the "
+					     "schema does not allow additional properties; x-vga: "
+					     "type check ('boolean') failed - got '2'"},
 		{"01:00.0,pcie=1,pcie=0", "duplicate key in comma-separated list property: pcie"},
 		{"01:00.0,02:00.0", "duplicate key in comma-separated list property: host"},
 		{"01:00.0,x-vga=2", "x-vga: type check ('boolean') failed - got '2'"},
 		{"01:00.0,vendor-id=10de", "vendor-id: value does not match the regex pattern"},
 		{"01:00.0,driver=nvidia",
-		 "driver: value 'nvidia' does not have a value in the enumeration 'keep vfio'"},
-		{"mapping=9gpu", "mapping: invalid configuration ID"},
+		 "driver: value 'nvidia' does not have a value in the enumeration 'vfio, keep'"},
+		{"mapping=9gpu", "mapping: invalid format - invalid configuration ID '9gpu'"},
+		{"mapping=a", "mapping: invalid format - invalid configuration ID 'a'"},
 		{"01:00.0,mdev=a.b", "mdev: value does not match the regex pattern"},
 		{"01:00.0,romfile=", "missing key in comma-separated list property"},
 	};
@@ -126,6 +136,27 @@ static void options_proxmox_rejects(void **state)
 		assert_string_equal(err, cases[i].error);
 		free(err);
 	}
+}
+
+/* The kernel names domains "%04x": 5 to 8 digits with a leading 0 name no device. */
+static void domains_no_device_has(void **state)
+{
+	(void)state;
+	struct pve_pci_id id;
+	assert_true(pve_pci_id_parse("00000:01:00.0", 13, &id));
+	assert_non_null(pve_pci_id_names_no_device(&id));
+	assert_string_equal(id.written, "00000:01:00.0");
+	assert_true(pve_pci_id_parse("00001234:01:00", 14, &id));
+	assert_non_null(pve_pci_id_names_no_device(&id));
+	assert_true(pve_pci_id_parse("10000:01:00.0", 13, &id));
+	assert_null(pve_pci_id_names_no_device(&id));
+	assert_true(pve_pci_id_parse("0000:01:00.0", 12, &id));
+	assert_null(pve_pci_id_names_no_device(&id));
+	assert_true(pve_pci_id_parse("01:00.0", 7, &id));
+	assert_null(pve_pci_id_names_no_device(&id));
+	assert_string_equal(id.written, "01:00.0");
+	assert_true(pve_pci_id_parse("123456789:01:00.0", 17, &id));
+	assert_non_null(pve_pci_id_names_no_device(&id));
 }
 
 static void overlap(void **state)
@@ -151,6 +182,7 @@ int main(void)
 		cmocka_unit_test(options),
 		cmocka_unit_test(options_proxmox_rejects),
 		cmocka_unit_test(overlap),
+		cmocka_unit_test(domains_no_device_has),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,7 +52,7 @@ static void sections_map_lines_and_problems(void **state)
 	assert_int_equal(m.problems[0].line, 7);
 	assert_non_null(strstr(m.problems[1].message, "needs node=, id= and path="));
 	assert_non_null(strstr(m.problems[2].message, "path: value does not match"));
-	assert_non_null(strstr(m.problems[3].message, "invalid key in comma-separated list property: color"));
+	assert_non_null(strstr(m.problems[3].message, "color: property is not defined in schema"));
 	pve_mappings_free(&m);
 }
 

@@ -618,6 +618,26 @@ static void unreadable_files_are_problems(void **state)
 	}
 }
 
+/* Debian ships /etc/modules-load.d/modules.conf -> ../modules; without /etc/modules the link
+ * dangles, and systemd-modules-load skips a listed file it cannot find (apply_file() with
+ * ignore_enoent): nothing to report.  A file that is there but unreadable still is. */
+static void a_dangling_modules_conf_link_is_skipped(void **state)
+{
+	(void)state;
+	make_link("../modules", "/etc/modules-load.d/modules.conf");
+	make_link("/nonexistent/vfio.conf", "/usr/lib/modules-load.d/vfio.conf");
+	write_file("/etc/modules-load.d/kvm.conf", "kvm\n");
+	make_dir("/etc/modules-load.d/dir.conf");
+
+	struct host_modules m;
+	assert_int_equal(host_modules_load(root, &m), 0);
+	assert_int_equal(m.listed_count, 1);
+	assert_string_equal(m.listed[0].module, "kvm");
+	assert_int_equal(m.problem_count, 1);
+	problem_at(&m, "/etc/modules-load.d/dir.conf", 0, "Is a directory");
+	host_modules_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +659,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(a_proxmox_host, make_root, remove_root),
 	    cmocka_unit_test_setup_teardown(an_empty_root, make_root, remove_root),
 	    cmocka_unit_test_setup_teardown(unreadable_files_are_problems, make_root, remove_root),
+	    cmocka_unit_test_setup_teardown(a_dangling_modules_conf_link_is_skipped, make_root,
+					    remove_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,6 +68,48 @@ static void sections_and_description(void **state)
 	pve_config_free(&c);
 }
 
+/* parse_vm_config matches m/snapstate:\s*(prepare|delete)\s*$/ anywhere in a line, before
+ * any key: the line's own key is lost; a description line and the marker itself are not. */
+static void snapstate_marker_swallows_the_line(void **state)
+{
+	(void)state;
+	struct pve_config c = parse("hostpci0: 01:00.0,romfile=x snapstate:delete\n" /* 1 */
+				    "args: -x snapstate: prepare  \n"             /* 2 */
+				    "description: ends in snapstate: delete\n"    /* 3 */
+				    "snapstate: prepare\n"                        /* 4 */
+				    "hostpci1: 02:00.0,romfile=snapstate:deleted\n"); /* 5 */
+	assert_int_equal(problem_at(&c, 1)->kind, PVE_PROBLEM_SNAPSTATE_MARKER);
+	assert_string_equal(problem_at(&c, 1)->key, "hostpci0");
+	assert_int_equal(problem_at(&c, 2)->kind, PVE_PROBLEM_SNAPSTATE_MARKER);
+	assert_string_equal(problem_at(&c, 2)->key, "args");
+	assert_null(problem_at(&c, 3));
+	assert_null(problem_at(&c, 4));
+	assert_null(problem_at(&c, 5));
+	assert_false(c.vm.hostpci[0].raw.set);
+	assert_false(c.vm.args.set);
+	assert_true(c.vm.hostpci[1].raw.set);
+	pve_config_free(&c);
+}
+
+/* aw-bits is a number to Proxmox: 39.5 keeps the machine line (and q35) */
+static void machine_keys_typed_as_proxmox_does(void **state)
+{
+	(void)state;
+	struct pve_config c = parse("machine: q35,viommu=intel,aw-bits=39.5\n");
+	assert_int_equal(c.problem_count, 0);
+	assert_true(c.vm.machine_is_q35);
+	assert_string_equal(c.vm.machine_aw_bits, "39.5");
+	pve_config_free(&c);
+	c = parse("machine: q35,aw-bits=x\n");
+	assert_int_equal(problem_at(&c, 1)->kind, PVE_PROBLEM_BAD_VALUE);
+	assert_string_equal(problem_at(&c, 1)->detail, "aw-bits: type check ('number') failed - got 'x'");
+	assert_int_equal(problem_at(&c, 1)->errors.count, 1);
+	assert_int_equal(problem_at(&c, 1)->errors.items[0].kind, PROP_ERROR_BAD_VALUE);
+	assert_string_equal(problem_at(&c, 1)->errors.items[0].key, "aw-bits");
+	assert_false(c.vm.machine_is_q35);
+	pve_config_free(&c);
+}
+
 static void dropped_lines_become_problems(void **state)
 {
 	(void)state;
@@ -84,7 +126,8 @@ static void dropped_lines_become_problems(void **state)
 				    "hostpci2: 03:00.0\n");               /* 11 */
 	assert_int_equal(problem_at(&c, 1)->kind, PVE_PROBLEM_BAD_VALUE);
 	assert_string_equal(problem_at(&c, 1)->detail,
-			    "invalid key in comma-separated list property: multifunction");
+			    "multifunction: property is not defined in schema and the schema does not "
+			    "allow additional properties");
 	assert_int_equal(problem_at(&c, 2)->kind, PVE_PROBLEM_INDENTED_COMMENT);
 	assert_int_equal(problem_at(&c, 3)->kind, PVE_PROBLEM_UNKNOWN_KEY);
 	assert_int_equal(problem_at(&c, 4)->kind, PVE_PROBLEM_BAD_VALUE);
@@ -300,6 +343,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sections_and_description),
 		cmocka_unit_test(dropped_lines_become_problems),
+		cmocka_unit_test(snapstate_marker_swallows_the_line),
+		cmocka_unit_test(machine_keys_typed_as_proxmox_does),
 		cmocka_unit_test(last_duplicate_wins),
 		cmocka_unit_test(typed_settings),
 		cmocka_unit_test(machine_types),
