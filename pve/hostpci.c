@@ -63,10 +63,9 @@ bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret)
 		snprintf(ret->id, sizeof(ret->id), "%s.%x", ret->slot, (unsigned)function & 0xfu);
 	else
 		snprintf(ret->id, sizeof(ret->id), "%s", ret->slot);
-	if (len < sizeof(ret->written) - 3)
-		snprintf(ret->written, sizeof(ret->written), "%.*s", (int)len, text);
-	else
-		snprintf(ret->written, sizeof(ret->written), "%.44s...", text);
+	size_t shown = len < sizeof(ret->written) - 3 ? len : 44;
+	memcpy(ret->written, text, shown);
+	strcpy(ret->written + shown, shown < len ? "..." : "");
 	ret->domain_zero_padded = domain_len > 4 && domain_len <= 8 && domain[0] == '0';
 	ret->bus = bus;
 	ret->device = device;

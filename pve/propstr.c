@@ -299,9 +299,12 @@ static bool split_parts(const struct prop_schema *schema, const char *text,
 				ok = false;
 				break;
 			}
+			/* a known key is its schema entry: compare those; names only for the
+			 * unknown ones */
 			bool again = false;
 			for (size_t i = 0; i < n && !again; i++)
-				again = strcmp(parts[i].name, name) == 0;
+				again = key ? parts[i].key == key
+					    : !parts[i].key && strcmp(parts[i].name, name) == 0;
 			if (again) {
 				char *msg = xasprintf("duplicate key in comma-separated list "
 						      "property: %s",

@@ -112,28 +112,65 @@ static void free_configs(struct pve_config *configs, struct checked_config *chec
 	free(checked);
 }
 
-/* The node a stored config belongs to: NODE of ROOT/etc/pve/nodes/NODE/qemu-server/VMID.conf
- * when the config is there, or when exactly one node's directory holds a VMID.conf (a copy
- * of /etc/pve keeps qemu-server as a copy of the local node's directory).  NULL: unknown. */
-static char *config_node(const char *root, const char *path, long vmid)
+/* Where the offline lint looks for the node of each config: ROOT/etc/pve/nodes, resolved
+ * once, and the last config directory resolved (configs of one directory come together). */
+struct node_finder {
+	char *nodes;      /* ROOT/etc/pve/nodes */
+	char *nodes_real; /* its realpath; NULL when there is none: no node is known */
+	char *dir, *dir_real;
+};
+
+static void node_finder_init(struct node_finder *nf, const char *root)
 {
-	char *nodes = root_join(root, PATH_PVE_NODES);
-	char *real_nodes = realpath(nodes, NULL), *real = realpath(path, NULL);
-	char *found = NULL;
-	size_t len = real_nodes ? strlen(real_nodes) : 0;
-	if (real_nodes && real && strncmp(real, real_nodes, len) == 0 && real[len] == '/') {
+	nf->nodes = root_join(root, PATH_PVE_NODES);
+	nf->nodes_real = realpath(nf->nodes, NULL);
+	nf->dir = nf->dir_real = NULL;
+}
+
+static void node_finder_free(struct node_finder *nf)
+{
+	free(nf->nodes);
+	free(nf->nodes_real);
+	free(nf->dir);
+	free(nf->dir_real);
+}
+
+/* The node a stored config belongs to: NODE of ROOT/etc/pve/nodes/NODE/qemu-server/VMID.conf
+ * when the config's directory is that one (ROOT/etc/pve/qemu-server is pmxcfs' link to it),
+ * or when exactly one node's directory holds a VMID.conf (a copy of /etc/pve keeps
+ * qemu-server as a copy of the local node's directory).  NULL: unknown. */
+static char *config_node(struct node_finder *nf, const char *path, long vmid)
+{
+	if (!nf->nodes_real)
+		return NULL;
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	if (!nf->dir || strcmp(nf->dir, dir) != 0) {
+		free(nf->dir);
+		free(nf->dir_real);
+		nf->dir = dir;
+		nf->dir_real = realpath(dir, NULL);
+	} else {
+		free(dir);
+	}
+	size_t len = strlen(nf->nodes_real);
+	const char *real = nf->dir_real;
+	if (real && strncmp(real, nf->nodes_real, len) == 0 && real[len] == '/') {
 		const char *name = real + len + 1;
 		size_t n = strcspn(name, "/");
-		if (strncmp(name + n, "/qemu-server/", 13) == 0 && !strchr(name + n + 13, '/'))
-			found = xstrndup(name, n);
+		if (strcmp(name + n, "/qemu-server") == 0)
+			return xstrndup(name, n);
 	}
-	DIR *d = !found && vmid >= 0 ? opendir(nodes) : NULL;
+	if (vmid < 0)
+		return NULL;
+	DIR *d = opendir(nf->nodes);
 	struct dirent *e;
+	char *found = NULL;
 	size_t holders = 0;
 	while (d && (e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		char *conf = xasprintf("%s/%s/qemu-server/%ld.conf", nodes, e->d_name, vmid);
+		char *conf = xasprintf("%s/%s/qemu-server/%ld.conf", nf->nodes, e->d_name, vmid);
 		if (access(conf, F_OK) == 0 && holders++ == 0)
 			found = xstrdup(e->d_name);
 		free(conf);
@@ -144,9 +181,6 @@ static char *config_node(const char *root, const char *path, long vmid)
 		free(found);
 		found = NULL;
 	}
-	free(real);
-	free(real_nodes);
-	free(nodes);
 	return found;
 }
 
@@ -163,12 +197,15 @@ bool lint_offline(const struct lint_input *inputs, size_t count, const char *roo
 	const struct pve_mappings *m = have_mappings ? &mappings : NULL;
 
 	validate_offline_rules(checked, loaded, rules, m, out);
+	struct node_finder nf;
+	node_finder_init(&nf, root);
 	for (size_t i = 0; i < loaded; i++) {
-		char *node = config_node(root, inputs[checked[i].source.index].path,
+		char *node = config_node(&nf, inputs[checked[i].source.index].path,
 					 checked[i].config->vmid);
 		check_mapping_lines(&checked[i], m, node, NULL, out);
 		free(node);
 	}
+	node_finder_free(&nf);
 	rules_apply(rules, out);
 	apply_device_overrides(checked, loaded, rules, m, out);
 	findings_sort(out);
