@@ -29,7 +29,7 @@ __attribute__((format(printf, 2, 3))) static void say(const struct bind_options 
 	va_end(ap);
 }
 
-static bool in_state(const struct hook_state *s, const char *address)
+static bool in_state(const struct bind_set *s, const char *address)
 {
 	for (size_t i = 0; i < s->count; i++) {
 		if (strcmp(s->devices[i].address, address) == 0)
@@ -38,11 +38,11 @@ static bool in_state(const struct hook_state *s, const char *address)
 	return false;
 }
 
-static void plan_add(struct hook_state *s, const struct host_pci_device *d, bool *overflow)
+static void plan_add(struct bind_set *s, const struct host_pci_device *d, bool *overflow)
 {
 	if (in_state(s, d->address))
 		return;
-	if (s->count == STATE_MAX_DEVICES) {
+	if (s->count == LEDGER_MAX_DEVICES) {
 		*overflow = true;
 		return;
 	}
@@ -54,7 +54,7 @@ static void plan_add(struct hook_state *s, const struct host_pci_device *d, bool
 }
 
 int bind_plan(const struct host *host, const struct vm_devices *devices, bool group_peers,
-	      struct hook_state *ret)
+	      struct bind_set *ret)
 {
 	ret->count = 0;
 	bool overflow = false;
@@ -124,8 +124,8 @@ static char *attr_path(const char *address, const char *attr)
 }
 
 /* Give one device back to `driver` ("" none): override, unbind, probe, check, clear. */
-static int give_back(const struct bind_options *o, const char *address, const char *driver,
-		     struct hook_error *err)
+int bind_give_back(const struct bind_options *o, const char *address, const char *driver,
+		   struct hook_error *err)
 {
 	char now[STATE_MAX_DRIVER] = "";
 	if (!o->dry_run) {
@@ -231,7 +231,7 @@ static int bind_one(const struct bind_options *o, const struct bind_record *rec,
 	return r;
 }
 
-int bind_to_vfio(const struct bind_options *o, const struct hook_state *s, bool *ret_undone,
+int bind_to_vfio(const struct bind_options *o, const struct bind_set *s, bool *ret_undone,
 		 struct hook_error *err)
 {
 	*ret_undone = true;
@@ -264,28 +264,11 @@ int bind_to_vfio(const struct bind_options *o, const struct hook_state *s, bool 
 		if (strcmp(before[i], VFIO_DRIVER) == 0)
 			continue;
 		struct hook_error undo;
-		if (give_back(o, s->devices[i].address, before[i], &undo) < 0) {
+		if (bind_give_back(o, s->devices[i].address, before[i], &undo) < 0) {
 			say(o, "undo failed: %s", undo.message);
 			*ret_undone = false;
 		}
 	}
 	free(before);
 	return r;
-}
-
-int bind_restore(const struct bind_options *o, const struct hook_state *s, struct hook_error *err)
-{
-	int first = 0;
-	for (size_t i = s->count; i-- > 0;) {
-		struct hook_error e;
-		int r = give_back(o, s->devices[i].address, s->devices[i].driver, &e);
-		if (r < 0) {
-			say(o, "%s", e.message);
-			if (!first) {
-				first = r;
-				*err = e;
-			}
-		}
-	}
-	return first;
 }

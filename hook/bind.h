@@ -18,6 +18,17 @@
 
 struct vm_devices;
 
+/* A device to bind, with the driver it has now ("" none). */
+struct bind_record {
+	char address[HOST_PCI_ADDRESS_MAX + 1];
+	char driver[STATE_MAX_DRIVER];
+};
+
+struct bind_set {
+	struct bind_record devices[LEDGER_MAX_DEVICES];
+	size_t count;
+};
+
 struct bind_options {
 	const char *root;
 	unsigned timeout_ms; /* per sysfs write */
@@ -28,19 +39,20 @@ struct bind_options {
 
 /* The devices to bind: the VM's (not driver=keep, not mediated devices) and, with
  * group_peers, the other members of their IOMMU groups (never bridges, never a device the
- * host runs on), each with the driver it has now.  ret->vmid is set by the caller.  Returns 0,
- * or -E2BIG when there are more than STATE_MAX_DEVICES. */
+ * host runs on), each with the driver it has now.  Returns 0, or -E2BIG when there are more
+ * than LEDGER_MAX_DEVICES. */
 int bind_plan(const struct host *host, const struct vm_devices *devices, bool group_peers,
-	      struct hook_state *ret);
+	      struct bind_set *ret);
 
 /* Bind every device of s to vfio-pci.  0, or -errno with err saying which step of which
  * device failed; the devices are then as they were, unless *ret_undone is false (an undo
  * failed, or a write hung and may still land): then the state must stay for post-stop. */
-int bind_to_vfio(const struct bind_options *o, const struct hook_state *s, bool *ret_undone,
+int bind_to_vfio(const struct bind_options *o, const struct bind_set *s, bool *ret_undone,
 		 struct hook_error *err);
 
-/* Give every device of s back to its recorded driver (devices that had none stay unbound).
- * Goes on after a failure; returns 0, or the first -errno with err saying what failed. */
-int bind_restore(const struct bind_options *o, const struct hook_state *s, struct hook_error *err);
+/* Give one device back to driver ("" none: it stays unbound).  A device that is gone is
+ * given back already.  0, or -errno with err saying what failed. */
+int bind_give_back(const struct bind_options *o, const char *address, const char *driver,
+		   struct hook_error *err);
 
 #endif

@@ -25,6 +25,11 @@ bool kernel_driver_registered(const char *root, const char *driver);
 /* Load a module (modprobe); only on the real root "/".  0 or -errno. */
 int kernel_load_module(const char *root, const char *module, unsigned timeout_ms);
 
+/* Called in the child process that reads the host at pre-start, before it reads anything: the
+ * real kernel does nothing here; the fake one can stall there on demand, as a config-space
+ * read of a wedged device stalls inside the kernel where no signal reaches it. */
+void kernel_host_read_begins(void);
+
 /* Run op(arg) in a child process and wait at most timeout_ms for it: its exit status is
  * the op's result (0 or an errno value).  Returns 0, -errno from the op, or -ETIMEDOUT
  * (the child is killed; one stuck in the kernel is left behind). */

@@ -3,8 +3,8 @@
  *
  *   pre-start   validate the VM against this host; any error: print the findings and exit 1,
  *               which aborts the start; else bind its devices to vfio-pci
- *   post-stop   give every device recorded at pre-start back to its driver (also after a
- *               crash: the state file is all it needs)
+ *   post-stop   the VM no longer holds its devices: every device no VM holds goes back to
+ *               its host driver (also after a crash: the ledger is all it needs)
  *   post-start, pre-stop   nothing */
 #include "bind.h"
 #include "kernel.h"
@@ -23,12 +23,18 @@
 #include "../validator/vmdevices.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,47 +210,9 @@ static int validate_vm(const struct hook_options *o, const struct rules *rules,
 	return status;
 }
 
-/* A state left by a run that never reached post-stop (a crash, a kill -9) holds the drivers
- * the devices had before it: its records win, and devices it lists that this run does not
- * bind stay listed, so that post-stop gives them back too.  A state that cannot be read is
- * not overwritten: the start is refused.  0 or -1. */
-static int merge_earlier_state(const struct hook_options *o, const struct settings *settings,
-			       struct hook_state *plan, const struct log_ctx *log)
-{
-	struct hook_state *old = xcalloc(1, sizeof(*old));
-	struct hook_error err;
-	int r = state_read(o->root, settings->state_dir, o->vmid, old, &err);
-	if (r == -ENOENT) {
-		free(old);
-		return 0;
-	}
-	if (r < 0) {
-		log_error(log, "%s; remove it once the devices are where they belong", err.message);
-		free(old);
-		return -1;
-	}
-	for (size_t k = 0; k < old->count; k++) {
-		size_t i = 0;
-		while (i < plan->count && strcmp(plan->devices[i].address, old->devices[k].address))
-			i++;
-		if (i == plan->count) {
-			if (plan->count == STATE_MAX_DEVICES) {
-				log_error(log, "more than %d devices with an earlier state",
-					  STATE_MAX_DEVICES);
-				free(old);
-				return -1;
-			}
-			plan->count++;
-		}
-		plan->devices[i] = old->devices[k];
-	}
-	free(old);
-	return 0;
-}
-
-/* The devices to bind, with the drivers they have (or had, by an earlier state). */
+/* The devices to bind, with the drivers they have now. */
 static int plan_devices(const struct hook_options *o, const struct settings *settings,
-			const struct rules *rules, const struct host *host, struct hook_state *ret,
+			const struct rules *rules, const struct host *host, struct bind_set *ret,
 			const struct log_ctx *log)
 {
 	char *display = xasprintf(PATH_PVE_QEMU_SERVER "/%ld.conf", o->vmid);
@@ -267,13 +235,10 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 	struct vm_devices devices;
 	vm_devices_resolve(&config.vm, o->vmid, host, have_mappings ? &mappings : NULL, &devices);
 	bool peers = settings->bind_group_peers && rules->bind.group_peers == RULES_BIND_GROUP_PEERS;
-	ret->vmid = o->vmid;
 	int r2 = bind_plan(host, &devices, peers, ret);
 	if (r2 < 0)
 		log_error(log, "VM %ld would bind more than %d devices; refusing", o->vmid,
-			  STATE_MAX_DEVICES);
-	else
-		r2 = merge_earlier_state(o, settings, ret, log);
+			  LEDGER_MAX_DEVICES);
 	vm_devices_free(&devices);
 	if (have_mappings)
 		pve_mappings_free(&mappings);
@@ -282,58 +247,337 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 	return r2 < 0 ? -1 : 0;
 }
 
+/* One run's view of the ledger: read under the lock, changed in memory, written back before
+ * any sysfs write that depends on it and at the end. */
+struct ledger_run {
+	const struct hook_options *o;
+	const struct log_ctx *log;
+	struct bind_options bo;
+	struct ledger *ledger;
+	long long now;
+	bool give_back; /* restore_on_stop and the rules' bind: allow it */
+};
+
+static int ledger_run_open(struct ledger_run *lr, const struct hook_options *o,
+			   const struct settings *settings, const struct log_ctx *log)
+{
+	*lr = (struct ledger_run){
+		.o = o,
+		.log = log,
+		.bo = {o->root, settings->bind_timeout * 1000, o->dry_run, log_line, (void *)log},
+		.ledger = xcalloc(1, sizeof(struct ledger)),
+		.now = (long long)time(NULL),
+		.give_back = settings->restore_on_stop,
+	};
+	struct hook_error err;
+	bool legacy = false;
+	if (ledger_read(o->root, lr->ledger, &err) < 0 ||
+	    ledger_take_legacy(o->root, o->vmid, lr->now, lr->ledger, &legacy, &err) < 0) {
+		log_error(log, "%s; remove it once the devices are where they belong", err.message);
+		free(lr->ledger);
+		return -1;
+	}
+	if (legacy)
+		log_line((void *)log, "taking over the state file of an earlier pcipt version");
+	return 0;
+}
+
+static int ledger_run_save(struct ledger_run *lr)
+{
+	if (lr->o->dry_run)
+		return 0;
+	struct hook_error err;
+	if (ledger_write(lr->o->root, lr->ledger, &err) < 0) {
+		log_error(lr->log, "%s", err.message);
+		return -1;
+	}
+	ledger_forget_legacy(lr->o->root, lr->o->vmid);
+	return 0;
+}
+
+/* Whether a holder still holds: its QEMU runs (Proxmox's pid file names a live process whose
+ * command line is that VM's), or its pre-start was less than LEDGER_GRACE_SECONDS ago. */
+static bool holder_live(const struct ledger_holder *h, const struct host_runstate *rs,
+			long long now)
+{
+	for (size_t i = 0; i < rs->vm_count; i++) {
+		if (rs->vms[i].vmid == h->vmid)
+			return true;
+	}
+	return now - h->since < LEDGER_GRACE_SECONDS;
+}
+
+/* Drop the holders that died without a post-stop. */
+static void drop_dead_holders(struct ledger_run *lr)
+{
+	struct host_runstate rs;
+	host_runstate_load(lr->o->root, lr->now, &rs);
+	for (size_t i = 0; i < lr->ledger->count; i++) {
+		struct ledger_record *rec = &lr->ledger->records[i];
+		for (size_t k = 0; k < rec->holder_count;) {
+			const struct ledger_holder *h = &rec->holders[k];
+			if (holder_live(h, &rs, lr->now)) {
+				k++;
+				continue;
+			}
+			char line[200];
+			snprintf(line, sizeof(line),
+				 "VM %ld no longer holds %s: no QEMU runs for it, and its pre-start "
+				 "was %lld s ago",
+				 h->vmid, rec->address, lr->now - h->since);
+			log_line((void *)lr->log, line);
+			ledger_release(rec, h->vmid);
+		}
+	}
+	host_runstate_free(&rs);
+}
+
+static void release_vm(struct ledger_run *lr, long vmid)
+{
+	for (size_t i = 0; i < lr->ledger->count; i++)
+		ledger_release(&lr->ledger->records[i], vmid);
+}
+
+/* Give back every device no VM holds, last bound first, and drop its record once it is back.
+ * Returns how many could not be given back (their records stay, and each is named). */
+static size_t give_back_unheld(struct ledger_run *lr)
+{
+	size_t left = 0;
+	for (size_t i = lr->ledger->count; i-- > 0;) {
+		struct ledger_record *rec = &lr->ledger->records[i];
+		if (rec->holder_count)
+			continue;
+		if (!lr->give_back) {
+			char line[160];
+			snprintf(line, sizeof(line), "%s stays on vfio-pci: restore_on_stop is off",
+				 rec->address);
+			log_line((void *)lr->log, line);
+			ledger_drop(lr->ledger, i);
+			continue;
+		}
+		struct hook_error e;
+		if (bind_give_back(&lr->bo, rec->address, rec->driver, &e) < 0) {
+			log_error(lr->log, "%s was not given back to %s: %s", rec->address,
+				  rec->driver[0] ? rec->driver : "no driver", e.message);
+			left++;
+			continue;
+		}
+		ledger_drop(lr->ledger, i);
+	}
+	return left;
+}
+
+/* The VM holds the devices of its plan (new records keep the driver each has now), and no
+ * longer the ones it held before that are not in it.  false when the ledger is full. */
+static bool hold_plan(struct ledger_run *lr, const struct bind_set *plan)
+{
+	long vmid = lr->o->vmid;
+	for (size_t i = 0; i < lr->ledger->count; i++) {
+		struct ledger_record *rec = &lr->ledger->records[i];
+		bool planned = false;
+		for (size_t k = 0; k < plan->count && !planned; k++)
+			planned = strcmp(plan->devices[k].address, rec->address) == 0;
+		if (!planned)
+			ledger_release(rec, vmid);
+	}
+	for (size_t k = 0; k < plan->count; k++) {
+		struct ledger_record *rec =
+			ledger_take(lr->ledger, plan->devices[k].address, plan->devices[k].driver);
+		if (!rec || !ledger_hold(rec, vmid, lr->now))
+			return false;
+	}
+	return true;
+}
+
+static long long ms_since(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000LL + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* What the checking child reports: the exit status of the checks, and the plan. */
+struct judgement {
+	int status;
+	struct bind_set plan;
+};
+
+/* Read the host, check the VM and plan the bind in a child process that the deadline can
+ * abandon: a config-space read of a wedged device can stall inside the kernel, where no
+ * signal reaches it, and Proxmox waits for a hookscript without any limit.  The child closes
+ * its copy of the lock first: a flock belongs to the open file, which a fork shares, and a
+ * child stuck for good must not hold every other start.  Returns the exit status. */
+static int judge_in_child(const struct hook_options *o, const struct settings *settings,
+			  const struct rules *rules, const struct log_ctx *log, int lock,
+			  long long now, long long timeout_ms, struct bind_set *ret_plan)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		log_error(log, "cannot make a pipe: %s", strerror(errno));
+		return EXIT_TROUBLE;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t child = fork();
+	if (child < 0) {
+		log_error(log, "cannot fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return EXIT_TROUBLE;
+	}
+	if (child == 0) {
+		if (lock >= 0)
+			close(lock);
+		close(fds[0]);
+		kernel_host_read_begins();
+		struct judgement *j = xcalloc(1, sizeof(*j));
+		struct host host;
+		struct host_error herr;
+		if (host_load(o->root, now, &host, &herr) < 0) {
+			log_error(log, "cannot read the host: %s", herr.message);
+			j->status = EXIT_TROUBLE;
+		} else {
+			j->status = validate_vm(o, rules, &host, log);
+			if (j->status == EXIT_OK &&
+			    plan_devices(o, settings, rules, &host, &j->plan, log) < 0)
+				j->status = EXIT_TROUBLE;
+			host_free(&host);
+		}
+		fflush(stdout);
+		fflush(stderr);
+		const char *p = (const char *)j;
+		size_t left = sizeof(*j);
+		while (left) {
+			ssize_t n = write(fds[1], p, left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				_exit(1);
+			p += n;
+			left -= (size_t)n;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	struct judgement *j = xcalloc(1, sizeof(*j));
+	size_t got = 0;
+	bool timed_out = false;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (got < sizeof(*j)) {
+		long long left = timeout_ms - ms_since(&start);
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		struct pollfd p = {fds[0], POLLIN, 0};
+		int r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			timed_out = true;
+			break;
+		}
+		ssize_t n = r < 0 ? -1 : read(fds[0], (char *)j + got, sizeof(*j) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* the child ended without a judgement */
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	int status;
+	if (got == sizeof(*j)) {
+		(void)waitpid(child, NULL, 0);
+		status = j->status;
+		*ret_plan = j->plan;
+	} else if (timed_out) {
+		/* one stuck in the kernel ignores the signal until it leaves: not waited for */
+		kill(child, SIGKILL);
+		(void)waitpid(child, NULL, WNOHANG);
+		log_error(log, "VM %ld must not start: pre-start did not finish within %u s "
+			       "(prestart_deadline): reading the host did not return; a device that "
+			       "does not answer (a wedged GPU) can stall config-space reads in the "
+			       "kernel",
+			  o->vmid, settings->prestart_deadline);
+		status = EXIT_REFUSED;
+	} else {
+		int ws = 0;
+		(void)waitpid(child, &ws, 0);
+		log_error(log, "checking the host failed: the checking process %s %d",
+			  WIFSIGNALED(ws) ? "was killed by signal" : "exited with",
+			  WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
+		status = EXIT_TROUBLE;
+	}
+	free(j);
+	return status;
+}
+
 static int pre_start(const struct hook_options *o, const struct settings *settings,
 		     const struct rules *rules, const struct log_ctx *log)
 {
+	/* prestart_deadline covers the whole phase, the wait for the lock included */
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	long long deadline_ms = settings->prestart_deadline * 1000LL;
 	/* the lock first: the host this run checks is the host it binds on */
 	struct hook_error err;
-	int lock = o->dry_run ? -1 : lock_acquire(o->root, settings->lock_file, LOCK_WAIT_MS, &err);
+	unsigned lock_wait = deadline_ms < LOCK_WAIT_MS ? (unsigned)deadline_ms : LOCK_WAIT_MS;
+	int lock = o->dry_run ? -1 : lock_acquire(o->root, lock_wait, &err);
 	if (!o->dry_run && lock < 0) {
 		log_error(log, "%s", err.message);
 		return EXIT_REFUSED;
 	}
-	struct host host;
-	struct host_error herr;
-	if (host_load(o->root, (long long)time(NULL), &host, &herr) < 0) {
-		log_error(log, "cannot read the host: %s", herr.message);
+	struct ledger_run lr;
+	if (ledger_run_open(&lr, o, settings, log) < 0) {
 		lock_release(lock);
 		return EXIT_TROUBLE;
 	}
-	int status = validate_vm(o, rules, &host, log);
-	struct hook_state *state = xcalloc(1, sizeof(*state));
-	if (status == EXIT_OK && plan_devices(o, settings, rules, &host, state, log) < 0)
+	drop_dead_holders(&lr);
+	struct bind_set *plan = xcalloc(1, sizeof(*plan));
+	int status = judge_in_child(o, settings, rules, log, lock, lr.now,
+				    deadline_ms - ms_since(&start), plan);
+	if (status == EXIT_OK && !hold_plan(&lr, plan)) {
+		log_error(log, "the ledger has no room for VM %ld's devices; refusing", o->vmid);
 		status = EXIT_TROUBLE;
-	host_free(&host);
-	if (status != EXIT_OK) {
-		free(state);
-		lock_release(lock);
-		return status;
 	}
-	struct bind_options bo = {o->root, settings->bind_timeout * 1000, o->dry_run, log_line,
-				  (void *)log};
-	status = EXIT_OK;
-	if (state->count == 0) {
-		log_line((void *)log, "no device to bind");
-	} else if (!o->dry_run && state_write(o->root, settings->state_dir, state, &err) < 0) {
-		log_error(log, "%s", err.message);
+	if (status != EXIT_OK)
+		release_vm(&lr, o->vmid); /* a refused start holds nothing */
+	/* devices nobody holds any more go back before this VM's bind (the ledger says so
+	 * first) */
+	size_t left = give_back_unheld(&lr);
+	if (ledger_run_save(&lr) < 0 && status == EXIT_OK)
 		status = EXIT_REFUSED;
-	} else {
+	if (status == EXIT_OK && plan->count == 0) {
+		log_line((void *)log, "no device to bind");
+	} else if (status == EXIT_OK) {
 		bool undone;
-		log_bind_start(log, state->count, settings->bind_timeout);
-		if (bind_to_vfio(&bo, state, &undone, &err) < 0) {
+		/* no write may run past the deadline either */
+		long long left_ms = deadline_ms - ms_since(&start);
+		if (left_ms < lr.bo.timeout_ms)
+			lr.bo.timeout_ms = left_ms > 1000 ? (unsigned)left_ms : 1000;
+		log_bind_start(log, plan->count, settings->bind_timeout);
+		if (bind_to_vfio(&lr.bo, plan, &undone, &err) < 0) {
 			log_error(log, "VM %ld must not start: %s", o->vmid, err.message);
-			struct hook_error rerr;
-			if (!undone)
-				log_error(log, "not every device could be given back; the state stays for "
-					       "post-stop (pcipt-hook %ld post-stop)",
-					  o->vmid);
-			else if (!o->dry_run &&
-				 state_remove(o->root, settings->state_dir, o->vmid, &rerr) < 0)
-				log_error(log, "%s", rerr.message);
+			/* a write that hung may still land: the VM keeps holding its devices
+			 * until its grace period is over, and a later run gives them back */
+			if (undone)
+				release_vm(&lr, o->vmid);
+			else
+				log_error(log, "a write may still land: VM %ld holds its devices for "
+					       "%d s more, then any pcipt-hook run gives them back "
+					       "(or now: pcipt-hook %ld post-stop)",
+					  o->vmid, LEDGER_GRACE_SECONDS, o->vmid);
+			left += give_back_unheld(&lr);
+			ledger_run_save(&lr);
 			status = EXIT_REFUSED;
 		}
 	}
-	free(state);
+	if (left && status == EXIT_OK)
+		log_error(log, "%zu device%s of other VMs could not be given back (named above)",
+			  left, left > 1 ? "s" : "");
+	free(plan);
+	free(lr.ledger);
 	lock_release(lock);
 	return status;
 }
@@ -342,37 +586,39 @@ static int post_stop(const struct hook_options *o, const struct settings *settin
 		     const struct log_ctx *log)
 {
 	struct hook_error err;
-	int lock = o->dry_run ? -1 : lock_acquire(o->root, settings->lock_file, LOCK_WAIT_MS, &err);
+	int lock = o->dry_run ? -1 : lock_acquire(o->root, LOCK_WAIT_MS, &err);
 	if (!o->dry_run && lock < 0) {
 		log_error(log, "%s", err.message);
 		return EXIT_REFUSED;
 	}
-	struct hook_state *state = xcalloc(1, sizeof(*state));
-	int r = state_read(o->root, settings->state_dir, o->vmid, state, &err);
-	int status = EXIT_OK;
-	if (r == -ENOENT) {
-		log_line((void *)log, "nothing to give back");
-	} else if (r < 0) {
-		log_error(log, "%s", err.message);
-		status = EXIT_REFUSED;
-	} else if (!settings->restore_on_stop) {
-		log_line((void *)log, "restore_on_stop is off: the devices stay on vfio-pci");
-		if (!o->dry_run && state_remove(o->root, settings->state_dir, o->vmid, &err) < 0)
-			log_error(log, "%s", err.message);
-	} else {
-		struct bind_options bo = {o->root, settings->bind_timeout * 1000, o->dry_run,
-					  log_line, (void *)log};
-		if (bind_restore(&bo, state, &err) < 0) {
-			/* the state stays: a second post-stop (or an admin) can finish the job */
-			log_error(log, "%s", err.message);
-			status = EXIT_REFUSED;
-		} else if (!o->dry_run &&
-			   state_remove(o->root, settings->state_dir, o->vmid, &err) < 0) {
-			log_error(log, "%s", err.message);
-			status = EXIT_REFUSED;
+	struct ledger_run lr;
+	if (ledger_run_open(&lr, o, settings, log) < 0) {
+		lock_release(lock);
+		return EXIT_REFUSED;
+	}
+	bool held = false;
+	for (size_t i = 0; i < lr.ledger->count; i++)
+		held |= ledger_holds(&lr.ledger->records[i], o->vmid);
+	release_vm(&lr, o->vmid);
+	drop_dead_holders(&lr);
+	for (size_t i = 0; held && i < lr.ledger->count; i++) {
+		const struct ledger_record *rec = &lr.ledger->records[i];
+		if (rec->holder_count) {
+			char line[160];
+			snprintf(line, sizeof(line), "%s stays on vfio-pci: VM %ld holds it too",
+				 rec->address, rec->holders[0].vmid);
+			log_line((void *)log, line);
 		}
 	}
-	free(state);
+	if (!held)
+		log_line((void *)log, "nothing to give back");
+	size_t left = give_back_unheld(&lr);
+	int status = ledger_run_save(&lr) < 0 || left ? EXIT_REFUSED : EXIT_OK;
+	if (left)
+		log_error(log, "%zu device%s not given back (named above); the ledger keeps them: "
+			       "the next pcipt-hook run tries again",
+			  left, left > 1 ? "s" : "");
+	free(lr.ledger);
 	lock_release(lock);
 	return status;
 }
@@ -417,6 +663,14 @@ int main(int argc, char **argv)
 			return EXIT_TROUBLE;
 	}
 	free(rules_display);
+	if (settings.sets_state_dir)
+		fprintf(stderr, "pcipt-hook: warning: pcipt.conf: state_dir is no longer read: the "
+				"ledger is always %s/ledger\n",
+			PATH_PCIPT_STATE_DIR);
+	if (settings.sets_lock_file)
+		fprintf(stderr, "pcipt-hook: warning: pcipt.conf: lock_file is no longer read: the "
+				"lock is always %s\n",
+			PATH_PCIPT_LOCK);
 	/* pcipt.conf and the rules' bind: both have a say: either can keep devices on vfio-pci
 	 * after the stop, and the shorter timeout is the limit */
 	settings.restore_on_stop = settings.restore_on_stop && rules.bind.restore_on_stop;

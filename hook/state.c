@@ -1,5 +1,6 @@
 #include "state.h"
 
+#include "../lib/paths.h"
 #include "../lib/rootpath.h"
 #include "../lib/xalloc.h"
 
@@ -15,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STATE_MAX_SIZE (64 * 1024)
 
 __attribute__((format(printf, 2, 3))) static int fail(struct hook_error *err, const char *fmt,
 						      ...)
@@ -34,13 +34,9 @@ bool state_driver_name_ok(const char *name)
 	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-static char *state_path(const char *root, const char *dir, long vmid)
-{
-	char *d = root_join(root, dir);
-	char *p = xasprintf("%s/%ld.state", d, vmid);
-	free(d);
-	return p;
-}
+#define LEDGER_NAME "ledger"
+#define LEDGER_MAX_SIZE (LEDGER_MAX_DEVICES * 1024)
+#define LEGACY_MAX_SIZE (64 * 1024)
 
 /* The directories above path (a full path), made 0755 where missing: /run/lock and /run exist
  * on a real host, a fake or captured root may lack them. */
@@ -74,17 +70,16 @@ static int ensure_dir(const char *full, struct hook_error *err)
 	return 0;
 }
 
-int state_write(const char *root, const char *dir, const struct hook_state *s,
-		struct hook_error *err)
+/* Write text to dir/name atomically: a temporary file (created without following links,
+ * 0600), fsync, rename, fsync of the directory. */
+static int write_atomically(const char *dir, const char *name, const char *text,
+			    struct hook_error *err)
 {
-	char *d = root_join(root, dir);
-	int r = ensure_dir(d, err);
-	if (r < 0) {
-		free(d);
+	int r = ensure_dir(dir, err);
+	if (r < 0)
 		return r;
-	}
-	char *final = xasprintf("%s/%ld.state", d, s->vmid);
-	char *tmp = xasprintf("%s/.%ld.state.%ld", d, s->vmid, (long)getpid());
+	char *final = xasprintf("%s/%s", dir, name);
+	char *tmp = xasprintf("%s/.%s.%ld", dir, name, (long)getpid());
 	/* O_EXCL with O_NOFOLLOW: a planted file or link at the name makes this fail */
 	(void)unlink(tmp);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -94,22 +89,19 @@ int state_write(const char *root, const char *dir, const struct hook_state *s,
 			 strerror(-r));
 		goto out;
 	}
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		(void)unlink(tmp);
-		snprintf(err->message, sizeof(err->message), "cannot write %s: %s", tmp,
-			 strerror(-r));
-		goto out;
+	size_t len = strlen(text), done = 0;
+	bool ok = true;
+	while (ok && done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n > 0;
+		if (ok)
+			done += (size_t)n;
 	}
-	fprintf(f, "pcipt-state 1\nvmid %ld\n", s->vmid);
-	for (size_t i = 0; i < s->count; i++)
-		fprintf(f, "device %s %s\n", s->devices[i].address,
-			s->devices[i].driver[0] ? s->devices[i].driver : "-");
-	bool ok = fflush(f) == 0 && fsync(fd) == 0;
+	ok = ok && fsync(fd) == 0;
 	int e = errno;
-	if (fclose(f) != 0 && ok) {
+	if (close(fd) != 0 && ok) {
 		ok = false;
 		e = errno;
 	}
@@ -120,7 +112,7 @@ int state_write(const char *root, const char *dir, const struct hook_state *s,
 		(void)unlink(tmp);
 		goto out;
 	}
-	int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		(void)fsync(dfd); /* the rename itself survives a crash */
 		close(dfd);
@@ -129,7 +121,53 @@ int state_write(const char *root, const char *dir, const struct hook_state *s,
 out:
 	free(final);
 	free(tmp);
-	free(d);
+	return r;
+}
+
+/* Read a file pcipt wrote: not a link, a regular file of ours, mode 0600, at most max bytes.
+ * -ENOENT when there is none; other failures say why. */
+static int read_ours(const char *path, size_t max, char **ret, size_t *ret_size,
+		     struct hook_error *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ELOOP)
+			snprintf(err->message, sizeof(err->message),
+				 "%s is a symbolic link; refusing it", path);
+		else
+			snprintf(err->message, sizeof(err->message), "cannot read %s: %s", path,
+				 strerror(e));
+		return -e;
+	}
+	struct stat st;
+	int r = 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = fail(err, "%s is not a regular file; refusing it", path);
+	} else if (st.st_uid != geteuid() || (st.st_mode & 077)) {
+		r = fail(err, "%s is not pcipt's (owner uid %u, mode %04o; expected uid %u, mode "
+			      "0600); refusing it",
+			 path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+			 (unsigned)geteuid());
+	} else if ((unsigned long long)st.st_size > max) {
+		r = fail(err, "%s is %lld bytes, more than pcipt ever writes there; refusing it",
+			 path, (long long)st.st_size);
+	}
+	if (r == 0) {
+		char *buf = xmalloc(max + 1);
+		ssize_t n = read(fd, buf, max);
+		if (n < 0) {
+			r = -errno;
+			snprintf(err->message, sizeof(err->message), "cannot read %s: %s", path,
+				 strerror(-r));
+			free(buf);
+		} else {
+			buf[n] = '\0';
+			*ret = buf;
+			*ret_size = (size_t)n;
+		}
+	}
+	close(fd);
 	return r;
 }
 
@@ -147,8 +185,221 @@ static bool take_line(const char **p, const char *end, char *buf, size_t size)
 	return true;
 }
 
-int state_parse(const char *text, size_t size, long vmid, struct hook_state *ret,
-		struct hook_error *err)
+
+/* "101:1764716400" */
+static bool parse_holder(const char *word, struct ledger_holder *ret)
+{
+	char *end;
+	errno = 0;
+	long vmid = strtol(word, &end, 10);
+	if (errno || end == word || *end != ':' || vmid < 1 || vmid > 999999999 || word[0] == '0' ||
+	    !isdigit((unsigned char)word[0]))
+		return false;
+	const char *t = end + 1;
+	long long since = strtoll(t, &end, 10);
+	if (errno || end == t || *end || since < 0 || !isdigit((unsigned char)t[0]))
+		return false;
+	*ret = (struct ledger_holder){vmid, since};
+	return true;
+}
+
+static int parse_record(char *line, unsigned number, struct ledger *l, struct hook_error *err)
+{
+	char *save = NULL;
+	char *word = strtok_r(line, " ", &save);
+	char *address = strtok_r(NULL, " ", &save), *driver = strtok_r(NULL, " ", &save);
+	if (!word || strcmp(word, "device") != 0 || !address || !driver)
+		return fail(err, "line %u: expected 'device ADDRESS DRIVER VMID:TIME...'", number);
+	if (strlen(address) > HOST_PCI_ADDRESS_MAX || !host_is_pci_address(address) ||
+	    (strcmp(driver, "-") != 0 && !state_driver_name_ok(driver)))
+		return fail(err, "line %u: not a PCI address and a driver name", number);
+	if (ledger_find(l, address))
+		return fail(err, "line %u: %s is listed twice", number, address);
+	if (l->count == LEDGER_MAX_DEVICES)
+		return fail(err, "more than %d devices", LEDGER_MAX_DEVICES);
+	struct ledger_record *rec = &l->records[l->count++];
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->address, address, strlen(address) + 1);
+	if (strcmp(driver, "-") != 0)
+		memcpy(rec->driver, driver, strlen(driver) + 1);
+	for (char *h; (h = strtok_r(NULL, " ", &save));) {
+		struct ledger_holder holder;
+		if (!parse_holder(h, &holder))
+			return fail(err, "line %u: '%.40s' is not VMID:TIME", number, h);
+		if (ledger_holds(rec, holder.vmid))
+			return fail(err, "line %u: VM %ld holds %s twice", number, holder.vmid,
+				    address);
+		if (rec->holder_count == LEDGER_MAX_HOLDERS)
+			return fail(err, "line %u: more than %d holders", number, LEDGER_MAX_HOLDERS);
+		rec->holders[rec->holder_count++] = holder;
+	}
+	return 0;
+}
+
+int ledger_parse(const char *text, size_t size, struct ledger *ret, struct hook_error *err)
+{
+	const char *p = text, *end = text + size;
+	char line[LEDGER_MAX_HOLDERS * 24 + 128];
+	if (memchr(text, '\0', size))
+		return fail(err, "contains a NUL byte");
+	if (!take_line(&p, end, line, sizeof(line)) || strcmp(line, "pcipt-ledger 1") != 0)
+		return fail(err, "line 1: not a pcipt ledger (expected 'pcipt-ledger 1')");
+	struct ledger *l = xcalloc(1, sizeof(*l));
+	unsigned number = 1;
+	int r = 0;
+	while (r == 0 && p < end) {
+		number++;
+		if (!take_line(&p, end, line, sizeof(line)))
+			r = fail(err, "line %u: too long, or no line end", number);
+		else
+			r = parse_record(line, number, l, err);
+	}
+	if (r == 0)
+		*ret = *l;
+	free(l);
+	return r;
+}
+
+static char *ledger_dir(const char *root)
+{
+	return root_join(root, PATH_PCIPT_STATE_DIR);
+}
+
+int ledger_read(const char *root, struct ledger *ret, struct hook_error *err)
+{
+	char *dir = ledger_dir(root);
+	char *path = xasprintf("%s/" LEDGER_NAME, dir);
+	free(dir);
+	char *text;
+	size_t size;
+	int r = read_ours(path, LEDGER_MAX_SIZE, &text, &size, err);
+	if (r == -ENOENT) {
+		ret->count = 0;
+		r = 0;
+	} else if (r == 0) {
+		struct hook_error perr;
+		r = ledger_parse(text, size, ret, &perr);
+		if (r < 0)
+			snprintf(err->message, sizeof(err->message),
+				 "%.150s is corrupt (%.140s); refusing it", path, perr.message);
+		free(text);
+	}
+	free(path);
+	return r;
+}
+
+int ledger_write(const char *root, const struct ledger *l, struct hook_error *err)
+{
+	char *dir = ledger_dir(root);
+	int r = 0;
+	if (l->count == 0) {
+		char *path = xasprintf("%s/" LEDGER_NAME, dir);
+		if (unlink(path) < 0 && errno != ENOENT) {
+			r = -errno;
+			snprintf(err->message, sizeof(err->message), "cannot remove %s: %s", path,
+				 strerror(-r));
+		}
+		free(path);
+		free(dir);
+		return r;
+	}
+	size_t cap = 32 + l->count * (HOST_PCI_ADDRESS_MAX + STATE_MAX_DRIVER + 16 +
+				       LEDGER_MAX_HOLDERS * 32);
+	char *text = xmalloc(cap), *p = text;
+	p += sprintf(p, "pcipt-ledger 1\n");
+	for (size_t i = 0; i < l->count; i++) {
+		const struct ledger_record *rec = &l->records[i];
+		p += sprintf(p, "device %s %s", rec->address, rec->driver[0] ? rec->driver : "-");
+		for (size_t k = 0; k < rec->holder_count; k++)
+			p += sprintf(p, " %ld:%lld", rec->holders[k].vmid, rec->holders[k].since);
+		*p++ = '\n';
+		*p = '\0';
+	}
+	r = write_atomically(dir, LEDGER_NAME, text, err);
+	free(text);
+	free(dir);
+	return r;
+}
+
+struct ledger_record *ledger_find(struct ledger *l, const char *address)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		if (strcmp(l->records[i].address, address) == 0)
+			return &l->records[i];
+	}
+	return NULL;
+}
+
+struct ledger_record *ledger_take(struct ledger *l, const char *address, const char *driver)
+{
+	struct ledger_record *rec = ledger_find(l, address);
+	if (rec)
+		return rec;
+	if (l->count == LEDGER_MAX_DEVICES || strlen(address) > HOST_PCI_ADDRESS_MAX)
+		return NULL;
+	rec = &l->records[l->count++];
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->address, address, strlen(address) + 1);
+	if (driver && state_driver_name_ok(driver))
+		memcpy(rec->driver, driver, strlen(driver) + 1);
+	return rec;
+}
+
+bool ledger_holds(const struct ledger_record *rec, long vmid)
+{
+	for (size_t i = 0; i < rec->holder_count; i++) {
+		if (rec->holders[i].vmid == vmid)
+			return true;
+	}
+	return false;
+}
+
+bool ledger_hold(struct ledger_record *rec, long vmid, long long since)
+{
+	for (size_t i = 0; i < rec->holder_count; i++) {
+		if (rec->holders[i].vmid == vmid) {
+			rec->holders[i].since = since;
+			return true;
+		}
+	}
+	if (rec->holder_count == LEDGER_MAX_HOLDERS)
+		return false;
+	rec->holders[rec->holder_count++] = (struct ledger_holder){vmid, since};
+	return true;
+}
+
+void ledger_release(struct ledger_record *rec, long vmid)
+{
+	for (size_t i = 0; i < rec->holder_count; i++) {
+		if (rec->holders[i].vmid == vmid) {
+			memmove(&rec->holders[i], &rec->holders[i + 1],
+				(rec->holder_count - i - 1) * sizeof(rec->holders[0]));
+			rec->holder_count--;
+			return;
+		}
+	}
+}
+
+void ledger_drop(struct ledger *l, size_t index)
+{
+	memmove(&l->records[index], &l->records[index + 1],
+		(l->count - index - 1) * sizeof(l->records[0]));
+	l->count--;
+}
+
+/* --- the previous version's per-VM state ------------------------------------------------- */
+
+static char *legacy_path(const char *root, long vmid)
+{
+	char *dir = ledger_dir(root);
+	char *p = xasprintf("%s/%ld.state", dir, vmid);
+	free(dir);
+	return p;
+}
+
+/* "pcipt-state 1", "vmid N", then "device ADDRESS DRIVER" lines */
+static int legacy_parse(const char *text, size_t size, long vmid, struct ledger *l,
+			long long since, struct hook_error *err)
 {
 	const char *p = text, *end = text + size;
 	char line[256];
@@ -159,113 +410,66 @@ int state_parse(const char *text, size_t size, long vmid, struct hook_state *ret
 	long file_vmid;
 	char extra;
 	if (!take_line(&p, end, line, sizeof(line)) ||
-	    sscanf(line, "vmid %ld%c", &file_vmid, &extra) != 1 || file_vmid <= 0)
-		return fail(err, "line 2: expected 'vmid N'");
-	if (file_vmid != vmid)
-		return fail(err, "line 2: the state is VM %ld's, not VM %ld's", file_vmid, vmid);
-	struct hook_state *s = xcalloc(1, sizeof(*s));
-	s->vmid = vmid;
+	    sscanf(line, "vmid %ld%c", &file_vmid, &extra) != 1 || file_vmid != vmid)
+		return fail(err, "line 2: expected 'vmid %ld'", vmid);
 	unsigned number = 2;
 	while (p < end) {
 		number++;
 		char address[HOST_PCI_ADDRESS_MAX + 2], driver[STATE_MAX_DRIVER + 1];
 		if (!take_line(&p, end, line, sizeof(line)) ||
 		    sscanf(line, "device %17s %64s%c", address, driver, &extra) != 2 ||
-		    strncmp(line, "device ", 7) != 0) {
-			free(s);
+		    strncmp(line, "device ", 7) != 0 || !host_is_pci_address(address) ||
+		    (strcmp(driver, "-") != 0 && !state_driver_name_ok(driver)))
 			return fail(err, "line %u: expected 'device ADDRESS DRIVER'", number);
-		}
-		if (!host_is_pci_address(address) ||
-		    (strcmp(driver, "-") != 0 && !state_driver_name_ok(driver))) {
-			free(s);
-			return fail(err, "line %u: not a PCI address and a driver name", number);
-		}
-		for (size_t i = 0; i < s->count; i++) {
-			if (strcmp(s->devices[i].address, address) == 0) {
-				free(s);
-				return fail(err, "line %u: %s is listed twice", number, address);
-			}
-		}
-		if (s->count == STATE_MAX_DEVICES) {
-			free(s);
-			return fail(err, "more than %d devices", STATE_MAX_DEVICES);
-		}
-		struct bind_record *rec = &s->devices[s->count++];
-		/* both lengths are checked above */
-		memcpy(rec->address, address, strlen(address) + 1);
-		if (strcmp(driver, "-") != 0)
-			memcpy(rec->driver, driver, strlen(driver) + 1);
+		/* a record the ledger has already knows the host driver better */
+		struct ledger_record *rec =
+			ledger_take(l, address, strcmp(driver, "-") == 0 ? NULL : driver);
+		if (!rec || !ledger_hold(rec, vmid, since))
+			return fail(err, "more than %d devices or holders", LEDGER_MAX_DEVICES);
 	}
-	*ret = *s;
-	free(s);
 	return 0;
 }
 
-int state_read(const char *root, const char *dir, long vmid, struct hook_state *ret,
-	       struct hook_error *err)
+int ledger_take_legacy(const char *root, long vmid, long long since, struct ledger *l,
+		       bool *ret_found, struct hook_error *err)
 {
-	char *path = state_path(root, dir, vmid);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-		if (e == ELOOP)
-			snprintf(err->message, sizeof(err->message),
-				 "%s is a symbolic link; refusing it", path);
-		else
-			snprintf(err->message, sizeof(err->message), "cannot read %s: %s", path,
-				 strerror(e));
+	*ret_found = false;
+	char *path = legacy_path(root, vmid);
+	char *text;
+	size_t size;
+	int r = read_ours(path, LEGACY_MAX_SIZE, &text, &size, err);
+	if (r == -ENOENT) {
 		free(path);
-		return -e;
-	}
-	struct stat st;
-	int r = 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = fail(err, "%s is not a regular file; refusing it", path);
-	} else if (st.st_uid != geteuid() || (st.st_mode & 077)) {
-		r = fail(err, "%s is not pcipt's (owner uid %u, mode %04o; expected uid %u, mode "
-			      "0600); refusing it",
-			 path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
-			 (unsigned)geteuid());
-	} else if (st.st_size > STATE_MAX_SIZE) {
-		r = fail(err, "%s is %lld bytes, more than any state pcipt writes; refusing it",
-			 path, (long long)st.st_size);
+		return 0;
 	}
 	if (r == 0) {
-		char *buf = xmalloc(STATE_MAX_SIZE + 1);
-		ssize_t n = read(fd, buf, STATE_MAX_SIZE);
-		if (n < 0) {
-			r = -errno;
-			snprintf(err->message, sizeof(err->message), "cannot read %s: %s", path,
-				 strerror(-r));
-		} else {
-			struct hook_error perr;
-			r = state_parse(buf, (size_t)n, vmid, ret, &perr);
-			if (r < 0)
-				snprintf(err->message, sizeof(err->message),
-					 "%.150s is corrupt (%.140s); refusing it", path,
-					 perr.message);
-		}
-		free(buf);
+		struct ledger *copy = xmalloc(sizeof(*copy));
+		*copy = *l;
+		struct hook_error perr;
+		r = legacy_parse(text, size, vmid, copy, since, &perr);
+		if (r < 0)
+			snprintf(err->message, sizeof(err->message),
+				 "%.150s is corrupt (%.140s); refusing it", path, perr.message);
+		else
+			*l = *copy;
+		free(copy);
+		free(text);
+		*ret_found = r == 0;
 	}
-	close(fd);
 	free(path);
 	return r;
 }
 
-int state_remove(const char *root, const char *dir, long vmid, struct hook_error *err)
+void ledger_forget_legacy(const char *root, long vmid)
 {
-	char *path = state_path(root, dir, vmid);
-	int r = unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-	if (r < 0)
-		snprintf(err->message, sizeof(err->message), "cannot remove %s: %s", path,
-			 strerror(-r));
+	char *path = legacy_path(root, vmid);
+	(void)unlink(path);
 	free(path);
-	return r;
 }
 
-int lock_acquire(const char *root, const char *path, unsigned timeout_ms, struct hook_error *err)
+int lock_acquire(const char *root, unsigned timeout_ms, struct hook_error *err)
 {
-	char *full = root_join(root, path);
+	char *full = root_join(root, PATH_PCIPT_LOCK);
 	make_parents(full);
 	int fd = open(full, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0) {

@@ -14,6 +14,9 @@
 static int fail(struct settings_error *err, int code, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A setting an older pcipt had: still accepted (a file that sets it is no error), never used. */
+#define RETIRED_SETTING(name) CFG_STR(name, NULL, CFGF_NODEFAULT)
+
 static int fail(struct settings_error *err, int code, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
@@ -28,9 +31,8 @@ void settings_defaults(struct settings *ret)
 {
 	*ret = (struct settings){
 		.rules = NULL,
-		.state_dir = xstrdup(PATH_PCIPT_STATE_DIR),
-		.lock_file = xstrdup(PATH_PCIPT_LOCK),
 		.bind_timeout = 10,
+		.prestart_deadline = 300,
 		.restore_on_stop = true,
 		.bind_group_peers = true,
 		.log = SETTINGS_LOG_SYSLOG,
@@ -41,8 +43,6 @@ void settings_defaults(struct settings *ret)
 void settings_free(struct settings *s)
 {
 	free(s->rules);
-	free(s->state_dir);
-	free(s->lock_file);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -172,9 +172,10 @@ int settings_parse(const char *text, size_t size, struct settings *ret,
 
 	cfg_opt_t opts[] = {
 		CFG_STR("rules", NULL, CFGF_NONE),
-		CFG_STR("state_dir", PATH_PCIPT_STATE_DIR, CFGF_NONE),
-		CFG_STR("lock_file", PATH_PCIPT_LOCK, CFGF_NONE),
+		RETIRED_SETTING("state_dir"),
+		RETIRED_SETTING("lock_file"),
 		CFG_INT("bind_timeout", 10, CFGF_NONE),
+		CFG_INT("prestart_deadline", 300, CFGF_NONE),
 		CFG_BOOL("restore_on_stop", cfg_true, CFGF_NONE),
 		CFG_BOOL("bind_group_peers", cfg_true, CFGF_NONE),
 		CFG_STR("log", "syslog", CFGF_NONE),
@@ -204,27 +205,26 @@ int settings_parse(const char *text, size_t size, struct settings *ret,
 	struct settings s = {0};
 	r = 0;
 	long timeout = cfg_getint(cfg, "bind_timeout");
+	long deadline = cfg_getint(cfg, "prestart_deadline");
 	int log = pick(cfg_getstr(cfg, "log"), log_words, 0, "log", err);
 	int color = log < 0 ? log : pick(cfg_getstr(cfg, "color"), color_words, 0, "color", err);
-	const char *paths[] = {"rules", "state_dir", "lock_file"};
+	const char *rules = cfg_getstr(cfg, "rules");
 	if (log < 0 || color < 0) {
 		r = -EINVAL;
 	} else if (timeout < 1 || timeout > 600) {
 		r = fail(err, -EINVAL, 0, "bind_timeout must be 1 to 600 seconds, not %ld", timeout);
-	} else {
-		for (size_t i = 0; i < 3 && !r; i++) {
-			const char *v = cfg_getstr(cfg, paths[i]);
-			if (v && v[0] != '/')
-				r = fail(err, -EINVAL, 0, "%s must be an absolute path, not '%.60s'",
-					 paths[i], v);
-		}
+	} else if (deadline < 10 || deadline > 3600) {
+		r = fail(err, -EINVAL, 0, "prestart_deadline must be 10 to 3600 seconds, not %ld",
+			 deadline);
+	} else if (rules && rules[0] != '/') {
+		r = fail(err, -EINVAL, 0, "rules must be an absolute path, not '%.60s'", rules);
 	}
 	if (r == 0) {
-		const char *rules = cfg_getstr(cfg, "rules");
 		s.rules = rules ? xstrdup(rules) : NULL;
-		s.state_dir = xstrdup(cfg_getstr(cfg, "state_dir"));
-		s.lock_file = xstrdup(cfg_getstr(cfg, "lock_file"));
 		s.bind_timeout = (unsigned)timeout;
+		s.prestart_deadline = (unsigned)deadline;
+		s.sets_state_dir = cfg_size(cfg, "state_dir") > 0;
+		s.sets_lock_file = cfg_size(cfg, "lock_file") > 0;
 		s.restore_on_stop = cfg_getbool(cfg, "restore_on_stop");
 		s.bind_group_peers = cfg_getbool(cfg, "bind_group_peers");
 		s.log = (enum settings_log)log;

@@ -17,13 +17,15 @@ enum settings_color { SETTINGS_COLOR_AUTO, SETTINGS_COLOR_ALWAYS, SETTINGS_COLOR
 
 struct settings {
 	char *rules;     /* rules file; NULL: the default lookup */
-	char *state_dir; /* /run/pcipt */
-	char *lock_file; /* /run/lock/pcipt.lock */
-	unsigned bind_timeout; /* seconds, 1..600 */
+	unsigned bind_timeout;      /* seconds one sysfs write may take, 1..600 */
+	unsigned prestart_deadline; /* seconds the whole pre-start may take, 10..3600 */
 	bool restore_on_stop;
 	bool bind_group_peers;
 	enum settings_log log;
 	enum settings_color color;
+	/* settings an older pcipt read and this one ignores: the ledger and the lock are at fixed
+	 * places, so that post-stop finds them whatever the file says by then */
+	bool sets_state_dir, sets_lock_file;
 };
 
 struct settings_error {

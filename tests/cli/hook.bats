@@ -57,14 +57,15 @@ setup_hook_host() {
 	[ "$(driver_of 0000:03:00.0)" = vfio-pci ]
 	[ "$(driver_of 0000:03:00.1)" = vfio-pci ]
 	[ "$(cat "$root/sys/bus/pci/devices/0000:03:00.0/driver_override")" = vfio-pci ]
-	printf 'pcipt-state 1\nvmid 101\ndevice 0000:03:00.0 nouveau\ndevice 0000:03:00.1 snd_hda_intel\n' |
-		diff -u - "$root/run/pcipt/101.state"
-	[ "$(stat -c %a "$root/run/pcipt/101.state")" = 600 ]
+	# the ledger: each device's host driver and the VM that holds it since its pre-start
+	sed -E 's/ 101:[0-9]+$/ 101:T/' "$root/run/pcipt/ledger" |
+		diff -u <(printf 'pcipt-ledger 1\ndevice 0000:03:00.0 nouveau 101:T\ndevice 0000:03:00.1 snd_hda_intel 101:T\n') -
+	[ "$(stat -c %a "$root/run/pcipt/ledger")" = 600 ]
 	hook --root "$root" 101 post-stop
 	expect_status 0
 	[ "$(driver_of 0000:03:00.0)" = nouveau ]
 	[ "$(driver_of 0000:03:00.1)" = snd_hda_intel ]
-	[ ! -e "$root/run/pcipt/101.state" ]
+	[ ! -e "$root/run/pcipt/ledger" ]
 	tree | diff -u "$BATS_TEST_TMPDIR/before" -
 }
 
@@ -104,7 +105,7 @@ setup_hook_host() {
 	done
 }
 
-@test "a write that hangs is cut off by bind_timeout and named; the state stays for post-stop" {
+@test "a write that hangs is cut off by bind_timeout and named; the VM keeps its devices for post-stop" {
 	setup_hook_host
 	printf 'bind_timeout = 1\n' >"$BATS_TEST_TMPDIR/pcipt.conf"
 	tree >"$BATS_TEST_TMPDIR/before"
@@ -112,8 +113,8 @@ setup_hook_host() {
 	expect_status 1
 	grep -q '0000:03:00.0: unbind from its driver: writing /sys/bus/pci/devices/0000:03:00.0/driver/unbind did not finish within 1 s: the driver hangs' "$err"
 	# the hung write may still land in the kernel after any undo: post-stop finishes the job
-	grep -q 'the state stays for post-stop' "$err"
-	[ -e "$root/run/pcipt/101.state" ]
+	grep -q 'a write may still land: VM 101 holds its devices for 300 s more' "$err"
+	grep -q '^device 0000:03:00.0 nouveau 101:[0-9]*$' "$root/run/pcipt/ledger"
 	hook --root "$root" --conf "$BATS_TEST_TMPDIR/pcipt.conf" 101 post-stop
 	expect_status 0
 	tree | diff -u "$BATS_TEST_TMPDIR/before" -
@@ -129,8 +130,8 @@ setup_hook_host() {
 	grep -q 'did not finish within 1 s' "$err"
 	hook --root "$root" --rules "$BATS_TEST_TMPDIR/rules.yaml" 101 post-stop
 	expect_status 0
-	grep -q 'restore_on_stop is off: the devices stay on vfio-pci' "$out" "$err"
-	[ ! -e "$root/run/pcipt/101.state" ]
+	grep -q '0000:03:00.0 stays on vfio-pci: restore_on_stop is off' "$out" "$err"
+	[ ! -e "$root/run/pcipt/ledger" ]
 }
 
 @test "bind_timeout alone decides the time a write may take; the rules' timeout can only shorten it" {
@@ -165,7 +166,7 @@ setup_hook_host() {
 	tree | diff -u "$BATS_TEST_TMPDIR/before" -
 }
 
-@test "a state left by a crash keeps the original drivers and is never overwritten unread" {
+@test "a ledger left by a crash keeps the original drivers and is never overwritten unread" {
 	setup_hook_host
 	tree >"$BATS_TEST_TMPDIR/before"
 	hook --root "$root" 101 pre-start
@@ -173,12 +174,12 @@ setup_hook_host() {
 	# no post-stop (a crash), and the VM is started again: the drivers recorded stay nouveau
 	hook --root "$root" 101 pre-start
 	expect_status 0
-	grep -q '^device 0000:03:00.0 nouveau$' "$root/run/pcipt/101.state"
-	chmod 644 "$root/run/pcipt/101.state"
+	grep -q '^device 0000:03:00.0 nouveau 101:[0-9]*$' "$root/run/pcipt/ledger"
+	chmod 644 "$root/run/pcipt/ledger"
 	hook --root "$root" 101 pre-start
 	expect_status 2
 	grep -q "refusing it; remove it once the devices are where they belong" "$err"
-	chmod 600 "$root/run/pcipt/101.state"
+	chmod 600 "$root/run/pcipt/ledger"
 	hook --root "$root" 101 post-stop
 	expect_status 0
 	tree | diff -u "$BATS_TEST_TMPDIR/before" -
@@ -205,7 +206,7 @@ setup_hook_host() {
 	[ "$(cat "$root/sys/bus/pci/devices/0000:03:00.0/driver_override")" = "(null)" ]
 }
 
-@test "kill -9 in the middle of binding: post-stop still restores from the state file" {
+@test "kill -9 in the middle of binding: post-stop still restores from the ledger" {
 	setup_hook_host
 	printf 'bind_timeout = 60\n' >"$BATS_TEST_TMPDIR/pcipt.conf"
 	tree >"$BATS_TEST_TMPDIR/before"
@@ -220,7 +221,7 @@ setup_hook_host() {
 	wait "$pid" || true
 	pkill -9 -f "pcipt-hook-fake --root $root" || true
 	[ "$(driver_of 0000:03:00.0)" = vfio-pci ]
-	[ -e "$root/run/pcipt/101.state" ]
+	[ -e "$root/run/pcipt/ledger" ]
 	hook --root "$root" 101 post-stop
 	expect_status 0
 	[ "$(driver_of 0000:03:00.0)" = nouveau ]
@@ -228,11 +229,13 @@ setup_hook_host() {
 	tree | diff -u "$BATS_TEST_TMPDIR/before" -
 }
 
-@test "a state file that is corrupt, foreign or a link is refused and nothing is touched" {
+@test "a state file of the previous version that is corrupt, foreign or a link is refused and nothing is touched" {
 	setup_hook_host
 	hook --root "$root" 101 pre-start
 	expect_status 0
-	cp "$root/run/pcipt/101.state" "$BATS_TEST_TMPDIR/good"
+	rm "$root/run/pcipt/ledger"
+	printf 'pcipt-state 1\nvmid 101\ndevice 0000:03:00.0 nouveau\ndevice 0000:03:00.1 snd_hda_intel\n' >"$BATS_TEST_TMPDIR/good"
+	cp "$BATS_TEST_TMPDIR/good" "$root/run/pcipt/101.state"
 	chmod 644 "$root/run/pcipt/101.state"
 	hook --root "$root" 101 post-stop
 	expect_status 1
@@ -260,8 +263,9 @@ setup_hook_host() {
 	b=$!
 	wait "$a"
 	wait "$b"
-	# one of them bound the card; the other found it on vfio-pci and changed nothing
+	# one of them bound the card; the other found it on vfio-pci and changed nothing; the
+	# ledger keeps the host drivers, held by both
 	[ "$(cat "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b" | grep -c ': write ')" -eq 6 ]
-	[ "$(grep -l 'nouveau' "$root/run/pcipt/101.state" "$root/run/pcipt/103.state" | wc -l)" -eq 1 ]
+	grep -Eq '^device 0000:03:00.0 nouveau (101:[0-9]+ 103:[0-9]+|103:[0-9]+ 101:[0-9]+)$' "$root/run/pcipt/ledger"
 	[ "$(driver_of 0000:03:00.0)" = vfio-pci ]
 }

@@ -13,7 +13,8 @@
  *   PCIPT_FAKE_FAIL_WRITE=N   the Nth write of the process fails with EIO, changing nothing
  *   PCIPT_FAKE_HANG_WRITE=N   the Nth write never returns (the timeout must fire)
  *   PCIPT_FAKE_LOG=FILE       every write is appended to FILE as "PATH VALUE"
- *   PCIPT_FAKE_NO_MODULES=1   loading a module fails */
+ *   PCIPT_FAKE_NO_MODULES=1   loading a module fails
+ *   PCIPT_FAKE_HANG_READ=1    pre-start's reading of the host never returns (a wedged device) */
 #include "../../hook/kernel.h"
 
 #include "../../host/sysfs.h"
@@ -295,4 +296,12 @@ int kernel_load_module(const char *root, const char *module, unsigned timeout_ms
 	int r = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
 	free(dir);
 	return r;
+}
+
+void kernel_host_read_begins(void)
+{
+	if (env_number("PCIPT_FAKE_HANG_READ") != 1)
+		return;
+	for (;;)
+		pause(); /* only SIGKILL ends it, as it would a process stuck in the kernel */
 }

@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (s.bind_timeout < 1 || s.bind_timeout > 600 || !s.state_dir || s.state_dir[0] != '/')
+	if (s.bind_timeout < 1 || s.bind_timeout > 600 || s.prestart_deadline < 10 ||
+	    s.prestart_deadline > 3600 || (s.rules && s.rules[0] != '/'))
 		abort(); /* accepted settings are always in range */
 	settings_free(&s);
 	return 0;

@@ -1,6 +1,6 @@
-/* Fuzz the hook's state file reader: whatever it accepts is well formed (real PCI addresses,
- * driver names sysfs could show, no address twice), because post-stop writes those names
- * into sysfs. */
+/* Fuzz the hook's ledger reader: whatever it accepts is well formed (real PCI addresses,
+ * driver names sysfs could show, no address twice, no VM holding a device twice), because
+ * post-stop writes those names into sysfs; and what it accepts is written back unchanged. */
 #include "fuzz.h"
 
 #include "../../hook/state.h"
@@ -11,26 +11,37 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct hook_state *s = malloc(sizeof(*s));
+	struct ledger *l = malloc(sizeof(*l));
 	struct hook_error err;
-	if (state_parse((const char *)data, size, 100, s, &err) < 0) {
+	if (ledger_parse((const char *)data, size, l, &err) < 0) {
 		if (!err.message[0])
 			abort();
-		free(s);
+		free(l);
 		return 0;
 	}
-	if (s->vmid != 100 || s->count > STATE_MAX_DEVICES)
+	if (l->count > LEDGER_MAX_DEVICES)
 		abort();
-	for (size_t i = 0; i < s->count; i++) {
-		if (!host_is_pci_address(s->devices[i].address))
+	for (size_t i = 0; i < l->count; i++) {
+		const struct ledger_record *r = &l->records[i];
+		if (!host_is_pci_address(r->address))
 			abort();
-		if (s->devices[i].driver[0] && !state_driver_name_ok(s->devices[i].driver))
+		if (r->driver[0] && !state_driver_name_ok(r->driver))
 			abort();
+		if (r->holder_count > LEDGER_MAX_HOLDERS)
+			abort();
+		for (size_t k = 0; k < r->holder_count; k++) {
+			if (r->holders[k].vmid < 1 || r->holders[k].since < 0)
+				abort();
+			for (size_t j = 0; j < k; j++) {
+				if (r->holders[j].vmid == r->holders[k].vmid)
+					abort();
+			}
+		}
 		for (size_t k = 0; k < i; k++) {
-			if (strcmp(s->devices[i].address, s->devices[k].address) == 0)
+			if (strcmp(r->address, l->records[k].address) == 0)
 				abort();
 		}
 	}
-	free(s);
+	free(l);
 	return 0;
 }
