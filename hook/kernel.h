@@ -30,9 +30,10 @@ int kernel_load_module(const char *root, const char *module, unsigned timeout_ms
  * read of a wedged device stalls inside the kernel where no signal reaches it. */
 void kernel_host_read_begins(void);
 
-/* Run op(arg) in a child process and wait at most timeout_ms for it: its exit status is
- * the op's result (0 or an errno value).  Returns 0, -errno from the op, or -ETIMEDOUT
- * (the child is killed; one stuck in the kernel is left behind). */
+/* Run op(arg) in a child process and wait at most timeout_ms for it: the op's result comes
+ * back through a pipe, never as an exit status (a program the op runs that exits 1 is -EIO,
+ * not -EPERM).  Returns 0, -errno from the op, or -ETIMEDOUT (the child is killed; one stuck
+ * in the kernel is left behind). */
 int kernel_timed(int (*op)(void *arg), void *arg, unsigned timeout_ms);
 
 #endif

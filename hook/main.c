@@ -307,11 +307,19 @@ static bool holder_live(const struct ledger_holder *h, const struct host_runstat
 	return now - h->since < LEDGER_GRACE_SECONDS;
 }
 
-/* Drop the holders that died without a post-stop. */
+/* Drop the holders that died without a post-stop.  When the running VMs cannot be known, none
+ * is judged dead: a device stays on vfio-pci rather than being taken from a running VM. */
 static void drop_dead_holders(struct ledger_run *lr)
 {
 	struct host_runstate rs;
 	host_runstate_load(lr->o->root, lr->now, &rs);
+	if (rs.unlisted) {
+		log_error(lr->log, "%s: which VMs run is unknown, so no holder of a device is judged "
+				   "dead now",
+			  rs.unlisted);
+		host_runstate_free(&rs);
+		return;
+	}
 	for (size_t i = 0; i < lr->ledger->count; i++) {
 		struct ledger_record *rec = &lr->ledger->records[i];
 		for (size_t k = 0; k < rec->holder_count;) {

@@ -18,7 +18,8 @@ static void load_boot(const char *root, struct host_boot *b)
 {
 	char *text;
 	size_t size;
-	if (host_read_file(root, PATH_PROC_CMDLINE, CMDLINE_MAX_SIZE, &text, &size) == 0) {
+	b->running_error = host_read_file(root, PATH_PROC_CMDLINE, CMDLINE_MAX_SIZE, &text, &size);
+	if (b->running_error == 0) {
 		cmdline_parse(text, &b->running);
 		b->have_running = true;
 		free(text);
@@ -64,13 +65,27 @@ int host_load(const char *root, long long now, struct host *ret, struct host_err
 			 perr.message);
 		return -EIO;
 	}
-	host_iommu_load(root, &h.iommu);
+	struct host_iommu_error ierr;
+	if (host_iommu_load(root, &h.iommu, &ierr) < 0) {
+		snprintf(err->message, sizeof(err->message), "%s", ierr.message);
+		host_pci_free(&h.pci);
+		return -EIO;
+	}
 	host_modules_load(root, &h.modules);
 	load_boot(root, &h.boot);
 	host_iomem_load(root, &h.iomem);
 	host_uses_load(root, &h.uses);
 	host_runstate_load(root, now, &h.runstate);
 	h.hostname = host_node_name(root);
+	/* a directory too large to list is an input pcipt cannot read, never an empty one */
+	const char *unlisted = h.modules.unlisted ? h.modules.unlisted
+			       : h.uses.unlisted  ? h.uses.unlisted
+						  : h.runstate.unlisted;
+	if (unlisted) {
+		snprintf(err->message, sizeof(err->message), "%s", unlisted);
+		host_free(&h);
+		return -EIO;
+	}
 	*ret = h;
 	return 0;
 }
@@ -96,6 +111,8 @@ void host_rom_load(const char *root, const char *path, struct host_rom *ret)
 	int r = host_read_file(root, path, HOST_ROM_MAX_SIZE, &data, &size);
 	if (r < 0) {
 		ret->read_error = r == -E2BIG ? -EFBIG : r;
+		if (r == -EINVAL || r == -EISDIR)
+			ret->kind = host_file_kind(root, path);
 		return;
 	}
 	ret->size = size;

@@ -24,6 +24,9 @@ enum host_bootloader {
 struct host_boot {
 	struct cmdline running; /* /proc/cmdline */
 	bool have_running;
+	int running_error;      /* !have_running: why /proc/cmdline could not be read (-errno;
+				 * -EINVAL: not a regular file).  Then what the running kernel was
+				 * booted with is unknown, never "nothing" */
 	struct cmdline next;    /* from the bootloader file */
 	bool have_next;
 	enum host_bootloader loader;
@@ -48,7 +51,9 @@ struct host_error {
 	char message[256];
 };
 
-/* Read the host under root.  Fails (-EIO) only when libpci cannot list the devices at all;
+/* Read the host under root.  Fails (-EIO, err says why and names the path) when libpci cannot
+ * list the devices, when a file libpci would open is no regular file, or when a directory
+ * pcipt lists exists and cannot be listed (too large: more than HOST_MAX_DIR_ENTRIES entries);
  * everything else that is missing is recorded as unknown. */
 int host_load(const char *root, long long now, struct host *ret, struct host_error *err);
 void host_free(struct host *h);
@@ -59,6 +64,8 @@ bool host_iommu_enabled(const struct host *h);
 /* An option ROM file as the ROM checks see it. */
 struct host_rom {
 	int read_error; /* 0, or -errno: -ENOENT missing, -EFBIG too big... */
+	const char *kind; /* read_error -EINVAL or -EISDIR: what the path is instead of a regular
+			   * file ("a named pipe", "a socket", "a device", "a directory"), static */
 	size_t size;    /* bytes read (0: an empty file, which QEMU refuses) */
 	bool parsed;
 	struct optionrom rom;

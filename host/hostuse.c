@@ -86,6 +86,16 @@ static void trace_done(struct trace *t)
 
 /* --- block devices ------------------------------------------------------------------------ */
 
+/* host_list_dir() on a trace: a directory too large to list is remembered, not skipped */
+static int list_traced(const char *root, const char *path, char ***ret_names, size_t *ret_count,
+		       struct host_uses *u)
+{
+	int r = host_list_dir(root, path, ret_names, ret_count);
+	if (r == -E2BIG && !u->unlisted)
+		u->unlisted = xasprintf("%s: %s", path, host_list_error(r));
+	return r;
+}
+
 /* Follow a block device (a sysfs path) down to the PCI devices under it.  chain names the
  * stacked devices seen so far, for the message. */
 static void trace_block(const char *root, const char *sys_path, const char *what,
@@ -115,7 +125,7 @@ static void trace_block(const char *root, const char *sys_path, const char *what
 		char *subsystem = xstrndup(real, (size_t)(sub - real) + strcspn(sub, "/"));
 		char **names;
 		size_t n;
-		if (host_list_dir(root, subsystem, &names, &n) == 0) {
+		if (list_traced(root, subsystem, &names, &n, u) == 0) {
 			for (size_t i = 0; i < n; i++) {
 				if (strncmp(names[i], "nvme", 4) != 0 || !names[i][4] ||
 				    strspn(names[i] + 4, "0123456789") != strlen(names[i] + 4))
@@ -131,7 +141,7 @@ static void trace_block(const char *root, const char *sys_path, const char *what
 		char *slaves_dir = xasprintf("%s/slaves", real);
 		char **names;
 		size_t n;
-		if (host_list_dir(root, slaves_dir, &names, &n) == 0) {
+		if (list_traced(root, slaves_dir, &names, &n, u) == 0) {
 			for (size_t i = 0; i < n; i++) {
 				char *slave = xasprintf("%s/%s", slaves_dir, names[i]);
 				trace_block(root, slave, what, next_chain, depth + 1, t, u);
@@ -263,7 +273,7 @@ static void trace_zfs_dataset(const char *root, const char *source, const char *
 	char *pool = xstrndup(source, strcspn(source, "/"));
 	char **names;
 	size_t n;
-	if (*pool && host_list_dir(root, PATH_UDEV_DATA, &names, &n) == 0) {
+	if (*pool && list_traced(root, PATH_UDEV_DATA, &names, &n, u) == 0) {
 		struct trace t = {0};
 		for (size_t i = 0; i < n; i++) {
 			unsigned major, minor;
@@ -359,7 +369,7 @@ static void trace_interface(const char *root, const char *ifname, const char *wh
 	} else {
 		char **names;
 		size_t n;
-		if (host_list_dir(root, real, &names, &n) == 0) {
+		if (list_traced(root, real, &names, &n, u) == 0) {
 			for (size_t i = 0; i < n; i++) {
 				if (strncmp(names[i], "lower_", 6) == 0)
 					trace_interface(root, names[i] + 6, what, next_chain,
@@ -454,6 +464,7 @@ void host_uses_free(struct host_uses *u)
 	for (size_t i = 0; i < u->count; i++)
 		free(u->items[i].what);
 	free(u->items);
+	free(u->unlisted);
 	*u = (struct host_uses){0};
 }
 

@@ -25,10 +25,13 @@ struct host_use {
 struct host_uses {
 	struct host_use *items;
 	size_t count;
+	char *unlisted; /* "PATH: more than 65536 entries": a directory on a trace too large to
+			 * list, an input pcipt cannot read (the host load fails); NULL when none */
 };
 
 /* Read ROOT/proc/self/mountinfo, ROOT/proc/net/route and ipv6_route, and follow them through
- * ROOT/sys.  What cannot be traced is left out. */
+ * ROOT/sys.  What cannot be traced is left out, but a directory too large to list is named
+ * in ret->unlisted. */
 void host_uses_load(const char *root, struct host_uses *ret);
 void host_uses_free(struct host_uses *uses);
 

@@ -35,12 +35,23 @@ static int read_hex_register(const char *root, const char *path, unsigned long l
 	return 0;
 }
 
-static void load_units(const char *root, struct host_iommu *m)
+/* A directory that exists and cannot be listed (too large, unreadable) is an input pcipt
+ * cannot read, never an IOMMU that is off: -errno with err naming it.  An absent one is. */
+static int list_error(int r, const char *path, struct host_iommu_error *err)
+{
+	snprintf(err->message, sizeof(err->message), "%s: %s", path, host_list_error(r));
+	return r;
+}
+
+static int load_units(const char *root, struct host_iommu *m, struct host_iommu_error *err)
 {
 	char **names;
 	size_t n;
-	if (host_list_dir(root, PATH_SYS_IOMMU_CLASS, &names, &n) < 0)
-		return;
+	int listed = host_list_dir(root, PATH_SYS_IOMMU_CLASS, &names, &n);
+	if (listed == -ENOENT)
+		return 0;
+	if (listed < 0)
+		return list_error(listed, PATH_SYS_IOMMU_CLASS, err);
 	m->units = xcalloc(n ? n : 1, sizeof(*m->units));
 	for (size_t i = 0; i < n; i++) {
 		struct host_iommu_unit *u = &m->units[m->unit_count++];
@@ -66,6 +77,7 @@ static void load_units(const char *root, struct host_iommu *m)
 		free(amd);
 	}
 	host_free_names(names, n);
+	return 0;
 }
 
 /* Any irq chip named IR-... (IR-PCI-MSI, IR-IO-APIC, IR-PCI-MSIX-...) means the kernel routes
@@ -146,29 +158,42 @@ static bool parse_group_number(const char *s, int *ret)
 	return true;
 }
 
-static void load_groups(const char *root, struct host_iommu *m)
+static int load_groups(const char *root, struct host_iommu *m, struct host_iommu_error *err)
 {
 	char **names;
 	size_t n;
-	if (host_list_dir(root, PATH_SYS_IOMMU_GROUPS, &names, &n) < 0)
-		return;
+	int r = host_list_dir(root, PATH_SYS_IOMMU_GROUPS, &names, &n);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return list_error(r, PATH_SYS_IOMMU_GROUPS, err);
 	m->groups = xcalloc(n ? n : 1, sizeof(*m->groups));
-	for (size_t i = 0; i < n && m->group_count < HOST_MAX_IOMMU_GROUPS; i++) {
+	for (size_t i = 0; i < n && r == 0; i++) {
 		int number;
 		if (!parse_group_number(names[i], &number))
 			continue;
+		if (m->group_count == HOST_MAX_IOMMU_GROUPS) {
+			snprintf(err->message, sizeof(err->message),
+				 "%s: more than %d IOMMU groups, more than pcipt reads",
+				 PATH_SYS_IOMMU_GROUPS, HOST_MAX_IOMMU_GROUPS);
+			r = -E2BIG;
+			break;
+		}
 		struct host_iommu_group *g = &m->groups[m->group_count++];
 		g->number = number;
 		char *dir = xasprintf(PATH_SYS_IOMMU_GROUPS "/%s/devices", names[i]);
 		char **members;
 		size_t count;
-		if (host_list_dir(root, dir, &members, &count) == 0) {
+		int lr = host_list_dir(root, dir, &members, &count);
+		if (lr == 0) {
 			g->devices = xcalloc(count ? count : 1, sizeof(*g->devices));
 			for (size_t k = 0; k < count; k++) {
 				if (host_is_pci_address(members[k]))
 					g->devices[g->device_count++] = xstrdup(members[k]);
 			}
 			host_free_names(members, count);
+		} else if (lr != -ENOENT) {
+			r = list_error(lr, dir, err);
 		}
 		free(dir);
 		char *regions = xasprintf(PATH_SYS_IOMMU_GROUPS "/%s/reserved_regions", names[i]);
@@ -184,17 +209,24 @@ static void load_groups(const char *root, struct host_iommu *m)
 	host_free_names(names, n);
 	if (m->group_count > 1)
 		qsort(m->groups, m->group_count, sizeof(*m->groups), compare_groups);
+	return r;
 }
 
-int host_iommu_load(const char *root, struct host_iommu *ret)
+int host_iommu_load(const char *root, struct host_iommu *ret, struct host_iommu_error *err)
 {
 	struct host_iommu m = {0};
-	load_units(root, &m);
-	m.acpi_dmar = host_exists(root, PATH_ACPI_DMAR);
-	m.acpi_ivrs = host_exists(root, PATH_ACPI_IVRS);
-	m.remapped_irq_chips = find_remapped_irq_chips(root);
-	m.cpu = read_cpu_vendor(root);
-	load_groups(root, &m);
+	int r = load_units(root, &m, err);
+	if (r == 0) {
+		m.acpi_dmar = host_exists(root, PATH_ACPI_DMAR);
+		m.acpi_ivrs = host_exists(root, PATH_ACPI_IVRS);
+		m.remapped_irq_chips = find_remapped_irq_chips(root);
+		m.cpu = read_cpu_vendor(root);
+		r = load_groups(root, &m, err);
+	}
+	if (r < 0) {
+		host_iommu_free(&m);
+		return r;
+	}
 	*ret = m;
 	return 0;
 }

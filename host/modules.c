@@ -472,6 +472,8 @@ static void read_config_dirs(const char *root, const char *const *dirs, size_t d
 		int r = host_list_dir(root, dirs[d], &names, &n);
 		if (r == -ENOENT)
 			continue;
+		if (r == -E2BIG && !m->unlisted)
+			m->unlisted = xasprintf("%s: %s", dirs[d], host_list_error(r));
 		if (r < 0) {
 			add_problem(m, dirs[d], 0,
 				    xasprintf("cannot be listed: %s",
@@ -517,6 +519,8 @@ static void read_loaded(const char *root, struct host_modules *m)
 	int r = host_list_dir(root, PATH_SYS_MODULE, &names, &n);
 	if (r == -ENOENT)
 		return; /* no /sys/module (a captured host without it): nothing loaded */
+	if (r == -E2BIG && !m->unlisted)
+		m->unlisted = xasprintf("%s: %s", PATH_SYS_MODULE, host_list_error(r));
 	if (r < 0) {
 		add_problem(m, PATH_SYS_MODULE, 0,
 			    xasprintf("cannot be listed: %s",
@@ -596,6 +600,7 @@ void host_modules_free(struct host_modules *m)
 		free(m->problems[i].message);
 	}
 	free(m->problems);
+	free(m->unlisted);
 	*m = (struct host_modules){0};
 }
 

@@ -56,6 +56,8 @@ struct host_modules {
 	size_t statement_count;
 	struct modules_problem *problems;
 	size_t problem_count;
+	char *unlisted; /* "PATH: more than 65536 entries": a directory too large to list, an
+			 * input pcipt cannot read (the host load fails); NULL when none */
 };
 
 /* Parse the text of one modprobe.d file (display_path names it in statements and problems).
@@ -69,7 +71,8 @@ void modprobe_parse(const char *text, size_t size, const char *display_path,
 void modules_load_parse(const char *text, size_t size, const char *display_path,
 			struct host_modules *into);
 
-/* Read everything under root.  modprobe.d directories are read like kmod does:
+/* Read everything under root (a directory too large to list: ret->unlisted).  modprobe.d
+ * directories are read like kmod does:
  * /etc/modprobe.d, /run/modprobe.d, /usr/local/lib/modprobe.d, /lib/modprobe.d,
  * /usr/lib/modprobe.d; a file name in an earlier directory hides the same name in a later
  * one; files are read in name order; only names ending in ".conf" count.  Returns 0 (problems

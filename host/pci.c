@@ -7,12 +7,17 @@
 #include "../lib/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <pci/pci.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 
 /* --- libpci's callbacks, contained ------------------------------------------------------
  * libpci calls error() for anything it cannot go on from (a device directory without its
@@ -267,6 +272,85 @@ static void free_devices(struct host_pci_device *devices, size_t count)
 	free(devices);
 }
 
+/* --- what libpci will open, looked at first -------------------------------------------------
+ * libpci's sysfs backend opens the files of a device directory with a plain open(2) and
+ * read(2) (pciutils lib/sysfs.c: sysfs_get_string, sysfs_get_resources, sysfs_setup).  A named
+ * pipe in place of one of them blocks that open forever, inside pci_scan_bus() or
+ * pci_fill_info(), where no timeout reaches; sysfs itself only has regular files.  So before
+ * libpci opens anything, every file it may open for pcipt is looked at with stat(2), which
+ * never blocks, and anything but a regular file ends the scan (a missing one libpci reports
+ * itself).  The files: vendor and device (PCI_FILL_IDENT), class and revision
+ * (PCI_FILL_CLASS, PCI_FILL_CLASS_EXT), subsystem_vendor and subsystem_device
+ * (PCI_FILL_SUBSYS), resource (PCI_FILL_BASES, PCI_FILL_SIZES), irq (read at scan time by
+ * pciutils before 3.8), config (every config space read).  modalias, label, numa_node, vpd
+ * and slots/ are opened only for fill flags and reads pcipt never asks for. */
+static const char *const libpci_files[] = {
+	"vendor", "device", "class", "revision", "subsystem_vendor", "subsystem_device",
+	"resource", "irq", "config",
+};
+
+/* dir: a device directory as a host path.  0, or -EINVAL with err naming the file. */
+static int check_device_files(const char *root, const char *dir, struct host_pci_error *err)
+{
+	char *full = root_join(root, dir);
+	int fd = open(full, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	free(full);
+	if (fd < 0)
+		return 0; /* libpci's own open of a file in it fails and says so */
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < sizeof(libpci_files) / sizeof(libpci_files[0]); i++) {
+		/* a link is judged by what it leads to, as open(2) would */
+		struct stat st;
+		if (fstatat(fd, libpci_files[i], &st, 0) == 0 && !S_ISREG(st.st_mode)) {
+			snprintf(err->message, sizeof(err->message),
+				 "%s/%s is %s, not a regular file (libpci reads it without a "
+				 "timeout)",
+				 dir, libpci_files[i], host_mode_kind(st.st_mode));
+			r = -EINVAL;
+		}
+	}
+	close(fd);
+	return r;
+}
+
+static int check_libpci_files(const char *root, struct host_pci_error *err)
+{
+	/* sysfs (kernfs) makes only regular files, directories and links: on the live tree
+	 * there is nothing to look at, and a host's start does not pay for it */
+	char *full = root_join(root, PATH_SYS_PCI_DEVICES);
+	struct statfs fs;
+	bool live = statfs(full, &fs) == 0 && fs.f_type == SYSFS_MAGIC;
+	free(full);
+	if (live)
+		return 0;
+	char **names;
+	size_t n;
+	int r = host_list_dir(root, PATH_SYS_PCI_DEVICES, &names, &n);
+	if (r < 0) {
+		snprintf(err->message, sizeof(err->message), "%s: %s", PATH_SYS_PCI_DEVICES,
+			 host_list_error(r));
+		return r;
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		unsigned domain, bus, slot;
+		int function;
+		/* libpci skips names starting with '.', and refuses one it cannot parse before it
+		 * opens any file */
+		if (names[i][0] == '.' ||
+		    sscanf(names[i], "%x:%x:%x.%d", &domain, &bus, &slot, &function) < 4)
+			continue;
+		/* the files it opens are named from the parsed numbers (struct pci_dev keeps bus,
+		 * slot and function in a u8), not from the directory entry */
+		char *dir = xasprintf(PATH_SYS_PCI_DEVICES "/%04x:%02x:%02x.%d", (int)domain,
+				      (unsigned char)bus, (unsigned char)slot,
+				      (unsigned char)function);
+		r = check_device_files(root, dir, err);
+		free(dir);
+	}
+	host_free_names(names, n);
+	return r;
+}
+
 static void drop_warnings(void)
 {
 	for (size_t i = 0; i < scan_warning_count; i++)
@@ -284,6 +368,11 @@ int host_pci_scan(const char *root, struct host_pci *ret, struct host_pci_error 
 		free(devices_dir);
 		*ret = (struct host_pci){0};
 		return 0;
+	}
+	int checked = check_libpci_files(root, err);
+	if (checked < 0) {
+		free(devices_dir);
+		return checked == -E2BIG ? -E2BIG : -EIO;
 	}
 	char *sysfs_path = root_join(root, PATH_SYS_PCI_BUS);
 

@@ -70,9 +70,10 @@ struct host_pci_error {
 	char message[256];
 };
 
-/* Scan ROOT/sys/bus/pci/devices.  Returns 0, or -EIO (libpci gave up; err says why), -E2BIG
- * (more than HOST_MAX_PCI_DEVICES); *ret is untouched on failure.  A tree without
- * /sys/bus/pci/devices is an empty host, not an error. */
+/* Scan ROOT/sys/bus/pci/devices.  Returns 0, or -EIO (libpci gave up, or a file libpci would
+ * open is no regular file and would block it; err says why and names the file), -E2BIG (more
+ * than HOST_MAX_PCI_DEVICES, or a directory too large to list); *ret is untouched on failure.
+ * A tree without /sys/bus/pci/devices is an empty host, not an error. */
 int host_pci_scan(const char *root, struct host_pci *ret, struct host_pci_error *err);
 void host_pci_free(struct host_pci *pci);
 

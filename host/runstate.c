@@ -5,6 +5,7 @@
 #include "../lib/paths.h"
 #include "../lib/xalloc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,8 +120,12 @@ static void load_running(const char *root, struct host_runstate *s)
 {
 	char **names;
 	size_t n;
-	if (host_list_dir(root, PATH_QEMU_RUN_DIR, &names, &n) < 0)
+	int listed = host_list_dir(root, PATH_QEMU_RUN_DIR, &names, &n);
+	if (listed < 0) {
+		if (listed != -ENOENT)
+			s->unlisted = xasprintf("%s: %s", PATH_QEMU_RUN_DIR, host_list_error(listed));
 		return;
+	}
 	for (size_t i = 0; i < n && s->vm_count < RUNSTATE_MAX_ITEMS; i++) {
 		size_t len = strlen(names[i]);
 		long long vmid, pid;
@@ -183,6 +188,7 @@ void host_runstate_free(struct host_runstate *s)
 	for (size_t i = 0; i < s->vm_count; i++)
 		host_free_names(s->vms[i].devices, s->vms[i].device_count);
 	free(s->vms);
+	free(s->unlisted);
 	*s = (struct host_runstate){0};
 }
 

@@ -31,6 +31,8 @@ struct host_runstate {
 	size_t reservation_count;
 	struct host_running_vm *vms;
 	size_t vm_count;
+	char *unlisted; /* "/run/qemu-server: ...": the directory exists and cannot be listed
+			 * (too large, unreadable), so which VMs run is unknown; NULL when read */
 };
 
 /* now: the current time (a parameter so tests can pin it). */

@@ -13,19 +13,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* -EISDIR for a directory, -EINVAL for anything else that is no regular file. */
+static int not_regular(mode_t mode)
+{
+	return S_ISDIR(mode) ? -EISDIR : -EINVAL;
+}
+
 /* Read at most max bytes of a file; one byte more tells "too big" apart from "exactly max".
- * Works for sysfs and procfs files, whose st_size is meaningless. */
+ * Works for sysfs and procfs files, whose st_size is meaningless.  Only a regular file is
+ * read: O_NONBLOCK makes opening a named pipe return at once (without it, open(2) waits for
+ * a writer), and the descriptor's own type decides. */
 static int read_bounded(const char *full, size_t max, char **ret, size_t *ret_size)
 {
 	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode) ||
-	    S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	if (fd < 0) {
+		int e = -errno;
+		/* open(2) refuses a socket with ENXIO: it is no file, not a missing device */
+		if (e == -ENXIO && stat(full, &st) == 0 && !S_ISREG(st.st_mode))
+			return not_regular(st.st_mode);
+		return e;
+	}
+	if (fstat(fd, &st) < 0) {
+		int e = -errno;
 		close(fd);
 		return e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return not_regular(st.st_mode);
 	}
 	size_t cap = max < 4096 ? max + 1 : 4096, size = 0;
 	char *buf = xmalloc(cap + 1);
@@ -188,11 +204,44 @@ int host_list_dir(const char *root, const char *path, char ***ret_names, size_t 
 	return 0;
 }
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+const char *host_list_error(int r)
+{
+	return r == -E2BIG ? "more than " STRINGIFY(HOST_MAX_DIR_ENTRIES) " entries" : strerror(-r);
+}
+
+const char *host_read_error(int r)
+{
+	return r == -EINVAL ? "not a regular file" : r == -E2BIG ? "too large" : strerror(-r);
+}
+
 void host_free_names(char **names, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
 		free(names[i]);
 	free(names);
+}
+
+const char *host_mode_kind(unsigned mode)
+{
+	if (S_ISREG(mode))
+		return NULL;
+	return S_ISFIFO(mode)			? "a named pipe"
+	       : S_ISSOCK(mode)			? "a socket"
+	       : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+	       : S_ISDIR(mode)			? "a directory"
+						: "no regular file";
+}
+
+const char *host_file_kind(const char *root, const char *path)
+{
+	char *full = root_join(root, path);
+	struct stat st;
+	int r = stat(full, &st);
+	free(full);
+	return r == 0 ? host_mode_kind(st.st_mode) : NULL;
 }
 
 bool host_exists(const char *root, const char *path)

@@ -13,7 +13,9 @@
 #define HOST_MAX_DIR_ENTRIES 65536 /* more than any real /sys directory pcipt lists */
 
 /* Read a small file into buf (NUL-terminated, trailing newlines and blanks removed).  Returns
- * its length, or -errno (-E2BIG when it does not fit, -EILSEQ when it holds a NUL byte). */
+ * its length, or -errno (-E2BIG when it does not fit, -EILSEQ when it holds a NUL byte, -EISDIR
+ * for a directory, -EINVAL for a named pipe, socket or device: only regular files are read,
+ * and reading never blocks on one that is not). */
 int host_read_attr(const char *root, const char *path, char *buf, size_t size);
 
 /* The same for a file of any size up to max bytes, malloc'd (*ret_size without the NUL). */
@@ -33,7 +35,19 @@ char *host_resolve(const char *root, const char *path);
 
 /* Names in a directory, sorted, without "." and "..".  -E2BIG past HOST_MAX_DIR_ENTRIES. */
 int host_list_dir(const char *root, const char *path, char ***ret_names, size_t *ret_count);
+/* Why host_list_dir() failed, for messages: "more than 65536 entries", else strerror(-r). */
+const char *host_list_error(int r);
+/* Why host_read_file() or host_read_attr() failed, for messages: "not a regular file" (-EINVAL),
+ * "too large" (-E2BIG), else strerror(-r). */
+const char *host_read_error(int r);
 void host_free_names(char **names, size_t count);
+
+/* What a file that is no regular file is, for messages: "a named pipe", "a socket", "a
+ * device", "a directory"; NULL for a regular file or one that cannot be looked at.  stat(2),
+ * which never blocks on a pipe. */
+const char *host_file_kind(const char *root, const char *path);
+/* The same for a mode from stat(2) */
+const char *host_mode_kind(unsigned mode);
 
 bool host_exists(const char *root, const char *path);
 bool host_is_dir(const char *root, const char *path);

@@ -31,6 +31,7 @@ void findings_free(struct findings *list)
 {
 	for (size_t i = 0; i < list->count; i++) {
 		struct finding *f = &list->items[i];
+		free(f->check);
 		free(f->file);
 		free(f->device);
 		free(f->message);
@@ -46,7 +47,7 @@ struct finding *findings_add(struct findings *list, const char *check, enum seve
 	xgrow((void **)&list->items, &list->capacity, list->count + 1, sizeof(*list->items));
 	struct finding *f = &list->items[list->count];
 	memset(f, 0, sizeof(*f));
-	f->check = check;
+	f->check = xstrdup(check);
 	f->severity = severity;
 	f->file = xstrdup(src->file ? src->file : "-");
 	f->source = src->index;
@@ -120,6 +121,7 @@ void findings_remove_off(struct findings *list)
 	for (size_t i = 0; i < list->count; i++) {
 		struct finding *f = &list->items[i];
 		if (f->severity == SEVERITY_OFF) {
+			free(f->check);
 			free(f->file);
 			free(f->device);
 			free(f->message);

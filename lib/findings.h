@@ -25,7 +25,8 @@ struct source_ref {
 };
 
 struct finding {
-	const char *check;  /* stable kebab-case id, static storage */
+	char *check;        /* stable kebab-case id; a copy, as a device rule's id lives in the
+			     * rules, which may be freed before the findings */
 	enum severity severity;
 	char *file;
 	size_t source;      /* source_ref.index */

@@ -137,9 +137,14 @@ int text_file_read(const char *path, char **ret_data, size_t *ret_size, struct t
 {
 	/* O_NONBLOCK: opening a FIFO planted in place of a config must not hang us */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return fail(err, -errno, 0, 0, "%s", strerror(errno));
 	struct stat st;
+	if (fd < 0) {
+		int e = errno;
+		/* open(2) refuses a socket with ENXIO: it is no file, not a missing device */
+		if (e == ENXIO && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			return fail(err, -EINVAL, 0, 0, "not a regular file");
+		return fail(err, -e, 0, 0, "%s", strerror(e));
+	}
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);

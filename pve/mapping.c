@@ -3,7 +3,6 @@
 #include "propstr.h"
 #include "../lib/xalloc.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,14 @@ static const char *check_id_pair(const char *v)
 	return parse_id_pair(v, &a, &b) ? NULL : "value does not match the regex pattern";
 }
 
-/* [a-f0-9]{4,}:[a-f0-9]{2}:[a-f0-9]{2}(\.[a-f0-9])?, ';'-separated: the domain is required */
+static bool is_lower_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* [a-f0-9]{4,}:[a-f0-9]{2}:[a-f0-9]{2}(\.[a-f0-9])?, ';'-separated: the domain is required.
+ * Lowercase only ($PCI_RE in PVE::Mapping::PCI; JSONSchema matches patterns case-sensitively),
+ * so Proxmox skips a map line with "0000:0A:00" and finds no device for it on this node. */
 static const char *check_path(const char *v)
 {
 	for (const char *p = v;;) {
@@ -35,9 +41,9 @@ static const char *check_path(const char *v)
 			return "value does not match the regex pattern";
 		const char *q = p + run + 1;
 		size_t rest = len - run - 1;
-		if (!(rest == 5 || rest == 7) || !isxdigit((unsigned char)q[0]) ||
-		    !isxdigit((unsigned char)q[1]) || q[2] != ':' || !isxdigit((unsigned char)q[3]) ||
-		    !isxdigit((unsigned char)q[4]) || (rest == 7 && (q[5] != '.' || !isxdigit((unsigned char)q[6]))))
+		if (!(rest == 5 || rest == 7) || !is_lower_hex(q[0]) || !is_lower_hex(q[1]) ||
+		    q[2] != ':' || !is_lower_hex(q[3]) || !is_lower_hex(q[4]) ||
+		    (rest == 7 && (q[5] != '.' || !is_lower_hex(q[6]))))
 			return "value does not match the regex pattern";
 		if (!p[len])
 			return NULL;
@@ -83,9 +89,11 @@ static int parse_map_line(const char *value, unsigned line, struct pve_mapping_e
 	e.node = xstrdup(node);
 	e.path = xstrdup(path);
 	parse_id_pair(id, &e.vendor, &e.device);
+	snprintf(e.id_text, sizeof(e.id_text), "%s", id);
 	if (sub) {
 		e.has_subsystem = true;
 		parse_id_pair(sub, &e.subsystem_vendor, &e.subsystem_device);
+		snprintf(e.subsystem_text, sizeof(e.subsystem_text), "%s", sub);
 	}
 	if (group)
 		e.iommu_group = atoi(group);

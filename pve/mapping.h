@@ -19,6 +19,9 @@ struct pve_mapping_entry {
 	unsigned vendor, device;                      /* id=VVVV:DDDD */
 	bool has_subsystem;
 	unsigned subsystem_vendor, subsystem_device;  /* subsystem-id=VVVV:DDDD */
+	/* id= and subsystem-id= as written (either case): PVE::Mapping::PCI::assert_valid
+	 * compares these strings with sysfs' lowercase ones, so "10DE:1b80" fails there */
+	char id_text[10], subsystem_text[10];
 	char *path;                                   /* 0000:07:00 or 0000:07:00.0;0000:07:00.1 */
 	int iommu_group;                              /* -1 when not given */
 	unsigned line;

@@ -3,6 +3,7 @@
 #include "../lib/xalloc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,15 +161,16 @@ void pve_storages_default(struct pve_storages *ret)
 	ret->count = 1;
 }
 
-int pve_storages_load(const char *path, struct pve_storages *ret)
+int pve_storages_load(const char *path, struct pve_storages *ret, struct text_error *err)
 {
 	struct text_file text;
-	struct text_error terr;
-	int r = text_file_load(path, &text, &terr);
-	if (r < 0) {
+	int r = text_file_load(path, &text, err);
+	if (r == -ENOENT) {
 		pve_storages_default(ret);
-		return r;
+		return 0;
 	}
+	if (r < 0)
+		return r;
 	pve_storages_parse(&text, ret);
 	text_file_free(&text);
 	return 0;
@@ -218,6 +220,12 @@ char *pve_snippet_path(const struct pve_storages *s, const char *volume, const c
 	}
 	if (!st->path) {
 		*ret_why = "is on a storage that holds no files (no snippets directory)";
+		return NULL;
+	}
+	if (st->path[0] != '/') {
+		/* PVE::Storage::Plugin::verify_path: "value does not look like a valid absolute
+		 * path"; resolved here it would name a place relative to whatever directory */
+		*ret_why = "is on a storage whose path is not absolute, which Proxmox refuses";
 		return NULL;
 	}
 	/* PVE::Storage::Plugin::get_subdir: content-dirs, else the type's own directory */

@@ -34,9 +34,10 @@ struct pve_storages {
 void pve_storages_parse(const struct text_file *text, struct pve_storages *ret);
 /* What Proxmox assumes without a storage.cfg: `dir: local` at /var/lib/vz. */
 void pve_storages_default(struct pve_storages *ret);
-/* The storage.cfg at path, or what Proxmox assumes without one (pve_storages_default) when it
- * cannot be read: 0, or the negative errno of the read. */
-int pve_storages_load(const char *path, struct pve_storages *ret);
+/* The storage.cfg at path; without one (-ENOENT), what Proxmox assumes (pve_storages_default),
+ * and 0.  One that exists and cannot be read (not a regular file, not UTF-8, too large...) is
+ * no "only local": -errno with err filled, *ret untouched. */
+int pve_storages_load(const char *path, struct pve_storages *ret, struct text_error *err);
 const struct pve_storage *pve_storages_find(const struct pve_storages *s, const char *id);
 void pve_storages_free(struct pve_storages *s);
 
@@ -44,7 +45,8 @@ void pve_storages_free(struct pve_storages *s);
 bool pve_storage_on_node(const struct pve_storage *s, const char *node);
 
 /* The host path of a snippets volume "STORAGE:snippets/NAME" (malloc'd), or NULL with
- * *ret_why saying why Proxmox would refuse it (static text). */
+ * *ret_why saying why Proxmox would refuse it (static text); also when the storage's path is
+ * not absolute, which pve-storage refuses (pve-storage-path, verify_path). */
 char *pve_snippet_path(const struct pve_storages *s, const char *volume, const char **ret_why);
 
 #endif

@@ -87,23 +87,29 @@ static int expect_kind(struct walk *w, const struct yaml_node *n, enum yaml_node
 	return 0;
 }
 
-/* Every key of mapping n must be one of allowed. */
+/* Every key of mapping n must be one of allowed (NULL-terminated).  The message lists them
+ * all, in a buffer sized for them. */
 static int check_keys(struct walk *w, const struct yaml_node *n, const char *const *allowed)
 {
 	for (size_t i = 0; i < n->count; i++) {
 		const char *const *a = allowed;
 		while (*a && strcmp(*a, n->keys[i]->value) != 0)
 			a++;
-		if (!*a) {
-			char list[200] = "";
-			for (a = allowed; *a; a++) {
-				strncat(list, *a, sizeof(list) - strlen(list) - 3);
-				if (a[1])
-					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
-			}
-			return fail(w, n->keys[i], "unknown key '%.60s' (expected one of: %s)",
-				    n->keys[i]->value, list);
-		}
+		if (*a)
+			continue;
+		size_t size = 1;
+		for (a = allowed; *a; a++)
+			size += strlen(*a) + 2;
+		char *list = xmalloc(size);
+		size_t used = 0;
+		for (a = allowed; *a; a++)
+			used += (size_t)snprintf(list + used, size - used, "%s%s", used ? ", " : "",
+						 *a);
+		list[used] = '\0';
+		int r = fail(w, n->keys[i], "unknown key '%.60s' (expected one of: %s)",
+			     n->keys[i]->value, list);
+		free(list);
+		return r;
 	}
 	return 0;
 }
@@ -271,13 +277,17 @@ static int read_check(struct walk *w, const struct yaml_node *n, const struct ru
 	}
 	if (n->kind != YAML_NODE_MAPPING)
 		return fail(w, n, "expected a severity or a mapping with severity and parameters");
-	const char *allowed[8] = {"severity"};
 	size_t nparams = 0;
-	while (info->params && info->params[nparams] && nparams < 6) {
-		allowed[nparams + 1] = info->params[nparams];
+	while (info->params && info->params[nparams])
 		nparams++;
-	}
-	if (check_keys(w, n, allowed))
+	/* "severity", every parameter the catalogue gives the check, NULL */
+	const char **allowed = xcalloc(nparams + 2, sizeof(*allowed));
+	allowed[0] = "severity";
+	for (size_t i = 0; i < nparams; i++)
+		allowed[i + 1] = info->params[i];
+	int bad_key = check_keys(w, n, allowed);
+	free(allowed);
+	if (bad_key)
 		return -EINVAL;
 	const struct yaml_node *sev = yaml_tree_get(n, "severity");
 	if (sev) {

@@ -79,6 +79,13 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 				word_is(&b->running, key, "off") ? (amd ? "amd_iommu=off"
 									: "intel_iommu=off")
 								 : "iommu=off");
+	else if (!b->have_running)
+		/* what the running kernel was booted with is unknown: no cause is asserted */
+		finding_message(f, "no IOMMU is active, and the running kernel's command line cannot "
+				   "be read (%s: %s): %s is unknown",
+				PATH_PROC_CMDLINE, host_read_error(b->running_error),
+				amd ? "whether it was booted with amd_iommu=off or iommu=off"
+				    : "whether it has intel_iommu=on");
 	else if (!running_on && next_on)
 		finding_message(f, "no IOMMU is active: %s is set for the next boot but not in the "
 				   "running kernel's command line (/proc/cmdline)",
@@ -99,6 +106,18 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 	else if (running_off || next_off)
 		finding_hint(f, "remove the off switch from %s, run `%s` and reboot", place,
 			     b->apply);
+	else if (!b->have_running && amd)
+		finding_hint(f, "check `cat %s`; with amd_iommu=off or iommu=off there, run `%s` "
+				"and reboot (%s has neither)",
+			     PATH_PROC_CMDLINE, b->apply, place);
+	else if (!b->have_running && next_on)
+		finding_hint(f, "check `cat %s`; without %s there, run `%s` and reboot (%s has "
+				"it already)",
+			     PATH_PROC_CMDLINE, word, b->apply, place);
+	else if (!b->have_running)
+		finding_hint(f, "check `cat %s`; without %s there, add it to %s, run `%s` and "
+				"reboot",
+			     PATH_PROC_CMDLINE, word, place, b->apply);
 	else if (!running_on && next_on)
 		finding_hint(f, "%s already has it: run `%s` if you have not, then reboot", place,
 			     b->apply);

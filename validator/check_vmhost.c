@@ -537,6 +537,11 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 			finding_message(f, "hostpci%d: romfile=%s: %s does not exist; QEMU will "
 					   "fail to start the VM",
 					index, s->dev.romfile, path);
+		else if (rom->kind)
+			/* never opened for reading: a named pipe would block the reader */
+			finding_message(f, "hostpci%d: romfile=%s: %s is %s, not a regular file; "
+					   "QEMU cannot load a ROM from it",
+					index, s->dev.romfile, path, rom->kind);
 		else
 			finding_message(f, "hostpci%d: romfile=%s: cannot read %s: %s", index,
 					s->dev.romfile, path,

@@ -85,6 +85,13 @@ static const struct pve_storage *choose_storage(const struct pve_storages *stora
 static int check_storage_dir(const char *root, const struct pve_storage *s, char *error,
 			     size_t size)
 {
+	/* PVE::Storage::Plugin::verify_path refuses a relative path; here it would be taken
+	 * from whatever directory pcipt-validate runs in */
+	if (s->path[0] != '/')
+		return fail(error, size,
+			    "storage '%s' has path '%s', not an absolute path, which Proxmox refuses "
+			    "(%s line %u); fix it first",
+			    s->id, s->path, PATH_PVE_STORAGE_CFG, s->line);
 	struct stat st, up;
 	int r = root_stat(root, s->path, &st);
 	if (r < 0 || !S_ISDIR(st.st_mode))
@@ -135,9 +142,11 @@ static int read_vm_hookscript(const char *root, long vmid, const char *volume, b
 	return e && !*ret_set ? -1 : 0;
 }
 
+/* The directory part of a path: "" for "/x" (the root), "." for a bare name */
 static char *dir_of(const char *path)
 {
-	return xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	const char *slash = strrchr(path, '/');
+	return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
 }
 
 /* What is at the snippet path now: nothing, our link, or something to leave alone. */
@@ -186,8 +195,16 @@ int hook_install_plan(const char *root, long vmid, const char *storage_id, const
 			    hook_path, r < 0 ? strerror(-r) : "not an executable file");
 	struct pve_storages storages = {0};
 	char *cfg = root_join(root, PATH_PVE_STORAGE_CFG);
-	pve_storages_load(cfg, &storages);
+	struct text_error terr;
+	r = pve_storages_load(cfg, &storages, &terr);
 	free(cfg);
+	/* absent: Proxmox's own `local`; present and unreadable: no guess where snippets go */
+	if (r < 0 && terr.line)
+		return fail(error, error_size, "%s:%u: %s", PATH_PVE_STORAGE_CFG, terr.line,
+			    terr.message);
+	if (r < 0)
+		return fail(error, error_size, "cannot read %s: %s", PATH_PVE_STORAGE_CFG,
+			    terr.message);
 	char *node = host_node_name(root);
 	const struct pve_storage *s = choose_storage(&storages, storage_id, node, error, error_size);
 	free(node);
@@ -198,7 +215,12 @@ int hook_install_plan(const char *root, long vmid, const char *storage_id, const
 		ret->volume = xasprintf("%s:snippets/%s", s->id, HOOK_SNIPPET_NAME);
 		const char *why = NULL;
 		ret->snippet_path = pve_snippet_path(&storages, ret->volume, &why);
-		ret->snippets_dir = dir_of(ret->snippet_path);
+		if (ret->snippet_path) {
+			ret->snippets_dir = dir_of(ret->snippet_path);
+		} else {
+			fail(error, error_size, "%s %s", ret->volume, why);
+			s = NULL;
+		}
 	}
 	pve_storages_free(&storages);
 	if (!s ||
@@ -243,7 +265,8 @@ int hook_install_apply(const char *root, const struct hook_install *plan, const 
 {
 	*ret_did_link = *ret_did_set = false;
 	char *parent = dir_of(plan->snippets_dir);
-	const char *base = strrchr(plan->snippets_dir, '/') + 1;
+	const char *slash = strrchr(plan->snippets_dir, '/');
+	const char *base = slash ? slash + 1 : plan->snippets_dir;
 	int parent_fd = root_open(root, parent[0] ? parent : "/", O_PATH | O_DIRECTORY);
 	int dir_fd = -1, r = 0;
 	bool made_dir = false;

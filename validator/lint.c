@@ -42,6 +42,23 @@ static const char *load_error_hint(int code)
 	}
 }
 
+/* The hint for a storage.cfg that cannot be read: the config hints, but for pmxcfs' file */
+static const char *storage_error_hint(int code)
+{
+	switch (-code) {
+	case EFBIG:
+	case E2BIG:
+		return "storage.cfg is a few KiB; check /etc/pve/storage.cfg and the cluster file "
+		       "system (pmxcfs)";
+	case EISDIR:
+	case EINVAL:
+		return "/etc/pve/storage.cfg must be a regular file; check the cluster file system "
+		       "(pmxcfs)";
+	default:
+		return load_error_hint(code);
+	}
+}
+
 /* ROOT/etc/pve/mapping/pci.cfg, when there is one.  Returns true when it was read (problems
  * in it become findings), false when absent or unreadable (then *unreadable is set). */
 static bool load_mappings(const char *root, size_t source_index, struct pve_mappings *ret,
@@ -70,6 +87,33 @@ static bool load_mappings(const char *root, size_t source_index, struct pve_mapp
 		finding_hint(f, "edit the mapping under Datacenter > Resource Mappings");
 	}
 	return true;
+}
+
+/* ROOT/etc/pve/storage.cfg (where hookscripts live), or what Proxmox assumes without one.
+ * Returns false when it exists and cannot be read: that is a finding and *unreadable, never
+ * "only local". */
+static bool load_storages(const char *root, size_t source_index, struct pve_storages *ret,
+			  struct findings *out, bool *unreadable)
+{
+	char *path = root_join(root, PATH_PVE_STORAGE_CFG);
+	struct text_error terr;
+	int r = pve_storages_load(path, ret, &terr);
+	free(path);
+	if (r == 0)
+		return true;
+	*unreadable = true;
+	struct source_ref src = {PATH_PVE_STORAGE_CFG, source_index, -1};
+	struct finding *f = findings_add(out, "config-syntax", SEVERITY_ERROR, &src, terr.line);
+	if (terr.column)
+		finding_message(f, "cannot read the storage definitions: %s (column %u); "
+				   "hookscripts were not checked",
+				terr.message, terr.column);
+	else
+		finding_message(f, "cannot read the storage definitions: %s; hookscripts were not "
+				   "checked",
+				terr.message);
+	finding_hint(f, "%s", storage_error_hint(terr.code));
+	return false;
 }
 
 /* Load every input; unreadable ones become findings.  Returns the number loaded. */
@@ -229,7 +273,8 @@ void vm_files_gather(const struct pve_vm *vm, const struct host_view *view,
 		if (ret->rom_path[i])
 			host_rom_load(root, ret->rom_path[i], &ret->rom[i]);
 	}
-	if (vm->hookscript.set) {
+	/* no storages: storage.cfg could not be read, and that finding says so */
+	if (vm->hookscript.set && view->storages) {
 		ret->hook_path = pve_snippet_path(view->storages, vm->hookscript.value,
 						  &ret->hook_why);
 		if (ret->hook_path)
@@ -275,10 +320,10 @@ int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct
 	bool have_mappings =
 		!host_only && load_mappings(root, count + 1, &mappings, out, &unreadable);
 	struct pve_storages storages = {0};
-	char *storage_cfg = root_join(root, PATH_PVE_STORAGE_CFG);
-	pve_storages_load(storage_cfg, &storages);
-	free(storage_cfg);
-	struct host_view view = {host, have_mappings ? &mappings : NULL, &storages, 0};
+	bool have_storages = !host_only && load_storages(root, count + 2, &storages, out,
+							 &unreadable);
+	struct host_view view = {host, have_mappings ? &mappings : NULL,
+				 have_storages ? &storages : NULL, 0};
 
 	check_host_readiness(&view, out);
 	/* device rules need the host's view of each device: not the offline, mapping-only pass */
@@ -297,7 +342,8 @@ int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct
 	free_configs(configs, checked, loaded);
 	if (have_mappings)
 		pve_mappings_free(&mappings);
-	pve_storages_free(&storages);
+	if (have_storages)
+		pve_storages_free(&storages);
 	return unreadable ? 1 : 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void add_device(struct vm_devices *d, size_t *cap, int index, unsigned line,
 		       const struct host_pci_device *dev, const struct pve_mapping_entry *map,
@@ -58,9 +59,14 @@ static bool add_id(struct vm_devices *d, size_t *cap, int index, unsigned line,
 	return found;
 }
 
+/* Why two ids that differ only in case differ for Proxmox */
+#define CASE_NOTE " (Proxmox compares the text, and sysfs writes lowercase hex)"
+
 /* PVE::Mapping::PCI::assert_valid (pve-guest-common): each path's id and subsystem-id against
  * sysfs, the IOMMU group of the first path only; a property sysfs has but the map line lacks
- * is an error too ("no 'subsystem-id' for device").  NULL when it holds, else what differs. */
+ * is an error too ("no 'subsystem-id' for device").  The ids are compared as strings
+ * ("$correct_prop ne $configured_prop"), sysfs' lowercase "10de:1b80" with the map line's
+ * text, so "10DE:1b80" fails there.  NULL when it holds, else what differs. */
 static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct host_pci *pci,
 			      const struct pve_pci_id *ids, size_t count)
 {
@@ -75,10 +81,12 @@ static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct ho
 		}
 		if (!dev)
 			return xasprintf("no device %s on this host", ids[i].id);
-		if (dev->vendor != e->vendor || dev->device != e->device)
-			return xasprintf("%s is %04x:%04x, the mapping says id=%04x:%04x",
-					 dev->address, dev->vendor, dev->device, e->vendor,
-					 e->device);
+		char have[16];
+		snprintf(have, sizeof(have), "%04x:%04x", dev->vendor, dev->device);
+		if (strcmp(have, e->id_text) != 0)
+			return xasprintf("%s is %s, the mapping says id=%s%s", dev->address, have,
+					 e->id_text,
+					 strcasecmp(have, e->id_text) == 0 ? CASE_NOTE : "");
 		/* in Proxmox's order: id, iommugroup, subsystem-id */
 		if (i == 0 && e->iommu_group != dev->iommu_group) {
 			if (e->iommu_group < 0)
@@ -96,18 +104,24 @@ static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct ho
 			return xasprintf("the mapping has no subsystem-id, and %s has %04x:%04x",
 					 dev->address, dev->subsystem_vendor,
 					 dev->subsystem_device);
-		if (dev->subsystem_vendor != e->subsystem_vendor ||
-		    dev->subsystem_device != e->subsystem_device)
-			return xasprintf("%s has subsystem %04x:%04x, the mapping says "
-					 "subsystem-id=%04x:%04x",
-					 dev->address, dev->subsystem_vendor, dev->subsystem_device,
-					 e->subsystem_vendor, e->subsystem_device);
+		snprintf(have, sizeof(have), "%04x:%04x", dev->subsystem_vendor,
+			 dev->subsystem_device);
+		if (strcmp(have, e->subsystem_text) != 0)
+			return xasprintf("%s has subsystem %s, the mapping says subsystem-id=%s%s",
+					 dev->address, have, e->subsystem_text,
+					 strcasecmp(have, e->subsystem_text) == 0 ? CASE_NOTE : "");
 	}
 	return NULL;
 }
 
-static size_t split_path(const char *path, struct pve_pci_id *ids, size_t max)
+/* The IDs of a map line's path, every one of them (a path list has no limit but pci.cfg's
+ * line length, and Proxmox checks and passes each): malloc'd, *ret_count of them. */
+static struct pve_pci_id *split_path(const char *path, size_t *ret_count)
 {
+	size_t max = 1;
+	for (const char *p = path; *p; p++)
+		max += *p == ';';
+	struct pve_pci_id *ids = xcalloc(max, sizeof(*ids));
 	size_t n = 0;
 	for (const char *p = path; *p && n < max;) {
 		size_t len = strcspn(p, ";");
@@ -117,7 +131,8 @@ static size_t split_path(const char *path, struct pve_pci_id *ids, size_t max)
 		if (*p)
 			p++;
 	}
-	return n;
+	*ret_count = n;
+	return ids;
 }
 
 /* Whether every function an alternative names is free of other VMs. */
@@ -159,9 +174,11 @@ static bool alternative_used(const struct pve_pci_id *ids, size_t n, const struc
 
 bool vm_mapping_entry_free(const struct pve_mapping_entry *e, const struct host *host, long vmid)
 {
-	struct pve_pci_id ids[32];
-	size_t n = split_path(e->path, ids, 32);
-	return alternative_free(ids, n, host, vmid);
+	size_t n;
+	struct pve_pci_id *ids = split_path(e->path, &n);
+	bool free_of_others = alternative_free(ids, n, host, vmid);
+	free(ids);
+	return free_of_others;
 }
 
 static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsigned line,
@@ -179,12 +196,13 @@ static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsign
 		const struct pve_mapping_entry *e = &m->entries[k];
 		if (!node || strcmp(e->node, node) != 0)
 			continue;
-		struct pve_pci_id ids[32];
-		size_t n = split_path(e->path, ids, 32);
+		size_t n;
+		struct pve_pci_id *ids = split_path(e->path, &n);
 		/* qemu-server checks every alternative on this node and dies on the first that
 		 * does not match the hardware */
 		char *why = mapping_mismatch(e, &host->pci, ids, n);
 		if (why) {
+			free(ids);
 			add_problem(d, index, line, VM_MAPPING_INVALID, why, e->line);
 			return;
 		}
@@ -194,6 +212,7 @@ static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsign
 		 * holds reserved (one alternative alone is taken as it is) */
 		if (!chosen && !alternative_used(ids, n, d) && alternative_free(ids, n, host, vmid))
 			chosen = e;
+		free(ids);
 	}
 	if (!first) {
 		add_problem(d, index, line, VM_MAPPING_NOT_ON_NODE, xstrdup(node ? node : "?"), 0);
@@ -201,10 +220,11 @@ static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsign
 	}
 	/* none free: the first one stands for all, and in-use says who holds it */
 	const struct pve_mapping_entry *e = chosen ? chosen : first;
-	struct pve_pci_id ids[32];
-	size_t n = split_path(e->path, ids, 32);
+	size_t n;
+	struct pve_pci_id *ids = split_path(e->path, &n);
 	for (size_t i = 0; i < n; i++)
 		add_id(d, cap, index, line, &ids[i], &host->pci, e, h);
+	free(ids);
 }
 
 void vm_devices_resolve(const struct pve_vm *vm, long vmid, const struct host *host,

@@ -133,9 +133,11 @@ DDDD:BB:DD.F or BB:DD.F (domain 0000); ids and classes are hex (an "0x" prefix i
                                 030000), length, code type and last-image bit.  bad= breaks it:
                                 nosig (no 0x55AA), nopcir (bad PCIR signature), truncated (file
                                 ends inside the last image), loop (first image of length 0, not last)
+  special PATH fifo|socket      a named pipe or a socket inode (mknod, no listener) at PATH: what
+                                a broken capture or a hostile root may hold where a file belongs
 
-file, copy and rom are written last and replace anything generated at the same path.  Words
-cannot hold blanks (a mount point with a blank needs a file directive).
+file, copy, rom and special are written last and replace anything generated at the same path.
+Words cannot hold blanks (a mount point with a blank needs a file directive).
 
 Every device gets what the kernel shows for it: vendor, device, subsystem_vendor,
 subsystem_device ("0x%04x"), class ("0x%06x"), revision ("0x%02x"), irq, enable (1 with a
@@ -151,6 +153,7 @@ capability at 0x70, extended capabilities from 0x100), a subsystem link and its
 import os
 import posixpath
 import re
+import stat
 import struct
 import sys
 
@@ -361,6 +364,20 @@ class Tree:
         finally:
             os.close(fd)
 
+    def special(self, path, kind):
+        real = self.real(path)
+        os.makedirs(os.path.dirname(real), exist_ok=True)
+        if os.path.islink(real):
+            raise RuntimeError(f"{path} is a symbolic link; not replacing it")
+        if os.path.lexists(real):
+            os.unlink(real)
+        if kind == "fifo":
+            os.mkfifo(real, 0o644)
+        else:
+            # a socket inode without a listener: mknod(2) makes one for any user, and no
+            # path length limit of AF_UNIX applies
+            os.mknod(real, 0o644 | stat.S_IFSOCK)
+
     def symlink(self, path, target):
         real = self.real(path)
         os.makedirs(os.path.dirname(real), exist_ok=True)
@@ -469,6 +486,7 @@ class Host:
         self.running = {}
         self.vms = {}
         self.files = []
+        self.specials = []
         self.nvme_ctrl = {}
         self.disk_counter = 0
         self.nvme_subsys = 0
@@ -1041,13 +1059,18 @@ class Host:
             raise d.error("rom: bad=loop needs at least two images (type=0,3)")
         self.files.append((d.line, path, build_rom(vendor, device, cls, types, machine, bad), 0o644))
 
+    def d_special(self, d):
+        if len(d.args) != 2 or d.args[1] not in ("fifo", "socket"):
+            raise d.error("special: expected 'special PATH fifo|socket'")
+        self.specials.append((d.line, parse_fake_path(d, d.args[0]), d.args[1]))
+
     DIRECTIVES = {
         "cpu": d_cpu, "cmdline": d_cmdline, "grub": d_grub, "kernel-cmdline": d_kernel_cmdline,
         "hostname": d_hostname, "acpi": d_acpi, "iommu": d_iommu, "interrupts": d_interrupts,
         "module": d_module, "device": d_device, "device-link": d_device_link,
         "group-regions": d_group_regions, "block": d_block, "mount": d_mount, "net": d_net,
         "route": d_route, "reservation": d_reservation, "running": d_running, "vm": d_vm,
-        "file": d_file, "copy": d_copy, "rom": d_rom,
+        "file": d_file, "copy": d_copy, "rom": d_rom, "special": d_special,
     }
     HEREDOC = {"group-regions", "vm", "file"}
 
@@ -1395,6 +1418,11 @@ class Renderer:
                 self.t.write(path, data, mode)
             except (RuntimeError, OSError) as e:
                 raise SpecError(line, f"cannot write {path}: {e}")
+        for line, path, kind in h.specials:
+            try:
+                self.t.special(path, kind)
+            except (RuntimeError, OSError) as e:
+                raise SpecError(line, f"cannot make {path}: {e}")
 
     # -- /etc, /proc basics -----------------------------------------------------------------
 

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "../../validator/checks.h"
+#include "../../validator/vmdevices.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +257,116 @@ static void snapshots_are_not_judged(void **state)
 	run_free(r);
 }
 
+static void parse_config(const char *text, struct pve_config *ret)
+{
+	struct text_file f;
+	struct text_error e;
+	assert_int_equal(text_file_from_buffer(text, strlen(text), &f, &e), 0);
+	pve_config_parse(&f, "/etc/pve/qemu-server/100.conf", ret);
+	text_file_free(&f);
+}
+
+static void parse_mappings(const char *text, struct pve_mappings *ret)
+{
+	struct text_file f;
+	struct text_error e;
+	assert_int_equal(text_file_from_buffer(text, strlen(text), &f, &e), 0);
+	pve_mappings_parse(&f, "/etc/pve/mapping/pci.cfg", ret);
+	text_file_free(&f);
+}
+
+/* lib/findings.h: a finding's check id outlives whatever produced it.  A device rule's id
+ * lives in the rules; the findings must stay readable after the rules are freed. */
+static void device_rule_findings_outlive_the_rules(void **state)
+{
+	(void)state;
+	const char *yaml = "version: 1\n"
+			   "devices:\n"
+			   "  - id: test-gpu-wants-q35\n"
+			   "    name: test GPU\n"
+			   "    match: {vendor: 0x10de}\n"
+			   "    vm: {machine: q35}\n"
+			   "    severity: warning\n"
+			   "    hint: use q35\n";
+	struct rules rules;
+	struct rules_error rerr;
+	assert_int_equal(rules_parse(yaml, strlen(yaml), NULL, &rules, &rerr), 0);
+	struct pve_mappings mappings;
+	parse_mappings("gpu\n\tmap id=10de:1b80,node=pve,path=0000:01:00\n", &mappings);
+	struct pve_config config;
+	parse_config("hostpci0: mapping=gpu\n", &config);
+	struct checked_config checked = {&config, {config.path, 0, config.vmid}, false};
+	struct findings out;
+	findings_init(&out);
+	validate_offline_rules(&checked, 1, &rules, &mappings, &out);
+	rules_free(&rules);
+	size_t found = 0;
+	for (size_t i = 0; i < out.count; i++)
+		found += strcmp(out.items[i].check, "test-gpu-wants-q35") == 0;
+	assert_int_equal(found, 1);
+	findings_free(&out);
+	pve_config_free(&config);
+	pve_mappings_free(&mappings);
+}
+
+/* A host of n GPUs 0000:NN:00.0 (10de:1b80, subsystem 1458:3702, group NN), node "pve". */
+static void fake_host(struct host *h, struct host_pci_device *devices, size_t n)
+{
+	static char node[] = "pve";
+	memset(h, 0, sizeof(*h));
+	h->root = "/nonexistent";
+	h->hostname = node;
+	for (size_t i = 0; i < n; i++) {
+		struct host_pci_device *d = &devices[i];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->address, sizeof(d->address), "0000:%02zx:00.0", i + 1);
+		d->bus = (unsigned)(i + 1);
+		d->vendor = 0x10de;
+		d->device = 0x1b80;
+		d->subsystem_vendor = 0x1458;
+		d->subsystem_device = 0x3702;
+		d->iommu_group = (int)(i + 1);
+	}
+	h->pci.devices = devices;
+	h->pci.count = n;
+}
+
+/* A map line's path may list any number of functions (pci.cfg has no limit but its line
+ * length): assert_valid checks every one, and the VM gets every one. */
+static void mapping_paths_are_never_cut(void **state)
+{
+	(void)state;
+	enum { N = 40 };
+	struct host_pci_device devices[N];
+	struct host host;
+	fake_host(&host, devices, N);
+	char cfg[2048] = "gpus\n\tmap id=10de:1b80,iommugroup=1,node=pve,subsystem-id=1458:3702,path=";
+	for (size_t i = 0; i < N; i++)
+		snprintf(cfg + strlen(cfg), sizeof(cfg) - strlen(cfg), "%s0000:%02zx:00.0",
+			 i ? ";" : "", i + 1);
+	strcat(cfg, "\n");
+	struct pve_mappings mappings;
+	parse_mappings(cfg, &mappings);
+	assert_int_equal(mappings.problem_count, 0);
+	struct pve_config config;
+	parse_config("hostpci0: mapping=gpus\n", &config);
+	struct vm_devices d;
+	vm_devices_resolve(&config.vm, 100, &host, &mappings, &d);
+	assert_int_equal(d.problem_count, 0);
+	assert_int_equal(d.count, N);
+	assert_string_equal(d.items[N - 1].dev->address, "0000:28:00.0");
+	vm_devices_free(&d);
+	/* the last function is another card now: Proxmox refuses the mapping */
+	devices[N - 1].device = 0x1b81;
+	vm_devices_resolve(&config.vm, 100, &host, &mappings, &d);
+	assert_int_equal(d.problem_count, 1);
+	assert_int_equal(d.problems[0].kind, VM_MAPPING_INVALID);
+	assert_non_null(strstr(d.problems[0].detail, "0000:28:00.0 is 10de:1b81"));
+	vm_devices_free(&d);
+	pve_config_free(&config);
+	pve_mappings_free(&mappings);
+}
+
 static void catalogue_is_complete(void **state)
 {
 	(void)state;
@@ -279,6 +390,8 @@ int main(void)
 		cmocka_unit_test(romfile_paths),
 		cmocka_unit_test(snapshots_are_not_judged),
 		cmocka_unit_test(catalogue_is_complete),
+		cmocka_unit_test(device_rule_findings_outlive_the_rules),
+		cmocka_unit_test(mapping_paths_are_never_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

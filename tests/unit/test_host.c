@@ -1,11 +1,13 @@
 /* host/: the parsers behind the host snapshot (iomem, mountinfo, reservations, storage.cfg)
- * and the rooted sysfs reads. */
+ * and the rooted sysfs reads; and the timed child process the hook's sysfs writes and
+ * modprobe run in (hook/kernel_common.c), which reads a child's end the same way. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../../hook/kernel.h"
 #include "../../host/hostuse.h"
 #include "../../host/iomem.h"
 #include "../../host/runstate.h"
@@ -13,10 +15,18 @@
 #include "../../pve/storage.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void iomem_framebuffer_inside_a_bar(void **state)
@@ -216,6 +226,130 @@ static void rooted_reads(void **state)
 	free(root);
 }
 
+/* A file that is no regular file is refused before a byte is read, and without blocking: a
+ * named pipe with no writer, a socket (which open(2) refuses with ENXIO) and a directory. */
+static void rooted_reads_refuse_what_is_no_file(void **state)
+{
+	(void)state;
+	char *root = make_root();
+	write_file(root, "/sys/a/vendor", "0x10de\n");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/sys/a/pipe", root);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/sys/a/socket", root);
+	assert_int_equal(mknod(path, S_IFSOCK | 0644, 0), 0);
+	char buf[16];
+	char *data;
+	size_t size;
+	assert_int_equal(host_read_attr(root, "/sys/a/pipe", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(host_read_file(root, "/sys/a/pipe", 64, &data, &size), -EINVAL);
+	assert_int_equal(host_read_attr(root, "/sys/a/socket", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(host_read_attr(root, "/sys/a", buf, sizeof(buf)), -EISDIR);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	free(root);
+}
+
+/* fstat(2) failing on the descriptor just opened (a FUSE file system can do that): the read
+ * fails with fstat's error, and nothing is decided on a struct stat that was never filled.
+ * A seccomp filter in a child makes every fstat fail with EOVERFLOW; glibc 2.33 and later
+ * implement fstat as newfstatat(fd, "", AT_EMPTY_PATH), stat(2) of a path stays allowed. */
+static void rooted_reads_report_a_failed_fstat(void **state)
+{
+	(void)state;
+#if defined(__x86_64__) && defined(__NR_newfstatat)
+	char *root = make_root();
+	write_file(root, "/sys/a/vendor", "0x10de\n");
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct sock_filter filter[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fstat, 4, 0),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_newfstatat, 0, 2),
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[3])),
+			BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, 1, 0),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EOVERFLOW),
+		};
+		struct sock_fprog prog = {sizeof(filter) / sizeof(filter[0]), filter};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			_exit(100);
+		char buf[16];
+		int r = host_read_attr(root, "/sys/a/vendor", buf, sizeof(buf));
+		_exit(r == -EOVERFLOW ? 0 : r == -EISDIR ? 1 : r == -EINVAL ? 2 : r >= 0 ? 3 : 4);
+	}
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 100)
+		skip(); /* no seccomp here */
+	assert_int_equal(WEXITSTATUS(status), 0);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	free(root);
+#else
+	skip();
+#endif
+}
+
+/* --- the hook's timed child (hook/kernel_common.c) -------------------------------------- */
+
+static int op_fails_enoent(void *arg)
+{
+	(void)arg;
+	return -ENOENT;
+}
+
+static int op_fails_eperm(void *arg)
+{
+	(void)arg;
+	return -EPERM;
+}
+
+/* the op becomes a program, as the real kernel interface's modprobe does */
+static int op_runs(void *arg)
+{
+	const char *const *argv = arg;
+	execv(argv[0], (char *const *)argv);
+	return -errno;
+}
+
+static int op_hangs(void *arg)
+{
+	(void)arg;
+	pause();
+	return 0;
+}
+
+static void timed_child_results(void **state)
+{
+	(void)state;
+	assert_int_equal(kernel_timed(op_fails_enoent, NULL, 10000), -ENOENT);
+	assert_int_equal(kernel_timed(op_fails_eperm, NULL, 10000), -EPERM);
+	const char *const true_argv[] = {"/bin/sh", "-c", "exit 0", NULL};
+	assert_int_equal(kernel_timed(op_runs, (void *)true_argv, 10000), 0);
+	/* a program's exit status is no errno: `modprobe vfio-pci` exiting 1 is not EPERM, 2 not
+	 * ENOENT */
+	const char *const one_argv[] = {"/bin/sh", "-c", "exit 1", NULL};
+	assert_int_equal(kernel_timed(op_runs, (void *)one_argv, 10000), -EIO);
+	const char *const two_argv[] = {"/bin/sh", "-c", "exit 2", NULL};
+	assert_int_equal(kernel_timed(op_runs, (void *)two_argv, 10000), -EIO);
+	/* a program that cannot be run: exec's own error */
+	const char *const missing_argv[] = {"/nonexistent/pcipt/modprobe", NULL};
+	assert_int_equal(kernel_timed(op_runs, (void *)missing_argv, 10000), -ENOENT);
+	/* killed by a signal, and cut off by the timeout */
+	const char *const killed_argv[] = {"/bin/sh", "-c", "kill -9 $$", NULL};
+	assert_int_equal(kernel_timed(op_runs, (void *)killed_argv, 10000), -EINTR);
+	assert_int_equal(kernel_timed(op_hangs, NULL, 100), -ETIMEDOUT);
+}
+
 static void pci_addresses(void **state)
 {
 	(void)state;
@@ -239,6 +373,9 @@ int main(void)
 		cmocka_unit_test(reservations_in_proxmox_format),
 		cmocka_unit_test(storage_snippets),
 		cmocka_unit_test(rooted_reads),
+		cmocka_unit_test(rooted_reads_refuse_what_is_no_file),
+		cmocka_unit_test(rooted_reads_report_a_failed_fstat),
+		cmocka_unit_test(timed_child_results),
 		cmocka_unit_test(pci_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

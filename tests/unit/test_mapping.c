@@ -56,10 +56,44 @@ static void sections_map_lines_and_problems(void **state)
 	pve_mappings_free(&m);
 }
 
+/* PVE::Mapping::PCI: path= is "[a-f0-9]{4,}:[a-f0-9]{2}:[a-f0-9]{2}(?:\.[a-f0-9])?" and nothing
+ * else (JSONSchema anchors the pattern, and it is case-sensitive), so a map line with
+ * uppercase hex in its path is one Proxmox skips; id= and subsystem-id= take either case
+ * ([0-9A-Fa-f]) and are kept as written, since assert_valid compares them as text. */
+static void uppercase_hex_as_proxmox_reads_it(void **state)
+{
+	(void)state;
+	const char *cfg = "gpu\n"
+			  "\tmap id=10de:1b80,node=pve,path=0000:0A:00,subsystem-id=1458:37a2\n"
+			  "\tmap id=10de:1b80,node=pve,path=0000:0a:00.0;0000:0a:0B.1\n"
+			  "\tmap id=10de:1b80,node=pve,path=0000:0a:00.A\n"
+			  "\tmap id=10DE:1b80,node=pve,path=0000:0a:00,subsystem-id=1458:37A2\n";
+	struct text_file f;
+	struct text_error e;
+	assert_int_equal(text_file_from_buffer(cfg, strlen(cfg), &f, &e), 0);
+	struct pve_mappings m;
+	pve_mappings_parse(&f, "/etc/pve/mapping/pci.cfg", &m);
+	text_file_free(&f);
+	assert_int_equal(m.problem_count, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(m.problems[i].line, i + 2);
+		assert_non_null(strstr(m.problems[i].message,
+				       "path: value does not match the regex pattern"));
+	}
+	const struct pve_mapping *gpu = pve_mappings_find(&m, "gpu");
+	assert_int_equal(gpu->entry_count, 1);
+	assert_int_equal(gpu->entries[0].line, 5);
+	assert_string_equal(gpu->entries[0].id_text, "10DE:1b80");
+	assert_string_equal(gpu->entries[0].subsystem_text, "1458:37A2");
+	assert_int_equal(gpu->entries[0].vendor, 0x10de);
+	pve_mappings_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sections_map_lines_and_problems),
+		cmocka_unit_test(uppercase_hex_as_proxmox_reads_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,6 +168,36 @@ static void schema_errors_name_the_key_path(void **state)
 		assert_refused(cases[i][0], strlen(cases[i][0]), cases[i][1], 0, 0);
 }
 
+/* An unknown key is answered with every key the place allows, whole, however long the list;
+ * and every parameter the catalogue gives a check is one a rules file can set. */
+static void unknown_keys_name_every_allowed_key(void **state)
+{
+	(void)state;
+	const char *device = "version: 1\n"
+			     "devices: [{id: a, name: A, hint: h, match: {vendor: 1}, colour: red}]\n";
+	assert_refused(device, strlen(device),
+		       "unknown key 'colour' (expected one of: id, name, match, when, vm, host, "
+		       "severity, hint, overrides)",
+		       0, 0);
+	const char *check = "version: 1\n"
+			    "checks: {group-isolation: {severity: error, drivers: [a]}}\n";
+	assert_refused(check, strlen(check),
+		       "unknown key 'drivers' (expected one of: severity, free_drivers)", 0, 0);
+	for (size_t i = 0; i < rules_check_count(); i++) {
+		const struct rules_check_info *info = &rules_check_catalogue[i];
+		for (size_t k = 0; info->params && info->params[k]; k++) {
+			char yaml[256];
+			snprintf(yaml, sizeof(yaml), "version: 1\nchecks: {%s: {%s: [x]}}\n",
+				 info->id, info->params[k]);
+			struct rules r;
+			struct rules_error err;
+			if (parse(yaml, &r, &err) != 0)
+				fail_msg("%s: %s", yaml, err.message);
+			rules_free(&r);
+		}
+	}
+}
+
 static void hostile_yaml_is_refused(void **state)
 {
 	(void)state;
@@ -275,6 +305,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(builtin_rules_load_and_match_the_catalogue),
+		cmocka_unit_test(unknown_keys_name_every_allowed_key),
 		cmocka_unit_test(overlay_keeps_base_and_replaces_devices),
 		cmocka_unit_test(yaml_11_words_are_read_deliberately),
 		cmocka_unit_test(schema_errors_name_the_key_path),

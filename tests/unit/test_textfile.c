@@ -8,8 +8,11 @@
 #include "../../lib/textfile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int load(const char *buf, size_t len, struct text_file *f, struct text_error *e)
 {
@@ -119,6 +122,29 @@ static void load_refuses_directories_and_missing_files(void **state)
 	assert_non_null(strstr(e.message, "regular"));
 }
 
+/* A named pipe (no writer: a blocking open would wait forever) and a socket (open(2) says
+ * ENXIO) where a config belongs are "not a regular file", and reading them never blocks. */
+static void load_refuses_pipes_and_sockets(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pcipt-test-text-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char pipe_path[64], socket_path[64];
+	snprintf(pipe_path, sizeof(pipe_path), "%s/100.conf", dir);
+	snprintf(socket_path, sizeof(socket_path), "%s/101.conf", dir);
+	assert_int_equal(mkfifo(pipe_path, 0644), 0);
+	assert_int_equal(mknod(socket_path, S_IFSOCK | 0644, 0), 0);
+	struct text_file f;
+	struct text_error e;
+	assert_int_equal(text_file_load(pipe_path, &f, &e), -EINVAL);
+	assert_string_equal(e.message, "not a regular file");
+	assert_int_equal(text_file_load(socket_path, &f, &e), -EINVAL);
+	assert_string_equal(e.message, "not a regular file");
+	unlink(pipe_path);
+	unlink(socket_path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +155,7 @@ int main(void)
 		cmocka_unit_test(rejects_long_line),
 		cmocka_unit_test(rejects_huge_file),
 		cmocka_unit_test(load_refuses_directories_and_missing_files),
+		cmocka_unit_test(load_refuses_pipes_and_sockets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
