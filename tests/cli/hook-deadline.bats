@@ -3,28 +3,15 @@
 # no wait for the lock, may hold a start (and the lock) forever.  Proxmox waits for a
 # hookscript without any limit.
 
-load host_helpers
+load hook_helpers
 
-: "${PCIPT_HOOK_FAKE:=$BATS_TEST_DIRNAME/../../build/san/pcipt-hook-fake}"
-
-hook() {
-	out=$BATS_TEST_TMPDIR/stdout err=$BATS_TEST_TMPDIR/stderr status=0
-	"$PCIPT_HOOK_FAKE" "$@" >"$out" 2>"$err" || status=$?
-}
-
-driver_of() {
-	basename "$(readlink "$root/sys/bus/pci/devices/$1/driver")"
-}
-
-setup_hook_host() {
-	build_host hook-gpu
-	mkdir -p "$root/run/pcipt" "$root/run/lock" && chmod 700 "$root/run/pcipt"
-	: >"$root/run/lock/pcipt.lock" && chmod 600 "$root/run/lock/pcipt.lock"
+setup_deadline_host() {
+	setup_hook_host
 	printf 'prestart_deadline = 10\n' >"$BATS_TEST_TMPDIR/pcipt.conf"
 }
 
 @test "a read of the host that never returns: pre-start refuses at prestart_deadline, untouched, and the lock is free again" {
-	setup_hook_host
+	setup_deadline_host
 	t0=$(date +%s)
 	PCIPT_FAKE_HANG_READ=1 timeout 60 "$PCIPT_HOOK_FAKE" --root "$root" \
 		--conf "$BATS_TEST_TMPDIR/pcipt.conf" 101 pre-start >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" ||
@@ -44,7 +31,7 @@ setup_hook_host() {
 }
 
 @test "the wait for the lock counts against prestart_deadline" {
-	setup_hook_host
+	setup_deadline_host
 	flock "$root/run/lock/pcipt.lock" sleep 40 &
 	holder=$!
 	sleep 0.5

@@ -3,25 +3,8 @@
 # the last VM holding it stops, whatever failed or crashed in between, and whatever pcipt.conf
 # says by then; a run that leaves a device it should have given back exits non-zero naming it.
 
-load host_helpers
+load hook_helpers
 
-: "${PCIPT_HOOK_FAKE:=$BATS_TEST_DIRNAME/../../build/san/pcipt-hook-fake}"
-
-hook() {
-	out=$BATS_TEST_TMPDIR/stdout err=$BATS_TEST_TMPDIR/stderr status=0
-	"$PCIPT_HOOK_FAKE" "$@" >"$out" 2>"$err" || status=$?
-}
-
-tree() {
-	(cd "$root" && find . -path ./.fakekernel -prune -o -printf '%p %y %m %l\n' | sort &&
-		find . -path ./.fakekernel -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)
-}
-
-driver_of() {
-	basename "$(readlink "$root/sys/bus/pci/devices/$1/driver")"
-}
-
-# the card of VM 101 (03:00.0 on nouveau, 03:00.1 on snd_hda_intel) on its host drivers
 card_on_host_drivers() {
 	[ "$(driver_of 0000:03:00.0)" = nouveau ] && [ "$(driver_of 0000:03:00.1)" = snd_hda_intel ] || {
 		echo "03:00.0 on $(driver_of 0000:03:00.0), 03:00.1 on $(driver_of 0000:03:00.1)"
@@ -34,12 +17,6 @@ card_on_vfio() {
 		echo "03:00.0 on $(driver_of 0000:03:00.0), 03:00.1 on $(driver_of 0000:03:00.1)"
 		return 1
 	}
-}
-
-setup_hook_host() {
-	build_host hook-gpu
-	mkdir -p "$root/run/pcipt" "$root/run/lock" && chmod 700 "$root/run/pcipt"
-	: >"$root/run/lock/pcipt.lock" && chmod 600 "$root/run/lock/pcipt.lock"
 }
 
 @test "a failed post-stop, then a failed start: the next post-stop still gives the card back" {

@@ -2,33 +2,7 @@
 # pcipt-hook over fake hosts and the fake kernel of tests/fakekernel: sysfs writes that move
 # driver links, and that fail or hang on demand.
 
-load host_helpers
-
-: "${PCIPT_HOOK_FAKE:=$BATS_TEST_DIRNAME/../../build/san/pcipt-hook-fake}"
-
-# hook ARGS...: run pcipt-hook-fake, stdout in $out, stderr in $err, status in $status
-hook() {
-	out=$BATS_TEST_TMPDIR/stdout err=$BATS_TEST_TMPDIR/stderr status=0
-	"$PCIPT_HOOK_FAKE" "$@" >"$out" 2>"$err" || status=$?
-}
-
-# the whole fake tree but the fake kernel's own memory: types, modes, link targets, contents
-tree() {
-	(cd "$root" && find . -path ./.fakekernel -prune -o -printf '%p %y %m %l\n' | sort &&
-		find . -path ./.fakekernel -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)
-}
-
-driver_of() {
-	basename "$(readlink "$root/sys/bus/pci/devices/$1/driver")"
-}
-
-setup_hook_host() {
-	build_host hook-gpu
-	# the state directory and the lock exist on a running host; with them the tree can be
-	# compared whole
-	mkdir -p "$root/run/pcipt" "$root/run/lock" && chmod 700 "$root/run/pcipt"
-	: >"$root/run/lock/pcipt.lock" && chmod 600 "$root/run/lock/pcipt.lock"
-}
+load hook_helpers
 
 @test "usage: an unknown phase or a bad VMID is exit 2; post-start and pre-stop do nothing" {
 	setup_hook_host
