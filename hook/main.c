@@ -412,12 +412,11 @@ struct judgement {
 
 /* Read the host, check the VM and plan the bind in a child process that the deadline can
  * abandon: a config-space read of a wedged device can stall inside the kernel, where no
- * signal reaches it, and Proxmox waits for a hookscript without any limit.  The child closes
- * its copy of the lock first: a flock belongs to the open file, which a fork shares, and a
- * child stuck for good must not hold every other start.  Returns the exit status. */
+ * signal reaches it, and Proxmox waits for a hookscript without any limit.  The child has no
+ * copy of the lock (lock_acquire: every child drops it), so one stuck for good holds no other
+ * start.  Returns the exit status. */
 static int judge_in_child(const struct hook_options *o, const struct settings *settings,
-			  const struct rules *rules, const struct log_ctx *log, int lock,
-			  long long now, long long timeout_ms, struct bind_set *ret_plan)
+			  const struct rules *rules, const struct log_ctx *log, long long now, long long timeout_ms, struct bind_set *ret_plan)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -434,8 +433,6 @@ static int judge_in_child(const struct hook_options *o, const struct settings *s
 		return EXIT_TROUBLE;
 	}
 	if (child == 0) {
-		if (lock >= 0)
-			close(lock);
 		close(fds[0]);
 		kernel_host_read_begins();
 		struct judgement *j = xcalloc(1, sizeof(*j));
@@ -543,7 +540,7 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 	}
 	drop_dead_holders(&lr);
 	struct bind_set *plan = xcalloc(1, sizeof(*plan));
-	int status = judge_in_child(o, settings, rules, log, lock, lr.now,
+	int status = judge_in_child(o, settings, rules, log, lr.now,
 				    deadline_ms - ms_since(&start), plan);
 	if (status == EXIT_OK && !hold_plan(&lr, plan)) {
 		log_error(log, "the ledger has no room for VM %ld's devices; refusing", o->vmid);

@@ -5,6 +5,7 @@
 #include "../lib/xalloc.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -467,8 +468,31 @@ void ledger_forget_legacy(const char *root, long vmid)
 	free(path);
 }
 
+/* The lock this process holds.  A flock belongs to the open file, which fork() shares with the
+ * child: a child stuck in the kernel (a sysfs write that never returns, a config-space read of
+ * a wedged device) would keep every other hook of the node waiting after its parent gave up
+ * on it and exited.  So every child closes its copy first thing (pthread_atfork). */
+static int held_lock = -1;
+
+static void drop_lock_in_child(void)
+{
+	if (held_lock >= 0) {
+		close(held_lock);
+		held_lock = -1;
+	}
+}
+
 int lock_acquire(const char *root, unsigned timeout_ms, struct hook_error *err)
 {
+	static bool registered;
+	if (!registered) {
+		registered = pthread_atfork(NULL, NULL, drop_lock_in_child) == 0;
+		if (!registered) {
+			snprintf(err->message, sizeof(err->message),
+				 "cannot arrange for child processes to drop the lock");
+			return -ENOMEM;
+		}
+	}
 	char *full = root_join(root, PATH_PCIPT_LOCK);
 	make_parents(full);
 	int fd = open(full, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
@@ -516,11 +540,15 @@ int lock_acquire(const char *root, unsigned timeout_ms, struct hook_error *err)
 		nanosleep(&pause, NULL);
 	}
 	free(full);
+	held_lock = fd;
 	return fd;
 }
 
 void lock_release(int fd)
 {
-	if (fd >= 0)
+	if (fd >= 0) {
+		if (fd == held_lock)
+			held_lock = -1;
 		close(fd); /* closing drops the flock */
+	}
 }

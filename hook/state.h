@@ -83,7 +83,8 @@ int ledger_take_legacy(const char *root, long vmid, long long since, struct ledg
 void ledger_forget_legacy(const char *root, long vmid);
 
 /* Take the hooks' lock, waiting at most timeout_ms.  Returns the descriptor that holds it
- * (close-on-exec: a child never keeps it), or -errno (-ETIMEDOUT) with err filled. */
+ * (closed in every child process the hook forks, and on exec), or -errno (-ETIMEDOUT) with err
+ * filled. */
 int lock_acquire(const char *root, unsigned timeout_ms, struct hook_error *err);
 void lock_release(int fd);
 

@@ -47,3 +47,19 @@ setup_deadline_host() {
 	grep -q 'another pcipt-hook has held .*pcipt.lock for 10 s' "$BATS_TEST_TMPDIR/err"
 	[ "$(driver_of 0000:03:00.0)" = nouveau ]
 }
+
+@test "a write stuck in the kernel past its timeout does not keep the lock: the next hook runs at once" {
+	setup_hook_host
+	printf 'bind_timeout = 1\n' >"$BATS_TEST_TMPDIR/pcipt.conf"
+	PCIPT_FAKE_HANG_WRITE=2 hook --root "$root" --conf "$BATS_TEST_TMPDIR/pcipt.conf" 101 pre-start
+	expect_status 1
+	grep -q 'did not finish within 1 s' "$err"
+	t0=$(date +%s)
+	status=0
+	timeout 25 "$PCIPT_HOOK_FAKE" --root "$root" --conf "$BATS_TEST_TMPDIR/pcipt.conf" 101 post-stop \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || status=$?
+	[ "$status" -eq 0 ] || { echo "exit $status"; cat "$BATS_TEST_TMPDIR/err"; return 1; }
+	[ $(($(date +%s) - t0)) -le 8 ]
+	[ "$(driver_of 0000:03:00.0)" = nouveau ]
+	pkill -f "pcipt-hook-fake --root $root" || true
+}

@@ -11,7 +11,9 @@
  *
  * Every write runs through kernel_timed(), like the real one.  Environment:
  *   PCIPT_FAKE_FAIL_WRITE=N   the Nth write of the process fails with EIO, changing nothing
- *   PCIPT_FAKE_HANG_WRITE=N   the Nth write never returns (the timeout must fire)
+ *   PCIPT_FAKE_HANG_WRITE=N   the Nth write never returns (the timeout must fire); the process
+ *                             that hangs leaves a part of itself behind for 30 s, as one stuck
+ *                             in the kernel outlives the SIGKILL of the timeout
  *   PCIPT_FAKE_LOG=FILE       every write is appended to FILE as "PATH VALUE"
  *   PCIPT_FAKE_NO_MODULES=1   loading a module fails
  *   PCIPT_FAKE_HANG_READ=1    pre-start's reading of the host never returns (a wedged device) */
@@ -226,9 +228,15 @@ static int probe_device(const char *root, const char *address)
 static int do_fake_write(void *arg)
 {
 	const struct fake_write *w = arg;
-	if (w->hang)
+	if (w->hang) {
+		/* what it inherited stays open as long as it lives */
+		if (fork() == 0) {
+			sleep(30);
+			_exit(0);
+		}
 		for (;;)
 			pause();
+	}
 	char address[HOST_PCI_ADDRESS_MAX + 1];
 	size_t vl = strlen(w->value);
 	char *value = xstrdup(w->value);
