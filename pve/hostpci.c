@@ -85,6 +85,14 @@ const char *pve_pci_id_names_no_device(const struct pve_pci_id *id)
 	return NULL;
 }
 
+void pve_pci_id_first_function(const struct pve_pci_id *id, char *buf, size_t size)
+{
+	if (id->function >= 0)
+		snprintf(buf, size, "%s", id->id);
+	else
+		snprintf(buf, size, "%s.0", id->slot);
+}
+
 bool pve_pci_id_overlap(const struct pve_pci_id *a, const struct pve_pci_id *b)
 {
 	/* shortened domains cannot be compared, and name no device anyway */

@@ -64,6 +64,10 @@ bool pve_hostpci_key_is_boolean(const char *key);
 /* Parse one ID (the PCIRE pattern); false when it does not match. */
 bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret);
 
+/* The first host function the ID names, as Proxmox's sorted device list has it: the ID itself,
+ * or function 0 of the slot ("0000:01:00" -> "0000:01:00.0"). */
+void pve_pci_id_first_function(const struct pve_pci_id *id, char *buf, size_t size);
+
 /* Whether two IDs can name the same host function: equal, or one is the all-functions
  * form of the other's slot. */
 bool pve_pci_id_overlap(const struct pve_pci_id *a, const struct pve_pci_id *b);

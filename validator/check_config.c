@@ -427,12 +427,8 @@ static void report_repeat(const struct checked_config *c, const struct line_repe
 	/* the device Proxmox names: the function both claims share, or the slot's first */
 	const struct pve_pci_id *earlier = r->earlier->id;
 	char dev[64];
-	if (id->function >= 0)
-		snprintf(dev, sizeof(dev), "%s", id->id);
-	else if (earlier->function >= 0)
-		snprintf(dev, sizeof(dev), "%s", earlier->id);
-	else
-		snprintf(dev, sizeof(dev), "%s.0", id->slot);
+	pve_pci_id_first_function(id->function < 0 && earlier->function >= 0 ? earlier : id, dev,
+				  sizeof(dev));
 	if (i == j)
 		finding_message(f, "hostpci%d lists %s twice%s; Proxmox will refuse to start the VM "
 				   "(\"device '%s' assigned more than once\")",

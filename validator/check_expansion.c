@@ -42,12 +42,10 @@ static void first_device(const struct pve_mapping_entry *e, char *buf, size_t si
 {
 	struct pve_pci_id id;
 	size_t len = strcspn(e->path, ";");
-	if (!pve_pci_id_parse(e->path, len, &id))
-		snprintf(buf, size, "%.*s", (int)len, e->path);
-	else if (id.function >= 0)
-		snprintf(buf, size, "%s", id.id);
+	if (pve_pci_id_parse(e->path, len, &id))
+		pve_pci_id_first_function(&id, buf, size);
 	else
-		snprintf(buf, size, "%s.0", id.slot);
+		snprintf(buf, size, "%.*s", (int)len, e->path);
 }
 
 static void judge_mapping(const struct checked_config *c, const char *name, const int *lines,

@@ -43,6 +43,17 @@ static const char *load_error_hint(int code)
 }
 
 /* The hint for a storage.cfg that cannot be read: the config hints, but for pmxcfs' file */
+/* "cannot read WHAT: WHY (column N); CONSEQUENCE" */
+static void say_unreadable(struct finding *f, const char *what, const char *why, unsigned column,
+			   const char *consequence)
+{
+	if (column)
+		finding_message(f, "cannot read %s: %s (column %u); %s", what, why, column,
+				consequence);
+	else
+		finding_message(f, "cannot read %s: %s; %s", what, why, consequence);
+}
+
 static const char *storage_error_hint(int code)
 {
 	switch (-code) {
@@ -104,14 +115,8 @@ static bool load_storages(const char *root, size_t source_index, struct pve_stor
 	*unreadable = true;
 	struct source_ref src = {PATH_PVE_STORAGE_CFG, source_index, -1};
 	struct finding *f = findings_add(out, "config-syntax", SEVERITY_ERROR, &src, terr.line);
-	if (terr.column)
-		finding_message(f, "cannot read the storage definitions: %s (column %u); "
-				   "hookscripts were not checked",
-				terr.message, terr.column);
-	else
-		finding_message(f, "cannot read the storage definitions: %s; hookscripts were not "
-				   "checked",
-				terr.message);
+	say_unreadable(f, "the storage definitions", terr.message, terr.column,
+		       "hookscripts were not checked");
 	finding_hint(f, "%s", storage_error_hint(terr.code));
 	return false;
 }
@@ -130,14 +135,8 @@ static size_t load_configs(const struct lint_input *inputs, size_t count, size_t
 			*unreadable = true;
 			struct finding *f =
 				findings_add(out, "config-syntax", SEVERITY_ERROR, &src, err.line);
-			if (err.column)
-				finding_message(f, "cannot read this file: %s (column %u); nothing in "
-						   "it was checked",
-						err.message, err.column);
-			else
-				finding_message(f, "cannot read this file: %s; nothing in it was "
-						   "checked",
-						err.message);
+			say_unreadable(f, "this file", err.message, err.column,
+				       "nothing in it was checked");
 			finding_hint(f, "%s", load_error_hint(err.code));
 			continue;
 		}

@@ -34,6 +34,16 @@ static void add_problem(struct vm_devices *d, int index, unsigned line,
 		(struct vm_device_problem){index, line, kind, detail, map_line};
 }
 
+/* Whether the host function at address is one the ID names: the same function, or any
+ * function of the slot for an ID without one ("01:00" names 0000:01:00.*). */
+static bool id_names(const struct pve_pci_id *id, const char *address)
+{
+	if (id->function >= 0)
+		return strcmp(address, id->id) == 0;
+	size_t slot_len = strlen(id->slot);
+	return strncmp(address, id->slot, slot_len) == 0 && address[slot_len] == '.';
+}
+
 /* Every host function an ID names; false when there is none. */
 static bool add_id(struct vm_devices *d, size_t *cap, int index, unsigned line,
 		   const struct pve_pci_id *id, const struct host_pci *pci,
@@ -48,10 +58,9 @@ static bool add_id(struct vm_devices *d, size_t *cap, int index, unsigned line,
 		return dev != NULL;
 	}
 	bool found = false;
-	size_t slot_len = strlen(id->slot);
 	for (size_t i = 0; i < pci->count; i++) {
 		const struct host_pci_device *dev = &pci->devices[i];
-		if (strncmp(dev->address, id->slot, slot_len) == 0 && dev->address[slot_len] == '.') {
+		if (id_names(id, dev->address)) {
 			add_device(d, cap, index, line, dev, map, h);
 			found = true;
 		}
@@ -142,13 +151,8 @@ static bool alternative_free(const struct pve_pci_id *ids, size_t n, const struc
 	for (size_t i = 0; i < host->pci.count; i++) {
 		const struct host_pci_device *dev = &host->pci.devices[i];
 		for (size_t k = 0; k < n; k++) {
-			size_t slot_len = strlen(ids[k].slot);
-			bool named = ids[k].function >= 0
-					     ? strcmp(dev->address, ids[k].id) == 0
-					     : strncmp(dev->address, ids[k].slot, slot_len) == 0 &&
-						       dev->address[slot_len] == '.';
-			if (named && host_runstate_holder(&host->runstate, dev->address, vmid,
-							  NULL) >= 0)
+			if (id_names(&ids[k], dev->address) &&
+			    host_runstate_holder(&host->runstate, dev->address, vmid, NULL) >= 0)
 				return false;
 		}
 	}
@@ -162,10 +166,7 @@ static bool alternative_used(const struct pve_pci_id *ids, size_t n, const struc
 	for (size_t i = 0; i < d->count; i++) {
 		const char *address = d->items[i].dev->address;
 		for (size_t k = 0; k < n; k++) {
-			size_t slot_len = strlen(ids[k].slot);
-			if (ids[k].function >= 0 ? strcmp(address, ids[k].id) == 0
-						 : strncmp(address, ids[k].slot, slot_len) == 0 &&
-							   address[slot_len] == '.')
+			if (id_names(&ids[k], address))
 				return true;
 		}
 	}
