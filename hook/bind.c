@@ -2,6 +2,7 @@
 
 #include "kernel.h"
 
+#include "../host/sysfs.h"
 #include "../lib/paths.h"
 #include "../lib/xalloc.h"
 #include "../validator/vmdevices.h"
@@ -118,11 +119,6 @@ static int verify_driver(const struct bind_options *o, const char *address, cons
 	return 0;
 }
 
-static char *attr_path(const char *address, const char *attr)
-{
-	return xasprintf(PATH_SYS_PCI_DEVICES "/%s/%s", address, attr);
-}
-
 /* Give one device back to `driver` ("" none): override, unbind, probe, check, clear. */
 int bind_give_back(const struct bind_options *o, const char *address, const char *driver,
 		   struct hook_error *err)
@@ -154,8 +150,8 @@ int bind_give_back(const struct bind_options *o, const char *address, const char
 			}
 		}
 	}
-	char *override = attr_path(address, "driver_override");
-	char *unbind = attr_path(address, "driver/unbind");
+	char *override = host_device_path(address, "driver_override");
+	char *unbind = host_device_path(address, "driver/unbind");
 	int r = 0;
 	if (!o->dry_run && strcmp(now, driver) == 0) {
 		/* already there; only the override this run may have set goes */
@@ -216,8 +212,8 @@ static int bind_one(const struct bind_options *o, const struct bind_record *rec,
 		say(o, "%s: already on vfio-pci", rec->address);
 		return 0;
 	}
-	char *override = attr_path(rec->address, "driver_override");
-	char *unbind = attr_path(rec->address, "driver/unbind");
+	char *override = host_device_path(rec->address, "driver_override");
+	char *unbind = host_device_path(rec->address, "driver/unbind");
 	int r = step(o, override, VFIO_DRIVER, "set driver_override", rec->address, err);
 	*ret_changed = true;
 	if (r == 0 && before[0])

@@ -10,6 +10,8 @@
 #ifndef PCIPT_HOOK_BIND_H
 #define PCIPT_HOOK_BIND_H
 
+#include "../lib/rootfs.h"
+
 #include "state.h"
 
 #include "../host/host.h"
@@ -30,7 +32,7 @@ struct bind_set {
 };
 
 struct bind_options {
-	const char *root;
+	const struct rootfs *root;
 	unsigned timeout_ms; /* per sysfs write */
 	bool dry_run;
 	void (*say)(void *ctx, const char *message);

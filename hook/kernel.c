@@ -3,7 +3,6 @@
 
 #include "../host/sysfs.h"
 #include "../lib/paths.h"
-#include "../lib/rootpath.h"
 #include "../lib/xalloc.h"
 
 #include <errno.h>
@@ -14,7 +13,8 @@
 #include <unistd.h>
 
 struct write_job {
-	const char *full_path;
+	const struct rootfs *root;
+	const char *path;
 	const char *value;
 };
 
@@ -22,9 +22,9 @@ static int do_write(void *arg)
 {
 	const struct write_job *job = arg;
 	/* sysfs attributes are plain files: never follow a link or create one */
-	int fd = open(job->full_path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = rootfs_open(job->root, job->path, O_WRONLY | O_NOFOLLOW, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	size_t len = strlen(job->value);
 	ssize_t n = write(fd, job->value, len);
 	int e = n < 0 ? errno : (size_t)n != len ? EIO : 0;
@@ -33,13 +33,10 @@ static int do_write(void *arg)
 	return -e;
 }
 
-int kernel_write(const char *root, const char *path, const char *value, unsigned timeout_ms)
+int kernel_write(const struct rootfs *root, const char *path, const char *value, unsigned timeout_ms)
 {
-	char *full = root_join(root, path);
-	struct write_job job = {full, value};
-	int r = kernel_timed(do_write, &job, timeout_ms);
-	free(full);
-	return r;
+	struct write_job job = {root, path, value};
+	return kernel_timed(do_write, &job, timeout_ms);
 }
 
 static int do_modprobe(void *arg)
@@ -48,9 +45,9 @@ static int do_modprobe(void *arg)
 	return -errno;
 }
 
-int kernel_load_module(const char *root, const char *module, unsigned timeout_ms)
+int kernel_load_module(const struct rootfs *root, const char *module, unsigned timeout_ms)
 {
-	if (strcmp(root, "/") != 0)
+	if (!rootfs_is_host(root))
 		return -EOPNOTSUPP; /* a captured or fake host has no modules to load */
 	return kernel_timed(do_modprobe, (void *)module, timeout_ms);
 }

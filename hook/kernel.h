@@ -8,22 +8,24 @@
 #ifndef PCIPT_HOOK_KERNEL_H
 #define PCIPT_HOOK_KERNEL_H
 
+#include "../lib/rootfs.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 /* Write value to the sysfs attribute path (a host path, resolved under root).  Returns 0 or
  * -errno; -ETIMEDOUT when the write did not finish within timeout_ms. */
-int kernel_write(const char *root, const char *path, const char *value, unsigned timeout_ms);
+int kernel_write(const struct rootfs *root, const char *path, const char *value, unsigned timeout_ms);
 
 /* The driver bound to address now: 0 with buf "" when none, -ENODEV when the device is gone,
  * or -errno. */
-int kernel_driver(const char *root, const char *address, char *buf, size_t size);
+int kernel_driver(const struct rootfs *root, const char *address, char *buf, size_t size);
 
 /* Whether the PCI driver is registered (/sys/bus/pci/drivers/NAME exists). */
-bool kernel_driver_registered(const char *root, const char *driver);
+bool kernel_driver_registered(const struct rootfs *root, const char *driver);
 
 /* Load a module (modprobe); only on the real root "/".  0 or -errno. */
-int kernel_load_module(const char *root, const char *module, unsigned timeout_ms);
+int kernel_load_module(const struct rootfs *root, const char *module, unsigned timeout_ms);
 
 /* Called in the child process that reads the host at pre-start, before it reads anything: the
  * real kernel does nothing here; the fake one can stall there on demand, as a config-space

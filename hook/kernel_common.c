@@ -83,14 +83,14 @@ int kernel_timed(int (*op)(void *arg), void *arg, unsigned timeout_ms)
 	return result;
 }
 
-int kernel_driver(const char *root, const char *address, char *buf, size_t size)
+int kernel_driver(const struct rootfs *root, const char *address, char *buf, size_t size)
 {
-	char *dev = xasprintf(PATH_SYS_PCI_DEVICES "/%s", address);
-	bool present = host_exists(root, dev);
+	char *dev = host_device_path(address, NULL);
+	bool present = rootfs_exists(root, dev);
 	free(dev);
 	if (!present)
 		return -ENODEV; /* gone, not "without a driver" */
-	char *path = xasprintf(PATH_SYS_PCI_DEVICES "/%s/driver", address);
+	char *path = host_device_path(address, "driver");
 	int r = host_read_link_name(root, path, buf, size);
 	free(path);
 	if (r == -ENOENT) {
@@ -100,10 +100,10 @@ int kernel_driver(const char *root, const char *address, char *buf, size_t size)
 	return r < 0 ? r : 0;
 }
 
-bool kernel_driver_registered(const char *root, const char *driver)
+bool kernel_driver_registered(const struct rootfs *root, const char *driver)
 {
 	char *path = xasprintf(PATH_SYS_PCI_DRIVERS "/%s", driver);
-	bool r = host_is_dir(root, path);
+	bool r = rootfs_is_dir(root, path);
 	free(path);
 	return r;
 }

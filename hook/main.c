@@ -12,7 +12,6 @@
 
 #include "../lib/findings.h"
 #include "../lib/paths.h"
-#include "../lib/rootpath.h"
 #include "../lib/settings.h"
 #include "../lib/xalloc.h"
 #include "../pve/mapping.h"
@@ -48,7 +47,9 @@
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_TROUBLE = 2 };
 
 struct hook_options {
-	const char *root, *rules, *conf;
+	const char *root_dir; /* --root DIR, "/" by default */
+	struct rootfs *root;  /* opened on root_dir once the options are read */
+	const char *rules, *conf;
 	bool dry_run;
 	long vmid;
 	const char *phase;
@@ -130,12 +131,12 @@ static int parse_options(int argc, char **argv, struct hook_options *o)
 		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0},
 	};
-	o->root = "/";
+	o->root_dir = "/";
 	int c;
 	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
-			o->root = optarg;
+			o->root_dir = optarg;
 			break;
 		case OPT_RULES:
 			o->rules = optarg;
@@ -185,11 +186,8 @@ static int parse_options(int argc, char **argv, struct hook_options *o)
 static int validate_vm(const struct hook_options *o, const struct rules *rules,
 		       const struct host *host, const struct log_ctx *log)
 {
-	struct lint_input input = {
-		.path = NULL,
-		.display = xasprintf(PATH_PVE_QEMU_SERVER "/%ld.conf", o->vmid),
-	};
-	input.path = root_join(o->root, input.display);
+	struct lint_input input = {.fs = o->root, .path = pve_config_path(o->vmid)};
+	input.display = xstrdup(input.path);
 	struct findings findings;
 	findings_init(&findings);
 	int r = lint_loaded_host(&input, 1, host, rules, false, &findings);
@@ -215,12 +213,10 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 			const struct rules *rules, const struct host *host, struct bind_set *ret,
 			const struct log_ctx *log)
 {
-	char *display = xasprintf(PATH_PVE_QEMU_SERVER "/%ld.conf", o->vmid);
-	char *path = root_join(o->root, display);
+	char *display = pve_config_path(o->vmid);
 	struct pve_config config;
 	struct pve_load_error lerr;
-	int r = pve_config_load(path, display, &config, &lerr);
-	free(path);
+	int r = pve_config_load(o->root, display, display, &config, &lerr);
 	if (r < 0) {
 		log_error(log, "%s: %s", display, lerr.message);
 		free(display);
@@ -228,10 +224,9 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 	}
 	/* the checks have reported an unreadable pci.cfg already; here it only maps nothing */
 	struct pve_mappings mappings = {0};
-	char *mpath = root_join(o->root, PATH_PVE_PCI_MAPPING);
 	struct text_error terr;
-	bool have_mappings = pve_mappings_load(mpath, PATH_PVE_PCI_MAPPING, &mappings, &terr) == 0;
-	free(mpath);
+	bool have_mappings = pve_mappings_load(o->root, PATH_PVE_PCI_MAPPING, PATH_PVE_PCI_MAPPING,
+					       &mappings, &terr) == 0;
 	struct vm_devices devices;
 	vm_devices_resolve(&config.vm, o->vmid, host, have_mappings ? &mappings : NULL, &devices);
 	bool peers = settings->bind_group_peers && rules->bind.group_peers == RULES_BIND_GROUP_PEERS;
@@ -647,12 +642,22 @@ static int fallback_setup(const struct hook_options *o, struct settings *setting
 	return 0;
 }
 
+static void hook_options_free(struct hook_options *o)
+{
+	rootfs_free(o->root);
+}
+
 int main(int argc, char **argv)
 {
-	struct hook_options o = {0};
+	_cleanup_(hook_options_free) struct hook_options o = {0};
 	int status = parse_options(argc, argv, &o);
 	if (status >= 0)
 		return status;
+	int r = rootfs_new(o.root_dir, &o.root);
+	if (r < 0) {
+		fprintf(stderr, "pcipt-hook: --root %s: %s\n", o.root_dir, strerror(-r));
+		return EXIT_TROUBLE;
+	}
 	if (strcmp(o.phase, "post-start") == 0 || strcmp(o.phase, "pre-stop") == 0)
 		return EXIT_OK;
 	struct settings settings;

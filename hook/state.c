@@ -1,7 +1,6 @@
 #include "state.h"
 
 #include "../lib/paths.h"
-#include "../lib/rootpath.h"
 #include "../lib/xalloc.h"
 
 #include <ctype.h>
@@ -39,100 +38,75 @@ bool state_driver_name_ok(const char *name)
 #define LEDGER_MAX_SIZE (LEDGER_MAX_DEVICES * 1024)
 #define LEGACY_MAX_SIZE (64 * 1024)
 
-/* The directories above path (a full path), made 0755 where missing: /run/lock and /run exist
- * on a real host, a fake or captured root may lack them. */
-static void make_parents(const char *full)
+/* The state directory, opened for the *at() calls: a real directory, never a link someone
+ * planted in its place, whichever phase asks (pre-start writes through it, post-stop reads and
+ * removes through it).  create: make it (and /run above it) when missing.  -ENOENT when it is
+ * not there and not to be made; other failures say why in err. */
+static int state_dir_open(const struct rootfs *root, bool create, struct hook_error *err)
 {
-	char *copy = xstrdup(full);
-	for (char *p = copy + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		(void)mkdir(copy, 0755);
-		*p = '/';
+	char *shown = rootfs_display_path(root, PATH_PCIPT_STATE_DIR);
+	if (create) {
+		rootfs_mkdir_parents(root, PATH_PCIPT_STATE_DIR, 0755);
+		int r = rootfs_mkdir(root, PATH_PCIPT_STATE_DIR, 0700);
+		if (r < 0 && r != -EEXIST) {
+			snprintf(err->message, sizeof(err->message), "cannot create %s: %s", shown,
+				 strerror(-r));
+			free(shown);
+			return r;
+		}
 	}
-	free(copy);
+	int fd = rootfs_open(root, PATH_PCIPT_STATE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
+	if (fd == -ENOENT && !create) {
+		free(shown);
+		return fd;
+	}
+	if (fd < 0) {
+		struct stat st;
+		if (fd == -ENOTDIR || fd == -ELOOP ||
+		    (rootfs_lstat(root, PATH_PCIPT_STATE_DIR, &st) == 0 && !S_ISDIR(st.st_mode))) {
+			snprintf(err->message, sizeof(err->message),
+				 "%s is not a directory (a link or a file is in its place)", shown);
+			fd = -ENOTDIR;
+		} else {
+			snprintf(err->message, sizeof(err->message), "cannot open %s: %s", shown,
+				 strerror(-fd));
+		}
+	}
+	free(shown);
+	return fd;
 }
 
-/* The state directory exists and is a real directory (not a link someone planted). */
-static int ensure_dir(const char *full, struct hook_error *err)
-{
-	make_parents(full);
-	if (mkdir(full, 0700) < 0 && errno != EEXIST) {
-		int e = errno;
-		snprintf(err->message, sizeof(err->message), "cannot create %s: %s", full,
-			 strerror(e));
-		return -e;
-	}
-	struct stat st;
-	if (lstat(full, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err->message, sizeof(err->message),
-			 "%s is not a directory (a link or a file is in its place)", full);
-		return -ENOTDIR;
-	}
-	return 0;
-}
-
-/* Write text to dir/name atomically: a temporary file (created without following links,
- * 0600), fsync, rename, fsync of the directory. */
-static int write_atomically(const char *dir, const char *name, const char *text,
+/* Write text to name in the state directory atomically (0600, see rootfs_replace_at). */
+static int write_atomically(const struct rootfs *root, const char *name, const char *text,
 			    struct hook_error *err)
 {
-	int r = ensure_dir(dir, err);
-	if (r < 0)
-		return r;
-	char *final = xasprintf("%s/%s", dir, name);
-	char *tmp = xasprintf("%s/.%s.%ld", dir, name, (long)getpid());
-	/* O_EXCL with O_NOFOLLOW: a planted file or link at the name makes this fail */
-	(void)unlink(tmp);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(err->message, sizeof(err->message), "cannot create %s: %s", tmp,
+	int dir = state_dir_open(root, true, err);
+	if (dir < 0)
+		return dir;
+	int r = rootfs_replace_at(dir, name, text, strlen(text), 0600);
+	close(dir);
+	if (r < 0) {
+		char *shown = rootfs_display_path(root, PATH_PCIPT_STATE_DIR);
+		snprintf(err->message, sizeof(err->message), "cannot write %s/%s: %s", shown, name,
 			 strerror(-r));
-		goto out;
+		free(shown);
 	}
-	size_t len = strlen(text), done = 0;
-	bool ok = true;
-	while (ok && done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		ok = n > 0;
-		if (ok)
-			done += (size_t)n;
-	}
-	ok = ok && fsync(fd) == 0;
-	int e = errno;
-	if (close(fd) != 0 && ok) {
-		ok = false;
-		e = errno;
-	}
-	if (!ok || rename(tmp, final) < 0) {
-		r = -(ok ? errno : e);
-		snprintf(err->message, sizeof(err->message), "cannot write %s: %s", final,
-			 strerror(-r));
-		(void)unlink(tmp);
-		goto out;
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd); /* the rename itself survives a crash */
-		close(dfd);
-	}
-	r = 0;
-out:
-	free(final);
-	free(tmp);
 	return r;
 }
 
-/* Read a file pcipt wrote: not a link, a regular file of ours, mode 0600, at most max bytes.
- * -ENOENT when there is none; other failures say why. */
-static int read_ours(const char *path, size_t max, char **ret, size_t *ret_size,
-		     struct hook_error *err)
+/* Read a file pcipt wrote in the state directory: not a link, a regular file of ours, mode
+ * 0600, at most max bytes.  -ENOENT when there is none; other failures say why (path: how
+ * messages name it). */
+static int read_ours(const struct rootfs *root, const char *name, const char *path, size_t max,
+		     char **ret, size_t *ret_size, struct hook_error *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	int dir = state_dir_open(root, false, err);
+	if (dir < 0)
+		return dir;
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	int e = errno;
+	close(dir);
 	if (fd < 0) {
-		int e = errno;
 		if (e == ELOOP)
 			snprintf(err->message, sizeof(err->message),
 				 "%s is a symbolic link; refusing it", path);
@@ -261,19 +235,12 @@ int ledger_parse(const char *text, size_t size, struct ledger *ret, struct hook_
 	return r;
 }
 
-static char *ledger_dir(const char *root)
+int ledger_read(const struct rootfs *root, struct ledger *ret, struct hook_error *err)
 {
-	return root_join(root, PATH_PCIPT_STATE_DIR);
-}
-
-int ledger_read(const char *root, struct ledger *ret, struct hook_error *err)
-{
-	char *dir = ledger_dir(root);
-	char *path = xasprintf("%s/" LEDGER_NAME, dir);
-	free(dir);
+	char *path = rootfs_display_path(root, PATH_PCIPT_STATE_DIR "/" LEDGER_NAME);
 	char *text;
 	size_t size;
-	int r = read_ours(path, LEDGER_MAX_SIZE, &text, &size, err);
+	int r = read_ours(root, LEDGER_NAME, path, LEDGER_MAX_SIZE, &text, &size, err);
 	if (r == -ENOENT) {
 		ret->count = 0;
 		r = 0;
@@ -289,21 +256,29 @@ int ledger_read(const char *root, struct ledger *ret, struct hook_error *err)
 	return r;
 }
 
-int ledger_write(const char *root, const struct ledger *l, struct hook_error *err)
+/* Remove name from the state directory; none there is fine. */
+static int remove_ours(const struct rootfs *root, const char *name, struct hook_error *err)
 {
-	char *dir = ledger_dir(root);
-	int r = 0;
-	if (l->count == 0) {
-		char *path = xasprintf("%s/" LEDGER_NAME, dir);
-		if (unlink(path) < 0 && errno != ENOENT) {
-			r = -errno;
-			snprintf(err->message, sizeof(err->message), "cannot remove %s: %s", path,
-				 strerror(-r));
-		}
-		free(path);
-		free(dir);
-		return r;
+	int dir = state_dir_open(root, false, err);
+	if (dir == -ENOENT)
+		return 0;
+	if (dir < 0)
+		return dir;
+	int r = unlinkat(dir, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	close(dir);
+	if (r < 0) {
+		char *shown = rootfs_display_path(root, PATH_PCIPT_STATE_DIR);
+		snprintf(err->message, sizeof(err->message), "cannot remove %s/%s: %s", shown, name,
+			 strerror(-r));
+		free(shown);
 	}
+	return r;
+}
+
+int ledger_write(const struct rootfs *root, const struct ledger *l, struct hook_error *err)
+{
+	if (l->count == 0)
+		return remove_ours(root, LEDGER_NAME, err);
 	size_t cap = 32 + l->count * (HOST_PCI_ADDRESS_MAX + STATE_MAX_DRIVER + 16 +
 				       LEDGER_MAX_HOLDERS * 32);
 	char *text = xmalloc(cap), *p = text;
@@ -316,9 +291,8 @@ int ledger_write(const char *root, const struct ledger *l, struct hook_error *er
 		*p++ = '\n';
 		*p = '\0';
 	}
-	r = write_atomically(dir, LEDGER_NAME, text, err);
+	int r = write_atomically(root, LEDGER_NAME, text, err);
 	free(text);
-	free(dir);
 	return r;
 }
 
@@ -390,11 +364,11 @@ void ledger_drop(struct ledger *l, size_t index)
 
 /* --- the previous version's per-VM state ------------------------------------------------- */
 
-static char *legacy_path(const char *root, long vmid)
+static char *legacy_path(const struct rootfs *root, long vmid)
 {
-	char *dir = ledger_dir(root);
-	char *p = xasprintf("%s/%ld.state", dir, vmid);
-	free(dir);
+	char *name = xasprintf(PATH_PCIPT_STATE_DIR "/%ld.state", vmid);
+	char *p = rootfs_display_path(root, name);
+	free(name);
 	return p;
 }
 
@@ -431,14 +405,16 @@ static int legacy_parse(const char *text, size_t size, long vmid, struct ledger 
 	return 0;
 }
 
-int ledger_take_legacy(const char *root, long vmid, long long since, struct ledger *l,
+int ledger_take_legacy(const struct rootfs *root, long vmid, long long since, struct ledger *l,
 		       bool *ret_found, struct hook_error *err)
 {
 	*ret_found = false;
 	char *path = legacy_path(root, vmid);
+	char name[32];
+	snprintf(name, sizeof(name), "%ld.state", vmid);
 	char *text;
 	size_t size;
-	int r = read_ours(path, LEGACY_MAX_SIZE, &text, &size, err);
+	int r = read_ours(root, name, path, LEGACY_MAX_SIZE, &text, &size, err);
 	if (r == -ENOENT) {
 		free(path);
 		return 0;
@@ -461,11 +437,12 @@ int ledger_take_legacy(const char *root, long vmid, long long since, struct ledg
 	return r;
 }
 
-void ledger_forget_legacy(const char *root, long vmid)
+void ledger_forget_legacy(const struct rootfs *root, long vmid)
 {
-	char *path = legacy_path(root, vmid);
-	(void)unlink(path);
-	free(path);
+	char name[32];
+	snprintf(name, sizeof(name), "%ld.state", vmid);
+	struct hook_error ignored;
+	(void)remove_ours(root, name, &ignored);
 }
 
 /* The lock this process holds.  A flock belongs to the open file, which fork() shares with the
@@ -482,7 +459,7 @@ static void drop_lock_in_child(void)
 	}
 }
 
-int lock_acquire(const char *root, unsigned timeout_ms, struct hook_error *err)
+int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct hook_error *err)
 {
 	static bool registered;
 	if (!registered) {
@@ -493,11 +470,11 @@ int lock_acquire(const char *root, unsigned timeout_ms, struct hook_error *err)
 			return -ENOMEM;
 		}
 	}
-	char *full = root_join(root, PATH_PCIPT_LOCK);
-	make_parents(full);
-	int fd = open(full, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	char *full = rootfs_display_path(root, PATH_PCIPT_LOCK);
+	rootfs_mkdir_parents(root, PATH_PCIPT_LOCK, 0755);
+	int fd = rootfs_open(root, PATH_PCIPT_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0) {
-		int e = errno;
+		int e = -fd;
 		snprintf(err->message, sizeof(err->message), "cannot open the lock %s: %s", full,
 			 strerror(e));
 		free(full);

@@ -23,6 +23,8 @@
 #ifndef PCIPT_HOOK_STATE_H
 #define PCIPT_HOOK_STATE_H
 
+#include "../lib/rootfs.h"
+
 #include "../host/sysfs.h"
 
 #include <stdbool.h>
@@ -59,9 +61,9 @@ struct hook_error {
 
 /* An empty ledger when there is none (0).  A ledger that is there but unreadable, foreign or
  * corrupt: -errno with err saying why; nothing may act on it then. */
-int ledger_read(const char *root, struct ledger *ret, struct hook_error *err);
+int ledger_read(const struct rootfs *root, struct ledger *ret, struct hook_error *err);
 /* Write it (remove it when it has no record). */
-int ledger_write(const char *root, const struct ledger *l, struct hook_error *err);
+int ledger_write(const struct rootfs *root, const struct ledger *l, struct hook_error *err);
 /* Parse a ledger's text; exposed for tests and fuzzing.  0 or -EINVAL with err. */
 int ledger_parse(const char *text, size_t size, struct ledger *ret, struct hook_error *err);
 
@@ -78,14 +80,14 @@ void ledger_drop(struct ledger *l, size_t index);
  * record of, vmid as their holder since since).  0 (also when there is none: *ret_found
  * false), or -errno with err (the file stays).  ledger_forget_legacy() removes it once the
  * ledger that took it is written. */
-int ledger_take_legacy(const char *root, long vmid, long long since, struct ledger *l,
+int ledger_take_legacy(const struct rootfs *root, long vmid, long long since, struct ledger *l,
 		       bool *ret_found, struct hook_error *err);
-void ledger_forget_legacy(const char *root, long vmid);
+void ledger_forget_legacy(const struct rootfs *root, long vmid);
 
 /* Take the hooks' lock, waiting at most timeout_ms.  Returns the descriptor that holds it
  * (closed in every child process the hook forks, and on exec), or -errno (-ETIMEDOUT) with err
  * filled. */
-int lock_acquire(const char *root, unsigned timeout_ms, struct hook_error *err);
+int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct hook_error *err);
 void lock_release(int fd);
 
 /* A driver name as sysfs shows it: [A-Za-z0-9_.-], 1 to STATE_MAX_DRIVER-1 characters. */

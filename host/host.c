@@ -3,7 +3,6 @@
 #include "sysfs.h"
 
 #include "../lib/paths.h"
-#include "../lib/rootpath.h"
 #include "../lib/xalloc.h"
 
 #include <errno.h>
@@ -14,20 +13,20 @@
 
 #define CMDLINE_MAX_SIZE (64u * 1024)
 
-static void load_boot(const char *root, struct host_boot *b)
+static void load_boot(const struct rootfs *root, struct host_boot *b)
 {
 	char *text;
 	size_t size;
-	b->running_error = host_read_file(root, PATH_PROC_CMDLINE, CMDLINE_MAX_SIZE, &text, &size);
+	b->running_error = rootfs_read(root, PATH_PROC_CMDLINE, 0, CMDLINE_MAX_SIZE, &text, &size);
 	if (b->running_error == 0) {
 		cmdline_parse(text, &b->running);
 		b->have_running = true;
 		free(text);
 	}
-	b->proxmox_boot_tool = host_exists(root, PATH_PROXMOX_BOOT_UUIDS);
+	b->proxmox_boot_tool = rootfs_exists(root, PATH_PROXMOX_BOOT_UUIDS);
 	/* proxmox-boot-tool with systemd-boot reads /etc/kernel/cmdline; GRUB (also when
 	 * proxmox-boot-tool manages it) reads /etc/default/grub */
-	if (host_read_file(root, PATH_KERNEL_CMDLINE, CMDLINE_MAX_SIZE, &text, &size) == 0) {
+	if (rootfs_read(root, PATH_KERNEL_CMDLINE, 0, CMDLINE_MAX_SIZE, &text, &size) == 0) {
 		b->loader = HOST_BOOT_SYSTEMD_BOOT;
 		b->next_file = PATH_KERNEL_CMDLINE;
 		b->apply = "proxmox-boot-tool refresh";
@@ -40,13 +39,13 @@ static void load_boot(const char *root, struct host_boot *b)
 	b->loader = HOST_BOOT_GRUB;
 	b->next_file = PATH_GRUB_DEFAULT;
 	b->apply = b->proxmox_boot_tool ? "proxmox-boot-tool refresh" : "update-grub";
-	if (host_read_file(root, PATH_GRUB_DEFAULT, CMDLINE_MAX_SIZE, &text, &size) == 0) {
+	if (rootfs_read(root, PATH_GRUB_DEFAULT, 0, CMDLINE_MAX_SIZE, &text, &size) == 0) {
 		b->have_next = cmdline_from_grub_default(text, &b->next);
 		free(text);
 	}
 }
 
-char *host_node_name(const char *root)
+char *host_node_name(const struct rootfs *root)
 {
 	char buf[256];
 	if (host_read_attr(root, PATH_HOSTNAME, buf, sizeof(buf)) <= 0)
@@ -56,7 +55,7 @@ char *host_node_name(const char *root)
 	return buf[0] ? xstrdup(buf) : NULL;
 }
 
-int host_load(const char *root, long long now, struct host *ret, struct host_error *err)
+int host_load(const struct rootfs *root, long long now, struct host *ret, struct host_error *err)
 {
 	struct host h = {.root = root};
 	struct host_pci_error perr;
@@ -103,12 +102,12 @@ void host_free(struct host *h)
 	free(h->hostname);
 }
 
-void host_rom_load(const char *root, const char *path, struct host_rom *ret)
+void host_rom_load(const struct rootfs *root, const char *path, struct host_rom *ret)
 {
 	*ret = (struct host_rom){0};
 	char *data;
 	size_t size;
-	int r = host_read_file(root, path, HOST_ROM_MAX_SIZE, &data, &size);
+	int r = rootfs_read(root, path, 0, HOST_ROM_MAX_SIZE, &data, &size);
 	if (r < 0) {
 		ret->read_error = r == -E2BIG ? -EFBIG : r;
 		if (r == -EINVAL || r == -EISDIR)
@@ -120,10 +119,10 @@ void host_rom_load(const char *root, const char *path, struct host_rom *ret)
 	free(data);
 }
 
-int host_file_mode(const char *root, const char *path, unsigned *ret_mode, bool *ret_regular)
+int host_file_mode(const struct rootfs *root, const char *path, unsigned *ret_mode, bool *ret_regular)
 {
 	struct stat st;
-	int r = root_stat(root, path, &st);
+	int r = rootfs_stat(root, path, &st);
 	if (r < 0)
 		return r;
 	*ret_mode = st.st_mode & 07777;

@@ -3,6 +3,8 @@
 #ifndef PCIPT_HOST_HOST_H
 #define PCIPT_HOST_HOST_H
 
+#include "../lib/rootfs.h"
+
 #include "cmdline.h"
 #include "hostuse.h"
 #include "iomem.h"
@@ -36,7 +38,7 @@ struct host_boot {
 };
 
 struct host {
-	const char *root;
+	const struct rootfs *root;
 	char *hostname; /* /etc/hostname; NULL when absent */
 	struct host_pci pci;
 	struct host_iommu iommu;
@@ -53,9 +55,9 @@ struct host_error {
 
 /* Read the host under root.  Fails (-EIO, err says why and names the path) when libpci cannot
  * list the devices, when a file libpci would open is no regular file, or when a directory
- * pcipt lists exists and cannot be listed (too large: more than HOST_MAX_DIR_ENTRIES entries);
+ * pcipt lists exists and cannot be listed (too large: more than ROOTFS_MAX_DIR_ENTRIES entries);
  * everything else that is missing is recorded as unknown. */
-int host_load(const char *root, long long now, struct host *ret, struct host_error *err);
+int host_load(const struct rootfs *root, long long now, struct host *ret, struct host_error *err);
 void host_free(struct host *h);
 
 /* IOMMU units exist and devices are in IOMMU groups. */
@@ -75,13 +77,13 @@ struct host_rom {
 #define HOST_ROM_MAX_SIZE (16u * 1024 * 1024) /* the largest PCI expansion ROM BAR */
 
 /* Read and parse the ROM at a host path (under the root). */
-void host_rom_load(const char *root, const char *path, struct host_rom *ret);
+void host_rom_load(const struct rootfs *root, const char *path, struct host_rom *ret);
 
 /* This node's name as pmxcfs uses it (/etc/hostname, short form; malloc'd), or NULL. */
-char *host_node_name(const char *root);
+char *host_node_name(const struct rootfs *root);
 
 /* A file's existence and mode, for hookscripts: 0, or -errno. */
-int host_file_mode(const char *root, const char *path, unsigned *ret_mode, bool *ret_regular);
+int host_file_mode(const struct rootfs *root, const char *path, unsigned *ret_mode, bool *ret_regular);
 
 /* Whether a device's driver is one of the drivers a group peer may have and still be free
  * (no driver, vfio-pci, pci-stub...). */

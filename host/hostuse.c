@@ -86,11 +86,11 @@ static void trace_done(struct trace *t)
 
 /* --- block devices ------------------------------------------------------------------------ */
 
-/* host_list_dir() on a trace: a directory too large to list is remembered, not skipped */
-static int list_traced(const char *root, const char *path, char ***ret_names, size_t *ret_count,
+/* rootfs_list() on a trace: a directory too large to list is remembered, not skipped */
+static int list_traced(const struct rootfs *root, const char *path, char ***ret_names, size_t *ret_count,
 		       struct host_uses *u)
 {
-	int r = host_list_dir(root, path, ret_names, ret_count);
+	int r = rootfs_list(root, path, ret_names, ret_count);
 	if (r == -E2BIG && !u->unlisted)
 		u->unlisted = xasprintf("%s: %s", path, host_list_error(r));
 	return r;
@@ -98,12 +98,13 @@ static int list_traced(const char *root, const char *path, char ***ret_names, si
 
 /* Follow a block device (a sysfs path) down to the PCI devices under it.  chain names the
  * stacked devices seen so far, for the message. */
-static void trace_block(const char *root, const char *sys_path, const char *what,
+static void trace_block(const struct rootfs *root, const char *sys_path, const char *what,
 			const char *chain, unsigned depth, struct trace *t, struct host_uses *u)
 {
 	if (depth > HOSTUSE_MAX_DEPTH)
 		return;
-	char *real = host_resolve(root, sys_path);
+	char *real = NULL;
+	(void)rootfs_resolve(root, sys_path, &real);
 	if (!real)
 		return;
 	if (!trace_visit(t, real)) {
@@ -134,7 +135,7 @@ static void trace_block(const char *root, const char *sys_path, const char *what
 				trace_block(root, ctrl, what, next_chain, depth + 1, t, u);
 				free(ctrl);
 			}
-			host_free_names(names, n);
+			rootfs_free_names(names, n);
 		}
 		free(subsystem);
 	} else {
@@ -147,7 +148,7 @@ static void trace_block(const char *root, const char *sys_path, const char *what
 				trace_block(root, slave, what, next_chain, depth + 1, t, u);
 				free(slave);
 			}
-			host_free_names(names, n);
+			rootfs_free_names(names, n);
 		}
 		free(slaves_dir);
 	}
@@ -245,12 +246,12 @@ int mountinfo_parse_line(const char *line, unsigned *major, unsigned *minor, cha
 
 /* Whether a udev database entry (/run/udev/data/bMAJ:MIN) says the block device is a member
  * of the ZFS pool named pool. */
-static bool udev_zfs_member_of(const char *root, const char *entry, const char *pool)
+static bool udev_zfs_member_of(const struct rootfs *root, const char *entry, const char *pool)
 {
 	char *path = xasprintf(PATH_UDEV_DATA "/%s", entry);
 	char *text;
 	size_t size;
-	int r = host_read_file(root, path, 64 * 1024, &text, &size);
+	int r = rootfs_read(root, path, 0, 64 * 1024, &text, &size);
 	free(path);
 	if (r < 0)
 		return false;
@@ -267,7 +268,7 @@ static bool udev_zfs_member_of(const char *root, const char *entry, const char *
 /* A ZFS dataset ("rpool/ROOT/pve-1") has an anonymous device number: its disks are the block
  * devices udev knows as members of the pool (ID_FS_TYPE=zfs_member, ID_FS_LABEL=POOL), which
  * is how the default Proxmox ZFS install is traced to its controllers. */
-static void trace_zfs_dataset(const char *root, const char *source, const char *what,
+static void trace_zfs_dataset(const struct rootfs *root, const char *source, const char *what,
 			      struct host_uses *u)
 {
 	char *pool = xstrndup(source, strcspn(source, "/"));
@@ -286,16 +287,16 @@ static void trace_zfs_dataset(const char *root, const char *source, const char *
 			free(sys);
 		}
 		trace_done(&t);
-		host_free_names(names, n);
+		rootfs_free_names(names, n);
 	}
 	free(pool);
 }
 
-static void load_mounts(const char *root, struct host_uses *u)
+static void load_mounts(const struct rootfs *root, struct host_uses *u)
 {
 	char *text;
 	size_t size;
-	if (host_read_file(root, PATH_PROC_MOUNTINFO, MOUNTINFO_MAX_SIZE, &text, &size) < 0)
+	if (rootfs_read(root, PATH_PROC_MOUNTINFO, 0, MOUNTINFO_MAX_SIZE, &text, &size) < 0)
 		return;
 	for (char *line = text; line && *line;) {
 		char *eol = strchr(line, '\n');
@@ -343,13 +344,14 @@ static void finish_mount_texts(struct host_uses *u)
 
 /* --- network ------------------------------------------------------------------------------ */
 
-static void trace_interface(const char *root, const char *ifname, const char *what,
+static void trace_interface(const struct rootfs *root, const char *ifname, const char *what,
 			    const char *chain, unsigned depth, struct trace *t, struct host_uses *u)
 {
 	if (depth > HOSTUSE_MAX_DEPTH || strchr(ifname, '/') || ifname[0] == '.')
 		return;
 	char *path = xasprintf(PATH_SYS_CLASS_NET "/%s", ifname);
-	char *real = host_resolve(root, path);
+	char *real = NULL;
+	(void)rootfs_resolve(root, path, &real);
 	free(path);
 	if (!real)
 		return;
@@ -375,7 +377,7 @@ static void trace_interface(const char *root, const char *ifname, const char *wh
 					trace_interface(root, names[i] + 6, what, next_chain,
 							depth + 1, t, u);
 			}
-			host_free_names(names, n);
+			rootfs_free_names(names, n);
 		}
 	}
 	free(next_chain);
@@ -396,11 +398,11 @@ static void add_route_interface(char ***names, size_t *count, const char *ifname
 
 /* Interfaces of default routes: /proc/net/route lines with destination and mask 0 and the
  * RTF_UP flag; /proc/net/ipv6_route lines for ::/0. */
-static void default_route_interfaces(const char *root, char ***names, size_t *count)
+static void default_route_interfaces(const struct rootfs *root, char ***names, size_t *count)
 {
 	char *text;
 	size_t size;
-	if (host_read_file(root, PATH_PROC_ROUTE, ROUTE_MAX_SIZE, &text, &size) == 0) {
+	if (rootfs_read(root, PATH_PROC_ROUTE, 0, ROUTE_MAX_SIZE, &text, &size) == 0) {
 		char *save = NULL;
 		bool header = true;
 		for (char *line = strtok_r(text, "\n", &save); line;
@@ -419,7 +421,7 @@ static void default_route_interfaces(const char *root, char ***names, size_t *co
 		}
 		free(text);
 	}
-	if (host_read_file(root, PATH_PROC_IPV6_ROUTE, ROUTE_MAX_SIZE, &text, &size) == 0) {
+	if (rootfs_read(root, PATH_PROC_IPV6_ROUTE, 0, ROUTE_MAX_SIZE, &text, &size) == 0) {
 		char *save = NULL;
 		for (char *line = strtok_r(text, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save)) {
@@ -435,7 +437,7 @@ static void default_route_interfaces(const char *root, char ***names, size_t *co
 	}
 }
 
-static void load_routes(const char *root, struct host_uses *u)
+static void load_routes(const struct rootfs *root, struct host_uses *u)
 {
 	char **names = NULL;
 	size_t count = 0;
@@ -447,10 +449,10 @@ static void load_routes(const char *root, struct host_uses *u)
 		trace_done(&t);
 		free(what);
 	}
-	host_free_names(names, count);
+	rootfs_free_names(names, count);
 }
 
-void host_uses_load(const char *root, struct host_uses *ret)
+void host_uses_load(const struct rootfs *root, struct host_uses *ret)
 {
 	struct host_uses u = {0};
 	load_mounts(root, &u);

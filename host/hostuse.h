@@ -6,6 +6,8 @@
 #ifndef PCIPT_HOST_HOSTUSE_H
 #define PCIPT_HOST_HOSTUSE_H
 
+#include "../lib/rootfs.h"
+
 #include "sysfs.h"
 
 #include <stddef.h>
@@ -32,7 +34,7 @@ struct host_uses {
 /* Read ROOT/proc/self/mountinfo, ROOT/proc/net/route and ipv6_route, and follow them through
  * ROOT/sys.  What cannot be traced is left out, but a directory too large to list is named
  * in ret->unlisted. */
-void host_uses_load(const char *root, struct host_uses *ret);
+void host_uses_load(const struct rootfs *root, struct host_uses *ret);
 void host_uses_free(struct host_uses *uses);
 
 /* The first use of address, or NULL. */

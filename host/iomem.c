@@ -85,11 +85,11 @@ void iomem_parse(const char *text, struct host_iomem *ret)
 	*ret = m;
 }
 
-void host_iomem_load(const char *root, struct host_iomem *ret)
+void host_iomem_load(const struct rootfs *root, struct host_iomem *ret)
 {
 	char *text;
 	size_t size;
-	if (host_read_file(root, PATH_PROC_IOMEM, IOMEM_MAX_SIZE, &text, &size) < 0) {
+	if (rootfs_read(root, PATH_PROC_IOMEM, 0, IOMEM_MAX_SIZE, &text, &size) < 0) {
 		*ret = (struct host_iomem){0};
 		return;
 	}

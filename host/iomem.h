@@ -7,6 +7,8 @@
 #ifndef PCIPT_HOST_IOMEM_H
 #define PCIPT_HOST_IOMEM_H
 
+#include "../lib/rootfs.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,7 +27,7 @@ struct host_iomem {
 /* Parse the text of /proc/iomem. */
 void iomem_parse(const char *text, struct host_iomem *ret);
 /* Read ROOT/proc/iomem (absent or unreadable: readable = false). */
-void host_iomem_load(const char *root, struct host_iomem *ret);
+void host_iomem_load(const struct rootfs *root, struct host_iomem *ret);
 void host_iomem_free(struct host_iomem *iomem);
 
 /* The framebuffer overlapping [start, start+size), or NULL. */

@@ -20,7 +20,7 @@ static void add_problem(struct host_iommu *m, char *message)
 	m->problems[m->problem_count++] = message;
 }
 
-static int read_hex_register(const char *root, const char *path, unsigned long long *ret)
+static int read_hex_register(const struct rootfs *root, const char *path, unsigned long long *ret)
 {
 	char buf[64];
 	int r = host_read_attr(root, path, buf, sizeof(buf));
@@ -43,11 +43,11 @@ static int list_error(int r, const char *path, struct host_iommu_error *err)
 	return r;
 }
 
-static int load_units(const char *root, struct host_iommu *m, struct host_iommu_error *err)
+static int load_units(const struct rootfs *root, struct host_iommu *m, struct host_iommu_error *err)
 {
 	char **names;
 	size_t n;
-	int listed = host_list_dir(root, PATH_SYS_IOMMU_CLASS, &names, &n);
+	int listed = rootfs_list(root, PATH_SYS_IOMMU_CLASS, &names, &n);
 	if (listed == -ENOENT)
 		return 0;
 	if (listed < 0)
@@ -58,7 +58,7 @@ static int load_units(const char *root, struct host_iommu *m, struct host_iommu_
 		u->name = xstrdup(names[i]);
 		char *intel = xasprintf(PATH_SYS_IOMMU_CLASS "/%s/intel-iommu", names[i]);
 		char *amd = xasprintf(PATH_SYS_IOMMU_CLASS "/%s/amd-iommu", names[i]);
-		if (host_is_dir(root, intel)) {
+		if (rootfs_is_dir(root, intel)) {
 			u->vendor = HOST_IOMMU_INTEL;
 			char *ecap = xasprintf("%s/ecap", intel), *cap = xasprintf("%s/cap", intel);
 			int r = read_hex_register(root, ecap, &u->ecap);
@@ -70,23 +70,23 @@ static int load_units(const char *root, struct host_iommu *m, struct host_iommu_
 			(void)read_hex_register(root, cap, &u->cap);
 			free(ecap);
 			free(cap);
-		} else if (host_is_dir(root, amd) || strncmp(names[i], "ivhd", 4) == 0) {
+		} else if (rootfs_is_dir(root, amd) || strncmp(names[i], "ivhd", 4) == 0) {
 			u->vendor = HOST_IOMMU_AMD;
 		}
 		free(intel);
 		free(amd);
 	}
-	host_free_names(names, n);
+	rootfs_free_names(names, n);
 	return 0;
 }
 
 /* Any irq chip named IR-... (IR-PCI-MSI, IR-IO-APIC, IR-PCI-MSIX-...) means the kernel routes
  * interrupts through the IOMMU's remapping table. */
-static enum host_tristate find_remapped_irq_chips(const char *root)
+static enum host_tristate find_remapped_irq_chips(const struct rootfs *root)
 {
 	char *text;
 	size_t size;
-	if (host_read_file(root, PATH_PROC_INTERRUPTS, PROC_INTERRUPTS_MAX, &text, &size) < 0)
+	if (rootfs_read(root, PATH_PROC_INTERRUPTS, 0, PROC_INTERRUPTS_MAX, &text, &size) < 0)
 		return HOST_UNKNOWN;
 	enum host_tristate found = HOST_NO;
 	for (const char *p = text; (p = strstr(p, "IR-")); p += 3) {
@@ -99,11 +99,11 @@ static enum host_tristate find_remapped_irq_chips(const char *root)
 	return found;
 }
 
-static enum host_cpu_vendor read_cpu_vendor(const char *root)
+static enum host_cpu_vendor read_cpu_vendor(const struct rootfs *root)
 {
 	char *text;
 	size_t size;
-	if (host_read_file(root, PATH_PROC_CPUINFO, 16u * 1024 * 1024, &text, &size) < 0)
+	if (rootfs_read(root, PATH_PROC_CPUINFO, 0, 16u * 1024 * 1024, &text, &size) < 0)
 		return HOST_CPU_UNKNOWN;
 	enum host_cpu_vendor v = HOST_CPU_UNKNOWN;
 	const char *p = strstr(text, "vendor_id");
@@ -158,11 +158,11 @@ static bool parse_group_number(const char *s, int *ret)
 	return true;
 }
 
-static int load_groups(const char *root, struct host_iommu *m, struct host_iommu_error *err)
+static int load_groups(const struct rootfs *root, struct host_iommu *m, struct host_iommu_error *err)
 {
 	char **names;
 	size_t n;
-	int r = host_list_dir(root, PATH_SYS_IOMMU_GROUPS, &names, &n);
+	int r = rootfs_list(root, PATH_SYS_IOMMU_GROUPS, &names, &n);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -184,14 +184,14 @@ static int load_groups(const char *root, struct host_iommu *m, struct host_iommu
 		char *dir = xasprintf(PATH_SYS_IOMMU_GROUPS "/%s/devices", names[i]);
 		char **members;
 		size_t count;
-		int lr = host_list_dir(root, dir, &members, &count);
+		int lr = rootfs_list(root, dir, &members, &count);
 		if (lr == 0) {
 			g->devices = xcalloc(count ? count : 1, sizeof(*g->devices));
 			for (size_t k = 0; k < count; k++) {
 				if (host_is_pci_address(members[k]))
 					g->devices[g->device_count++] = xstrdup(members[k]);
 			}
-			host_free_names(members, count);
+			rootfs_free_names(members, count);
 		} else if (lr != -ENOENT) {
 			r = list_error(lr, dir, err);
 		}
@@ -199,26 +199,26 @@ static int load_groups(const char *root, struct host_iommu *m, struct host_iommu
 		char *regions = xasprintf(PATH_SYS_IOMMU_GROUPS "/%s/reserved_regions", names[i]);
 		char *text;
 		size_t size;
-		if (host_read_file(root, regions, 64 * 1024, &text, &size) == 0) {
+		if (rootfs_read(root, regions, 0, 64 * 1024, &text, &size) == 0) {
 			g->regions_known = true;
 			parse_regions(text, g);
 			free(text);
 		}
 		free(regions);
 	}
-	host_free_names(names, n);
+	rootfs_free_names(names, n);
 	if (m->group_count > 1)
 		qsort(m->groups, m->group_count, sizeof(*m->groups), compare_groups);
 	return r;
 }
 
-int host_iommu_load(const char *root, struct host_iommu *ret, struct host_iommu_error *err)
+int host_iommu_load(const struct rootfs *root, struct host_iommu *ret, struct host_iommu_error *err)
 {
 	struct host_iommu m = {0};
 	int r = load_units(root, &m, err);
 	if (r == 0) {
-		m.acpi_dmar = host_exists(root, PATH_ACPI_DMAR);
-		m.acpi_ivrs = host_exists(root, PATH_ACPI_IVRS);
+		m.acpi_dmar = rootfs_exists(root, PATH_ACPI_DMAR);
+		m.acpi_ivrs = rootfs_exists(root, PATH_ACPI_IVRS);
 		m.remapped_irq_chips = find_remapped_irq_chips(root);
 		m.cpu = read_cpu_vendor(root);
 		r = load_groups(root, &m, err);
@@ -237,7 +237,7 @@ void host_iommu_free(struct host_iommu *m)
 		free(m->units[i].name);
 	free(m->units);
 	for (size_t i = 0; i < m->group_count; i++) {
-		host_free_names(m->groups[i].devices, m->groups[i].device_count);
+		rootfs_free_names(m->groups[i].devices, m->groups[i].device_count);
 		free(m->groups[i].regions);
 	}
 	free(m->groups);

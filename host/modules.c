@@ -400,24 +400,26 @@ typedef void parse_fn(const char *text, size_t size, const char *display_path,
 
 /* A configuration file linked to /dev/null is masked (systemd's rule; kmod reads it as an
  * empty file, the same in effect). */
-static bool masked(const char *root, const char *path)
+static bool masked(const struct rootfs *root, const char *path)
 {
 	char name[16];
 	return host_read_link_name(root, path, name, sizeof(name)) >= 0 &&
 	       strcmp(name, "null") == 0;
 }
 
-static void read_config_file(const char *root, const char *path, bool missing_ok, parse_fn *parse,
+static void read_config_file(const struct rootfs *root, const char *path, bool missing_ok, parse_fn *parse,
 			     struct host_modules *m)
 {
 	char *data;
 	size_t size;
-	int r = host_read_file(root, path, TEXT_MAX_FILE_SIZE, &data, &size);
+	int r = rootfs_read(root, path, 0, TEXT_MAX_FILE_SIZE, &data, &size);
 	if (r == -ENOENT && missing_ok)
 		return;
-	if (r == -EINVAL && masked(root, path))
+	/* a link to /dev/null masks the file; under a root other than "/" the link's target is
+	 * looked for inside it, where there may be no /dev/null at all */
+	if ((r == -EINVAL || r == -ENOENT) && masked(root, path))
 		return;
-	if (r == -E2BIG) {
+	if (r == -EFBIG) {
 		add_problem(m, path, 0,
 			    xasprintf("larger than %d bytes; not read", TEXT_MAX_FILE_SIZE));
 		return;
@@ -460,7 +462,7 @@ static bool is_conf_name(const char *name)
  * a listed name that leads nowhere (a dangling link) is skipped quietly, as
  * systemd-modules-load does (apply_file() with ignore_enoent); kmod instead logs "failed to
  * open" for it, so for modprobe.d it stays a problem. */
-static void read_config_dirs(const char *root, const char *const *dirs, size_t dir_count,
+static void read_config_dirs(const struct rootfs *root, const char *const *dirs, size_t dir_count,
 			     const char *skip_real, bool missing_ok, parse_fn *parse,
 			     struct host_modules *m)
 {
@@ -469,7 +471,7 @@ static void read_config_dirs(const char *root, const char *const *dirs, size_t d
 	for (size_t d = 0; d < dir_count; d++) {
 		char **names;
 		size_t n;
-		int r = host_list_dir(root, dirs[d], &names, &n);
+		int r = rootfs_list(root, dirs[d], &names, &n);
 		if (r == -ENOENT)
 			continue;
 		if (r == -E2BIG && !m->unlisted)
@@ -496,7 +498,9 @@ static void read_config_dirs(const char *root, const char *const *dirs, size_t d
 		if (i > 0 && strcmp(files[i].name, files[i - 1].name) == 0)
 			continue; /* hidden by the same name in an earlier directory */
 		char *path = xasprintf("%s/%s", dirs[files[i].dir], files[i].name);
-		char *real = skip_real ? host_resolve(root, path) : NULL;
+		char *real = NULL;
+		if (skip_real)
+			(void)rootfs_resolve(root, path, &real);
 		if (!real || strcmp(real, skip_real) != 0)
 			read_config_file(root, path, missing_ok, parse, m);
 		free(real);
@@ -512,11 +516,11 @@ static int compare_strings(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void read_loaded(const char *root, struct host_modules *m)
+static void read_loaded(const struct rootfs *root, struct host_modules *m)
 {
 	char **names;
 	size_t n;
-	int r = host_list_dir(root, PATH_SYS_MODULE, &names, &n);
+	int r = rootfs_list(root, PATH_SYS_MODULE, &names, &n);
 	if (r == -ENOENT)
 		return; /* no /sys/module (a captured host without it): nothing loaded */
 	if (r == -E2BIG && !m->unlisted)
@@ -530,7 +534,7 @@ static void read_loaded(const char *root, struct host_modules *m)
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", PATH_SYS_MODULE, names[i]);
-		bool dir = host_is_dir(root, path);
+		bool dir = rootfs_is_dir(root, path);
 		free(path);
 		if (!dir) {
 			free(names[i]);
@@ -549,7 +553,7 @@ static void read_loaded(const char *root, struct host_modules *m)
 	m->loaded_count = kept;
 }
 
-int host_modules_load(const char *root, struct host_modules *ret)
+int host_modules_load(const struct rootfs *root, struct host_modules *ret)
 {
 	static const char *const modules_load_dirs[] = {
 	    PATH_MODULES_LOAD_D_ETC, PATH_MODULES_LOAD_D_RUN, PATH_MODULES_LOAD_D_USR_LOCAL,
@@ -566,7 +570,8 @@ int host_modules_load(const char *root, struct host_modules *ret)
 	/* Debian links /etc/modules-load.d/modules.conf to ../modules: read once, as
 	 * /etc/modules.  Without /etc/modules the link dangles, which systemd-modules-load
 	 * skips without a word. */
-	char *etc_modules = host_resolve(root, PATH_ETC_MODULES);
+	char *etc_modules = NULL;
+	(void)rootfs_resolve(root, PATH_ETC_MODULES, &etc_modules);
 	read_config_dirs(root, modules_load_dirs,
 			 sizeof(modules_load_dirs) / sizeof(modules_load_dirs[0]), etc_modules,
 			 true, modules_load_parse, &m);
@@ -671,7 +676,7 @@ static bool is_name(const char *s)
 
 /* Returns the value's length (host_read_attr) or -errno; -EINVAL for a module or parameter
  * that is not a plain name. */
-int host_module_param(const char *root, const char *module, const char *param, char *buf,
+int host_module_param(const struct rootfs *root, const char *module, const char *param, char *buf,
 		      size_t size)
 {
 	if (!is_name(module) || !is_name(param))

@@ -9,6 +9,8 @@
 #ifndef PCIPT_HOST_MODULES_H
 #define PCIPT_HOST_MODULES_H
 
+#include "../lib/rootfs.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -77,7 +79,7 @@ void modules_load_parse(const char *text, size_t size, const char *display_path,
  * /usr/lib/modprobe.d; a file name in an earlier directory hides the same name in a later
  * one; files are read in name order; only names ending in ".conf" count.  Returns 0 (problems
  * go into ret->problems). */
-int host_modules_load(const char *root, struct host_modules *ret);
+int host_modules_load(const struct rootfs *root, struct host_modules *ret);
 void host_modules_free(struct host_modules *m);
 
 bool host_module_loaded(const struct host_modules *m, const char *module);
@@ -93,7 +95,7 @@ const char *host_module_option(const struct host_modules *m, const char *module,
 			       const char *param, const struct modprobe_statement **ret_statement);
 /* The live value of /sys/module/MODULE/parameters/PARAM (e.g. "Y", "N", "1"); -errno when
  * the module is not loaded or has no such parameter. */
-int host_module_param(const char *root, const char *module, const char *param, char *buf,
+int host_module_param(const struct rootfs *root, const char *module, const char *param, char *buf,
 		      size_t size);
 
 /* A module parameter's boolean as the kernel's kstrtobool() reads it, from modprobe.d or from

@@ -2,7 +2,6 @@
 
 #include "sysfs.h"
 
-#include "../lib/rootpath.h"
 #include "../lib/paths.h"
 #include "../lib/xalloc.h"
 
@@ -58,50 +57,45 @@ __attribute__((format(printf, 1, 2))) static void pci_debug_ignore(char *msg, ..
 }
 
 /* --- sysfs attributes libpci does not read ---------------------------------------------- */
-static char *device_path(const char *address, const char *attr)
+static int read_int_attr(const struct rootfs *root, const char *address, const char *attr)
 {
-	return xasprintf(PATH_SYS_PCI_DEVICES "/%s/%s", address, attr);
-}
-
-static int read_int_attr(const char *root, const char *address, const char *attr)
-{
-	char *p = device_path(address, attr);
+	char *p = host_device_path(address, attr);
 	long long v;
 	int r = host_read_number(root, p, &v);
 	free(p);
 	return r < 0 || v < -1 || v > 1000000 ? -1 : (int)v;
 }
 
-static char *read_string_attr(const char *root, const char *address, const char *attr)
+static char *read_string_attr(const struct rootfs *root, const char *address, const char *attr)
 {
-	char *p = device_path(address, attr);
+	char *p = host_device_path(address, attr);
 	char buf[256];
 	int r = host_read_attr(root, p, buf, sizeof(buf));
 	free(p);
 	return r < 0 ? NULL : xstrdup(buf);
 }
 
-static char *read_link_attr(const char *root, const char *address, const char *attr)
+static char *read_link_attr(const struct rootfs *root, const char *address, const char *attr)
 {
-	char *p = device_path(address, attr);
+	char *p = host_device_path(address, attr);
 	char buf[256];
 	int r = host_read_link_name(root, p, buf, sizeof(buf));
 	free(p);
 	return r < 0 ? NULL : xstrdup(buf);
 }
 
-static bool attr_exists(const char *root, const char *address, const char *attr)
+static bool attr_exists(const struct rootfs *root, const char *address, const char *attr)
 {
-	char *p = device_path(address, attr);
-	bool r = host_exists(root, p);
+	char *p = host_device_path(address, attr);
+	bool r = rootfs_exists(root, p);
 	free(p);
 	return r;
 }
 
-static void read_sysfs_attributes(const char *root, struct host_pci_device *d)
+static void read_sysfs_attributes(const struct rootfs *root, struct host_pci_device *d)
 {
-	char *p = device_path(d->address, "pci_bus");
-	d->is_bridge = host_is_dir(root, p);
+	char *p = host_device_path(d->address, "pci_bus");
+	d->is_bridge = rootfs_is_dir(root, p);
 	free(p);
 	/* the kernel makes boot_vga only for VGA-class devices and sriov_* only for functions
 	 * with an SR-IOV capability: skip the reads that cannot succeed (a scan's cost is its
@@ -216,7 +210,7 @@ const char *host_pci_name(const struct host_pci *pci, const struct host_pci_devi
 	return name;
 }
 
-static void copy_device(const char *root, struct pci_dev *dev,
+static void copy_device(const struct rootfs *root, struct pci_dev *dev,
 			struct host_pci_device *d)
 {
 	/* driver and iommu_group are links read below with one readlink() each: libpci's
@@ -290,11 +284,9 @@ static const char *const libpci_files[] = {
 };
 
 /* dir: a device directory as a host path.  0, or -EINVAL with err naming the file. */
-static int check_device_files(const char *root, const char *dir, struct host_pci_error *err)
+static int check_device_files(const struct rootfs *root, const char *dir, struct host_pci_error *err)
 {
-	char *full = root_join(root, dir);
-	int fd = open(full, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	free(full);
+	int fd = rootfs_open(root, dir, O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
 		return 0; /* libpci's own open of a file in it fails and says so */
 	int r = 0;
@@ -313,19 +305,20 @@ static int check_device_files(const char *root, const char *dir, struct host_pci
 	return r;
 }
 
-static int check_libpci_files(const char *root, struct host_pci_error *err)
+static int check_libpci_files(const struct rootfs *root, struct host_pci_error *err)
 {
 	/* sysfs (kernfs) makes only regular files, directories and links: on the live tree
 	 * there is nothing to look at, and a host's start does not pay for it */
-	char *full = root_join(root, PATH_SYS_PCI_DEVICES);
+	int devices = rootfs_open(root, PATH_SYS_PCI_DEVICES, O_PATH | O_DIRECTORY, 0);
 	struct statfs fs;
-	bool live = statfs(full, &fs) == 0 && fs.f_type == SYSFS_MAGIC;
-	free(full);
+	bool live = devices >= 0 && fstatfs(devices, &fs) == 0 && fs.f_type == SYSFS_MAGIC;
+	if (devices >= 0)
+		close(devices);
 	if (live)
 		return 0;
 	char **names;
 	size_t n;
-	int r = host_list_dir(root, PATH_SYS_PCI_DEVICES, &names, &n);
+	int r = rootfs_list(root, PATH_SYS_PCI_DEVICES, &names, &n);
 	if (r < 0) {
 		snprintf(err->message, sizeof(err->message), "%s: %s", PATH_SYS_PCI_DEVICES,
 			 host_list_error(r));
@@ -347,7 +340,7 @@ static int check_libpci_files(const char *root, struct host_pci_error *err)
 		r = check_device_files(root, dir, err);
 		free(dir);
 	}
-	host_free_names(names, n);
+	rootfs_free_names(names, n);
 	return r;
 }
 
@@ -360,21 +353,18 @@ static void drop_warnings(void)
 	scan_warning_count = scan_warning_cap = 0;
 }
 
-int host_pci_scan(const char *root, struct host_pci *ret, struct host_pci_error *err)
+int host_pci_scan(const struct rootfs *root, struct host_pci *ret, struct host_pci_error *err)
 {
-	char *devices_dir = root_join(root, PATH_SYS_PCI_DEVICES);
-	bool present = host_is_dir(root, PATH_SYS_PCI_DEVICES);
+	bool present = rootfs_is_dir(root, PATH_SYS_PCI_DEVICES);
 	if (!present) {
-		free(devices_dir);
 		*ret = (struct host_pci){0};
 		return 0;
 	}
 	int checked = check_libpci_files(root, err);
-	if (checked < 0) {
-		free(devices_dir);
+	if (checked < 0)
 		return checked == -E2BIG ? -E2BIG : -EIO;
-	}
-	char *sysfs_path = root_join(root, PATH_SYS_PCI_BUS);
+	/* libpci opens the device files itself, by name under this path */
+	char *sysfs_path = rootfs_display_path(root, PATH_SYS_PCI_BUS);
 
 	/* everything changed between setjmp and a longjmp back is volatile or static */
 	struct pci_access *volatile pacc = NULL;
@@ -417,7 +407,6 @@ int host_pci_scan(const char *root, struct host_pci *ret, struct host_pci_error 
 	if (pacc)
 		pci_cleanup(pacc);
 	free(sysfs_path);
-	free(devices_dir);
 	if (result < 0) {
 		snprintf(err->message, sizeof(err->message), "%s",
 			 scan_error[0] ? scan_error : "libpci failed");

@@ -8,6 +8,8 @@
 #ifndef PCIPT_HOST_PCI_H
 #define PCIPT_HOST_PCI_H
 
+#include "../lib/rootfs.h"
+
 #include "sysfs.h"
 
 #include <stdbool.h>
@@ -74,7 +76,7 @@ struct host_pci_error {
  * open is no regular file and would block it; err says why and names the file), -E2BIG (more
  * than HOST_MAX_PCI_DEVICES, or a directory too large to list); *ret is untouched on failure.
  * A tree without /sys/bus/pci/devices is an empty host, not an error. */
-int host_pci_scan(const char *root, struct host_pci *ret, struct host_pci_error *err);
+int host_pci_scan(const struct rootfs *root, struct host_pci *ret, struct host_pci_error *err);
 void host_pci_free(struct host_pci *pci);
 
 const struct host_pci_device *host_pci_find(const struct host_pci *pci, const char *address);

@@ -116,11 +116,11 @@ static bool parse_qemu_cmdline(const char *data, size_t size, long vmid, char **
 	return id_matches;
 }
 
-static void load_running(const char *root, struct host_runstate *s)
+static void load_running(const struct rootfs *root, struct host_runstate *s)
 {
 	char **names;
 	size_t n;
-	int listed = host_list_dir(root, PATH_QEMU_RUN_DIR, &names, &n);
+	int listed = rootfs_list(root, PATH_QEMU_RUN_DIR, &names, &n);
 	if (listed < 0) {
 		if (listed != -ENOENT)
 			s->unlisted = xasprintf("%s: %s", PATH_QEMU_RUN_DIR, host_list_error(listed));
@@ -142,7 +142,7 @@ static void load_running(const char *root, struct host_runstate *s)
 		char *cmdline_path = xasprintf(PATH_PROC "/%lld/cmdline", pid);
 		char *data;
 		size_t size;
-		r = host_read_file(root, cmdline_path, RUNSTATE_MAX_FILE, &data, &size);
+		r = rootfs_read(root, cmdline_path, 0, RUNSTATE_MAX_FILE, &data, &size);
 		free(cmdline_path);
 		if (r < 0)
 			continue;
@@ -153,19 +153,19 @@ static void load_running(const char *root, struct host_runstate *s)
 			s->vms[s->vm_count++] = (struct host_running_vm){(long)vmid, (long)pid,
 									 devices, count};
 		} else {
-			host_free_names(devices, count);
+			rootfs_free_names(devices, count);
 		}
 		free(data);
 	}
-	host_free_names(names, n);
+	rootfs_free_names(names, n);
 }
 
-void host_runstate_load(const char *root, long long now, struct host_runstate *ret)
+void host_runstate_load(const struct rootfs *root, long long now, struct host_runstate *ret)
 {
 	struct host_runstate s = {0};
 	char *text;
 	size_t size;
-	if (host_read_file(root, PATH_PCI_RESERVATIONS, RUNSTATE_MAX_FILE, &text,
+	if (rootfs_read(root, PATH_PCI_RESERVATIONS, 0, RUNSTATE_MAX_FILE, &text,
 			   &size) == 0) {
 		runstate_parse_reservations(text, &s);
 		free(text);
@@ -186,7 +186,7 @@ void host_runstate_free(struct host_runstate *s)
 {
 	free(s->reservations);
 	for (size_t i = 0; i < s->vm_count; i++)
-		host_free_names(s->vms[i].devices, s->vms[i].device_count);
+		rootfs_free_names(s->vms[i].devices, s->vms[i].device_count);
 	free(s->vms);
 	free(s->unlisted);
 	*s = (struct host_runstate){0};

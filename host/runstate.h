@@ -6,6 +6,8 @@
 #ifndef PCIPT_HOST_RUNSTATE_H
 #define PCIPT_HOST_RUNSTATE_H
 
+#include "../lib/rootfs.h"
+
 #include "sysfs.h"
 
 #include <stdbool.h>
@@ -36,7 +38,7 @@ struct host_runstate {
 };
 
 /* now: the current time (a parameter so tests can pin it). */
-void host_runstate_load(const char *root, long long now, struct host_runstate *ret);
+void host_runstate_load(const struct rootfs *root, long long now, struct host_runstate *ret);
 void host_runstate_free(struct host_runstate *s);
 
 /* Parse the reservations file text (lines not in Proxmox's format are skipped, as Proxmox

@@ -348,6 +348,19 @@ int rootfs_readlink(const struct rootfs *fs, const char *path, char *buf, size_t
 	return (int)n;
 }
 
+int rootfs_inside(const struct rootfs *fs, const char *real_path, char **ret)
+{
+	if (strcmp(fs->real, "/") == 0) {
+		*ret = xstrdup(real_path);
+		return 0;
+	}
+	size_t rl = strlen(fs->real);
+	if (strncmp(real_path, fs->real, rl) != 0 || (real_path[rl] != '/' && real_path[rl] != '\0'))
+		return -EXDEV;
+	*ret = xstrdup(real_path[rl] ? real_path + rl : "/");
+	return 0;
+}
+
 int rootfs_resolve(const struct rootfs *fs, const char *path, char **ret)
 {
 	if (rootfs_is_host(fs)) {
@@ -368,12 +381,8 @@ int rootfs_resolve(const struct rootfs *fs, const char *path, char **ret)
 	if (n < 0)
 		return -e;
 	real[n] = '\0';
-	size_t rl = strlen(fs->real);
 	/* the descriptor is inside the root, so its path starts with the root's */
-	if (strncmp(real, fs->real, rl) != 0 || (real[rl] != '/' && real[rl] != '\0'))
-		return -EXDEV;
-	*ret = xstrdup(real[rl] ? real + rl : "/");
-	return 0;
+	return rootfs_inside(fs, real, ret);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -434,6 +443,17 @@ int rootfs_mkdir(const struct rootfs *fs, const char *path, mode_t mode)
 	return r;
 }
 
+void rootfs_mkdir_parents(const struct rootfs *fs, const char *path, mode_t mode)
+{
+	char *copy = xstrdup(path);
+	for (char *p = copy + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		(void)rootfs_mkdir(fs, copy, mode);
+		*p = '/';
+	}
+	free(copy);
+}
+
 int rootfs_unlink(const struct rootfs *fs, const char *path, int flags)
 {
 	const char *name;
@@ -467,19 +487,21 @@ int rootfs_replace(const struct rootfs *fs, const char *path, const void *data, 
 	int dir = rootfs_open_parent(fs, path, &name);
 	if (dir < 0)
 		return dir;
+	int r = rootfs_replace_at(dir, name, data, size, mode);
+	close(dir);
+	return r;
+}
+
+int rootfs_replace_at(int dir, const char *name, const void *data, size_t size, mode_t mode)
+{
 	char tmp[NAME_MAX + 1];
-	if (snprintf(tmp, sizeof(tmp), ".%s.%ld", name, (long)getpid()) >= (int)sizeof(tmp)) {
-		close(dir);
+	if (snprintf(tmp, sizeof(tmp), ".%s.%ld", name, (long)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	}
 	/* O_EXCL with O_NOFOLLOW: a file or link planted at the temporary name makes this fail */
 	(void)unlinkat(dir, tmp, 0);
 	int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0) {
-		int e = -errno;
-		close(dir);
-		return e;
-	}
+	if (fd < 0)
+		return -errno;
 	int r = write_all(fd, data, size);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
@@ -489,14 +511,13 @@ int rootfs_replace(const struct rootfs *fs, const char *path, const void *data, 
 		r = -errno;
 	if (r < 0) {
 		(void)unlinkat(dir, tmp, 0);
-	} else {
-		/* the rename itself survives a crash once the directory is on disk */
-		int dfd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
+		return r;
 	}
-	close(dir);
-	return r;
+	/* the rename itself survives a crash once the directory is on disk */
+	int dfd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
 }

@@ -43,6 +43,11 @@ bool rootfs_is_host(const struct rootfs *fs);
  * names in messages.  malloc'd.  Never open the result: that would leave the root. */
 char *rootfs_display_path(const struct rootfs *fs, const char *path);
 
+/* A real path of the machine (realpath(3) of a file named on the command line) as a host path
+ * inside fs ("/etc/pve/nodes/a" for ROOT/etc/pve/nodes/a), malloc'd in *ret; -EXDEV when it
+ * is outside the root. */
+int rootfs_inside(const struct rootfs *fs, const char *real_path, char **ret);
+
 /* open(2) of a host path: a descriptor (O_CLOEXEC always added), or -errno. */
 int rootfs_open(const struct rootfs *fs, const char *path, int flags, mode_t mode);
 
@@ -78,6 +83,9 @@ int rootfs_list(const struct rootfs *fs, const char *path, char ***ret_names, si
 void rootfs_free_names(char **names, size_t count);
 
 int rootfs_mkdir(const struct rootfs *fs, const char *path, mode_t mode);
+/* The directories above path, made with mode where missing (a fake or captured root may lack
+ * /run/lock); what cannot be made is left for the caller's own open to report. */
+void rootfs_mkdir_parents(const struct rootfs *fs, const char *path, mode_t mode);
 /* unlink(2); flags AT_REMOVEDIR removes a directory */
 int rootfs_unlink(const struct rootfs *fs, const char *path, int flags);
 
@@ -85,5 +93,7 @@ int rootfs_unlink(const struct rootfs *fs, const char *path, int flags);
  * renamed over path, then the directory fsync'd.  A link at path is replaced, not followed. */
 int rootfs_replace(const struct rootfs *fs, const char *path, const void *data, size_t size,
 		   mode_t mode);
+/* The same for name in the directory dir (a descriptor the caller opened and checked). */
+int rootfs_replace_at(int dir, const char *name, const void *data, size_t size, mode_t mode);
 
 #endif

@@ -235,13 +235,13 @@ int settings_parse(const char *text, size_t size, struct settings *ret,
 	return r;
 }
 
-int settings_load(const char *path, struct settings *ret, struct settings_error *err)
+int settings_load(const struct rootfs *fs, const char *path, struct settings *ret, struct settings_error *err)
 {
 	char *data;
 	size_t size;
 	struct text_error terr;
 	memset(err, 0, sizeof(*err));
-	int r = text_file_read(path, &data, &size, &terr);
+	int r = text_file_read(fs, path, &data, &size, &terr);
 	if (r < 0)
 		return fail(err, r, 0, "%s", terr.message);
 	r = settings_parse(data, size, ret, err);

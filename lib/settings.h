@@ -9,6 +9,8 @@
 #ifndef PCIPT_SETTINGS_H
 #define PCIPT_SETTINGS_H
 
+#include "rootfs.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -40,7 +42,7 @@ void settings_defaults(struct settings *ret);
  * untouched on failure. */
 int settings_parse(const char *text, size_t size, struct settings *ret,
 		   struct settings_error *err);
-int settings_load(const char *path, struct settings *ret, struct settings_error *err);
+int settings_load(const struct rootfs *fs, const char *path, struct settings *ret, struct settings_error *err);
 
 void settings_free(struct settings *s);
 

@@ -133,67 +133,30 @@ int text_file_from_buffer(const char *buf, size_t size, struct text_file *ret,
 	return r;
 }
 
-int text_file_read(const char *path, char **ret_data, size_t *ret_size, struct text_error *err)
+int text_file_read(const struct rootfs *fs, const char *path, char **ret_data, size_t *ret_size,
+		   struct text_error *err)
 {
-	/* O_NONBLOCK: opening a FIFO planted in place of a config must not hang us */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat st;
-	if (fd < 0) {
-		int e = errno;
-		/* open(2) refuses a socket with ENXIO: it is no file, not a missing device */
-		if (e == ENXIO && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-			return fail(err, -EINVAL, 0, 0, "not a regular file");
-		return fail(err, -e, 0, 0, "%s", strerror(e));
+	int r = rootfs_read(fs, path, 0, TEXT_MAX_FILE_SIZE, ret_data, ret_size);
+	switch (r) {
+	case 0:
+		return 0;
+	case -EFBIG:
+		return fail(err, r, 0, 0, "file is larger than %d bytes", TEXT_MAX_FILE_SIZE);
+	case -EISDIR:
+		return fail(err, r, 0, 0, "is a directory");
+	case -EINVAL:
+		return fail(err, r, 0, 0, "not a regular file");
+	default:
+		return fail(err, r, 0, 0, "%s", strerror(-r));
 	}
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return fail(err, -e, 0, 0, "%s", strerror(e));
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return fail(err, -EISDIR, 0, 0, "is a directory");
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(err, -EINVAL, 0, 0, "not a regular file");
-	}
-	/* Read one byte past the limit instead of trusting st_size: files under /proc and
-	 * files that grow while we read report sizes that are not what read() returns. */
-	size_t cap = TEXT_MAX_FILE_SIZE + 1, size = 0;
-	char *data = xmalloc(cap + 1);
-	for (;;) {
-		ssize_t n = read(fd, data + size, cap - size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(data);
-			close(fd);
-			return fail(err, -e, 0, 0, "%s", strerror(e));
-		}
-		if (n == 0)
-			break;
-		size += (size_t)n;
-		if (size == cap)
-			break;
-	}
-	close(fd);
-	if (size > TEXT_MAX_FILE_SIZE) {
-		free(data);
-		return fail(err, -EFBIG, 0, 0, "file is larger than %d bytes", TEXT_MAX_FILE_SIZE);
-	}
-	data[size] = '\0';
-	*ret_data = data;
-	*ret_size = size;
-	return 0;
 }
 
-int text_file_load(const char *path, struct text_file *ret, struct text_error *err)
+int text_file_load(const struct rootfs *fs, const char *path, struct text_file *ret,
+		   struct text_error *err)
 {
 	char *data;
 	size_t size;
-	int r = text_file_read(path, &data, &size, err);
+	int r = text_file_read(fs, path, &data, &size, err);
 	if (r < 0)
 		return r;
 	r = split_lines(data, size, ret, err);

@@ -7,6 +7,8 @@
 #ifndef PCIPT_TEXTFILE_H
 #define PCIPT_TEXTFILE_H
 
+#include "rootfs.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -36,13 +38,15 @@ struct text_error {
 	char message[160];
 };
 
-/* Read path (no more than TEXT_MAX_FILE_SIZE bytes; must be a regular file) and split it.
- * Returns 0, or a negative errno with err filled in; *ret is untouched on failure. */
-int text_file_load(const char *path, struct text_file *ret, struct text_error *err);
+/* Read path through fs (no more than TEXT_MAX_FILE_SIZE bytes; must be a regular file) and
+ * split it.  Returns 0, or a negative errno with err filled in; *ret is untouched on failure. */
+int text_file_load(const struct rootfs *fs, const char *path, struct text_file *ret,
+		   struct text_error *err);
 
-/* Only the bounded read (regular file, size limit): *ret_data is NUL-terminated at
- * *ret_size and unchecked otherwise. */
-int text_file_read(const char *path, char **ret_data, size_t *ret_size, struct text_error *err);
+/* Only the bounded read (rootfs_read: regular file, size limit), with err saying why it
+ * failed: *ret_data is NUL-terminated at *ret_size and unchecked otherwise. */
+int text_file_read(const struct rootfs *fs, const char *path, char **ret_data, size_t *ret_size,
+		   struct text_error *err);
 
 /* The same checks on a buffer (copied). */
 int text_file_from_buffer(const char *buf, size_t size, struct text_file *ret,

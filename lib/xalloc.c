@@ -76,3 +76,8 @@ char *xasprintf(const char *fmt, ...)
 		out_of_memory(0);
 	return s;
 }
+
+void freep(void *p)
+{
+	free(*(void **)p);
+}

@@ -17,4 +17,10 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Scope-bound cleanup, as in kmod and systemd: `_cleanup_free_ char *p = ...;` frees p on
+ * every way out of the block, so a function with several exits needs no free chain. */
+#define _cleanup_(fn) __attribute__((cleanup(fn)))
+#define _cleanup_free_ _cleanup_(freep)
+void freep(void *p); /* free(*(void **)p) */
+
 #endif

@@ -187,11 +187,11 @@ void pve_mappings_free(struct pve_mappings *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int pve_mappings_load(const char *path, const char *display_path, struct pve_mappings *ret,
+int pve_mappings_load(const struct rootfs *fs, const char *path, const char *display_path, struct pve_mappings *ret,
 		      struct text_error *err)
 {
 	struct text_file text;
-	int r = text_file_load(path, &text, err);
+	int r = text_file_load(fs, path, &text, err);
 	if (r < 0)
 		return r;
 	pve_mappings_parse(&text, display_path, ret);

@@ -161,10 +161,10 @@ void pve_storages_default(struct pve_storages *ret)
 	ret->count = 1;
 }
 
-int pve_storages_load(const char *path, struct pve_storages *ret, struct text_error *err)
+int pve_storages_load(const struct rootfs *fs, const char *path, struct pve_storages *ret, struct text_error *err)
 {
 	struct text_file text;
-	int r = text_file_load(path, &text, err);
+	int r = text_file_load(fs, path, &text, err);
 	if (r == -ENOENT) {
 		pve_storages_default(ret);
 		return 0;

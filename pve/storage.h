@@ -37,7 +37,7 @@ void pve_storages_default(struct pve_storages *ret);
 /* The storage.cfg at path; without one (-ENOENT), what Proxmox assumes (pve_storages_default),
  * and 0.  One that exists and cannot be read (not a regular file, not UTF-8, too large...) is
  * no "only local": -errno with err filled, *ret untouched. */
-int pve_storages_load(const char *path, struct pve_storages *ret, struct text_error *err);
+int pve_storages_load(const struct rootfs *fs, const char *path, struct pve_storages *ret, struct text_error *err);
 const struct pve_storage *pve_storages_find(const struct pve_storages *s, const char *id);
 void pve_storages_free(struct pve_storages *s);
 

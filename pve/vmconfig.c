@@ -3,6 +3,7 @@
 #include "keys.h"
 #include "propstr.h"
 #include "vmoptions.h"
+#include "../lib/paths.h"
 #include "../lib/xalloc.h"
 
 #include <ctype.h>
@@ -409,12 +410,12 @@ static void build_typed_view(struct pve_config *c, size_t *problem_cap)
 	vm->lock = setting(c, "lock");
 }
 
-int pve_config_load(const char *path, const char *display_path, struct pve_config *ret,
+int pve_config_load(const struct rootfs *fs, const char *path, const char *display_path, struct pve_config *ret,
 		    struct pve_load_error *err)
 {
 	struct text_file text;
 	struct text_error terr;
-	int r = text_file_load(path, &text, &terr);
+	int r = text_file_load(fs, path, &text, &terr);
 	if (r < 0) {
 		err->code = r;
 		err->line = terr.line;
@@ -457,4 +458,9 @@ void pve_config_free(struct pve_config *c)
 	pve_args_free(&c->vm.args_words);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
+}
+
+char *pve_config_path(long vmid)
+{
+	return xasprintf(PATH_PVE_QEMU_SERVER "/%ld.conf", vmid);
 }

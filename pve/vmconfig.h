@@ -125,13 +125,15 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 
 /* Load and parse path; display_path is what messages call it.  Returns 0, or a negative errno
  * with err filled (the file is unreadable, too large, has a NUL byte or invalid UTF-8). */
-int pve_config_load(const char *path, const char *display_path, struct pve_config *ret,
+int pve_config_load(const struct rootfs *fs, const char *path, const char *display_path, struct pve_config *ret,
 		    struct pve_load_error *err);
 
 void pve_config_free(struct pve_config *config);
 
 /* VMID from a file name "100.conf" (any directory); -1 when it is not one. */
 long pve_vmid_from_path(const char *path);
+/* A VM's config on its node, as a host path: /etc/pve/qemu-server/VMID.conf (malloc'd). */
+char *pve_config_path(long vmid);
 /* VMID from "100"; -1 when it is not one. */
 long pve_vmid_parse(const char *s);
 

@@ -707,14 +707,14 @@ int rules_parse(const char *text, size_t size, const struct rules *base, struct 
 	return 0;
 }
 
-int rules_load(const char *path, const struct rules *base, struct rules *ret,
+int rules_load(const struct rootfs *fs, const char *path, const struct rules *base, struct rules *ret,
 	       struct rules_error *err)
 {
 	char *data;
 	size_t size;
 	struct text_error terr;
 	memset(err, 0, sizeof(*err));
-	int r = text_file_read(path, &data, &size, &terr);
+	int r = text_file_read(fs, path, &data, &size, &terr);
 	if (r < 0) {
 		snprintf(err->message, sizeof(err->message), "%s", terr.message);
 		return r;

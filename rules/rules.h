@@ -7,6 +7,7 @@
 #define PCIPT_RULES_RULES_H
 
 #include "../lib/findings.h"
+#include "../lib/rootfs.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -93,7 +94,7 @@ struct rules_error {
 int rules_parse(const char *text, size_t size, const struct rules *base, struct rules *ret,
 		struct rules_error *err);
 /* The same from a file. */
-int rules_load(const char *path, const struct rules *base, struct rules *ret,
+int rules_load(const struct rootfs *fs, const char *path, const struct rules *base, struct rules *ret,
 	       struct rules_error *err);
 /* The rules compiled into the binary (rules/default.yaml). */
 int rules_load_builtin(struct rules *ret, struct rules_error *err);

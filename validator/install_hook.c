@@ -2,7 +2,6 @@
 
 #include "../host/host.h"
 #include "../lib/paths.h"
-#include "../lib/rootpath.h"
 #include "../lib/xalloc.h"
 #include "../pve/storage.h"
 #include "../pve/vmconfig.h"
@@ -82,7 +81,7 @@ static const struct pve_storage *choose_storage(const struct pve_storages *stora
 
 /* The storage's directory must be there, and a network storage mounted on it: a link made in
  * an empty mount point would be hidden by the mount, or the mount would never happen. */
-static int check_storage_dir(const char *root, const struct pve_storage *s, char *error,
+static int check_storage_dir(const struct rootfs *root, const struct pve_storage *s, char *error,
 			     size_t size)
 {
 	/* PVE::Storage::Plugin::verify_path refuses a relative path; here it would be taken
@@ -93,14 +92,14 @@ static int check_storage_dir(const char *root, const struct pve_storage *s, char
 			    "(%s line %u); fix it first",
 			    s->id, s->path, PATH_PVE_STORAGE_CFG, s->line);
 	struct stat st, up;
-	int r = root_stat(root, s->path, &st);
+	int r = rootfs_stat(root, s->path, &st);
 	if (r < 0 || !S_ISDIR(st.st_mode))
 		return fail(error, size, "%s, the directory of storage '%s', %s", s->path, s->id,
 			    r < 0 ? strerror(-r) : "is not a directory");
 	if (!s->network)
 		return 0;
 	char *parent = xasprintf("%s/..", s->path);
-	r = root_stat(root, parent, &up);
+	r = rootfs_stat(root, parent, &up);
 	free(parent);
 	if (r < 0 || up.st_dev == st.st_dev)
 		return fail(error, size,
@@ -111,15 +110,13 @@ static int check_storage_dir(const char *root, const struct pve_storage *s, char
 }
 
 /* The VM's config: whether it names our volume already, or another hookscript. */
-static int read_vm_hookscript(const char *root, long vmid, const char *volume, bool *ret_set,
+static int read_vm_hookscript(const struct rootfs *root, long vmid, const char *volume, bool *ret_set,
 			      char *error, size_t size)
 {
-	char *display = xasprintf("%s/%ld.conf", PATH_PVE_QEMU_SERVER, vmid);
-	char *path = root_join(root, display);
+	char *display = pve_config_path(vmid);
 	struct pve_config config;
 	struct pve_load_error lerr;
-	int r = pve_config_load(path, display, &config, &lerr);
-	free(path);
+	int r = pve_config_load(root, display, display, &config, &lerr);
 	if (r < 0) {
 		if (lerr.code == -ENOENT)
 			fail(error, size, "no VM %ld on this node: %s does not exist", vmid, display);
@@ -150,11 +147,11 @@ static char *dir_of(const char *path)
 }
 
 /* What is at the snippet path now: nothing, our link, or something to leave alone. */
-static int inspect_snippet(const char *root, const struct hook_install *p, const char *hook_path,
+static int inspect_snippet(const struct rootfs *root, const struct hook_install *p, const char *hook_path,
 			   bool *ret_present, char *error, size_t size)
 {
 	*ret_present = false;
-	int dir = root_open(root, p->snippets_dir, O_PATH | O_DIRECTORY);
+	int dir = rootfs_open(root, p->snippets_dir, O_PATH | O_DIRECTORY, 0);
 	if (dir == -ENOENT)
 		return 0;
 	if (dir < 0)
@@ -182,22 +179,20 @@ static int inspect_snippet(const char *root, const struct hook_install *p, const
 	return r;
 }
 
-int hook_install_plan(const char *root, long vmid, const char *storage_id, const char *hook_path,
+int hook_install_plan(const struct rootfs *root, long vmid, const char *storage_id, const char *hook_path,
 		      struct hook_install *ret, char *error, size_t error_size)
 {
 	*ret = (struct hook_install){.vmid = vmid};
 	struct stat st;
-	int r = root_stat(root, hook_path, &st);
+	int r = rootfs_stat(root, hook_path, &st);
 	if (r < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
 		return fail(error, error_size,
 			    "pcipt-hook is not installed at %s (%s); install the pcipt package, or "
 			    "`make install PREFIX=/usr`",
 			    hook_path, r < 0 ? strerror(-r) : "not an executable file");
 	struct pve_storages storages = {0};
-	char *cfg = root_join(root, PATH_PVE_STORAGE_CFG);
 	struct text_error terr;
-	r = pve_storages_load(cfg, &storages, &terr);
-	free(cfg);
+	r = pve_storages_load(root, PATH_PVE_STORAGE_CFG, &storages, &terr);
 	/* absent: Proxmox's own `local`; present and unreadable: no guess where snippets go */
 	if (r < 0 && terr.line)
 		return fail(error, error_size, "%s:%u: %s", PATH_PVE_STORAGE_CFG, terr.line,
@@ -259,7 +254,7 @@ static int run_qm_set(const char *qm, long vmid, const char *volume, char *error
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
-int hook_install_apply(const char *root, const struct hook_install *plan, const char *hook_path,
+int hook_install_apply(const struct rootfs *root, const struct hook_install *plan, const char *hook_path,
 		       const char *qm, bool *ret_did_link, bool *ret_did_set, char *error,
 		       size_t error_size)
 {
@@ -267,7 +262,7 @@ int hook_install_apply(const char *root, const struct hook_install *plan, const 
 	char *parent = dir_of(plan->snippets_dir);
 	const char *slash = strrchr(plan->snippets_dir, '/');
 	const char *base = slash ? slash + 1 : plan->snippets_dir;
-	int parent_fd = root_open(root, parent[0] ? parent : "/", O_PATH | O_DIRECTORY);
+	int parent_fd = rootfs_open(root, parent[0] ? parent : "/", O_PATH | O_DIRECTORY, 0);
 	int dir_fd = -1, r = 0;
 	bool made_dir = false;
 	if (parent_fd < 0) {
@@ -281,7 +276,7 @@ int hook_install_apply(const char *root, const struct hook_install *plan, const 
 			 strerror(errno));
 		goto out;
 	}
-	dir_fd = root_open(root, plan->snippets_dir, O_PATH | O_DIRECTORY);
+	dir_fd = rootfs_open(root, plan->snippets_dir, O_PATH | O_DIRECTORY, 0);
 	if (dir_fd < 0) {
 		r = fail(error, error_size, "cannot open %s: %s", plan->snippets_dir,
 			 strerror(-dir_fd));

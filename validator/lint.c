@@ -4,7 +4,6 @@
 #include "groups.h"
 
 #include "../lib/paths.h"
-#include "../lib/rootpath.h"
 #include "../lib/textfile.h"
 #include "../lib/xalloc.h"
 #include "../pve/mapping.h"
@@ -72,13 +71,11 @@ static const char *storage_error_hint(int code)
 
 /* ROOT/etc/pve/mapping/pci.cfg, when there is one.  Returns true when it was read (problems
  * in it become findings), false when absent or unreadable (then *unreadable is set). */
-static bool load_mappings(const char *root, size_t source_index, struct pve_mappings *ret,
+static bool load_mappings(const struct rootfs *root, size_t source_index, struct pve_mappings *ret,
 			  struct findings *out, bool *unreadable)
 {
-	char *path = root_join(root, PATH_PVE_PCI_MAPPING);
 	struct text_error terr;
-	int r = pve_mappings_load(path, PATH_PVE_PCI_MAPPING, ret, &terr);
-	free(path);
+	int r = pve_mappings_load(root, PATH_PVE_PCI_MAPPING, PATH_PVE_PCI_MAPPING, ret, &terr);
 	if (r == -ENOENT)
 		return false;
 	struct source_ref src = {PATH_PVE_PCI_MAPPING, source_index, -1};
@@ -103,13 +100,11 @@ static bool load_mappings(const char *root, size_t source_index, struct pve_mapp
 /* ROOT/etc/pve/storage.cfg (where hookscripts live), or what Proxmox assumes without one.
  * Returns false when it exists and cannot be read: that is a finding and *unreadable, never
  * "only local". */
-static bool load_storages(const char *root, size_t source_index, struct pve_storages *ret,
+static bool load_storages(const struct rootfs *root, size_t source_index, struct pve_storages *ret,
 			  struct findings *out, bool *unreadable)
 {
-	char *path = root_join(root, PATH_PVE_STORAGE_CFG);
 	struct text_error terr;
-	int r = pve_storages_load(path, ret, &terr);
-	free(path);
+	int r = pve_storages_load(root, PATH_PVE_STORAGE_CFG, ret, &terr);
 	if (r == 0)
 		return true;
 	*unreadable = true;
@@ -131,7 +126,7 @@ static size_t load_configs(const struct lint_input *inputs, size_t count, size_t
 		struct source_ref src = {inputs[i].display, first_index + i,
 					 pve_vmid_from_path(inputs[i].path)};
 		struct pve_load_error err;
-		if (pve_config_load(inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0) {
+		if (pve_config_load(inputs[i].fs, inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0) {
 			*unreadable = true;
 			struct finding *f =
 				findings_add(out, "config-syntax", SEVERITY_ERROR, &src, err.line);
@@ -158,41 +153,61 @@ static void free_configs(struct pve_config *configs, struct checked_config *chec
 /* Where the offline lint looks for the node of each config: ROOT/etc/pve/nodes, resolved
  * once, and the last config directory resolved (configs of one directory come together). */
 struct node_finder {
-	char *nodes;      /* ROOT/etc/pve/nodes */
-	char *nodes_real; /* its realpath; NULL when there is none: no node is known */
+	const struct rootfs *root;
+	char *nodes_real; /* /etc/pve/nodes with its links followed; NULL: no node is known */
 	char *dir, *dir_real;
 };
 
-static void node_finder_init(struct node_finder *nf, const char *root)
+static void node_finder_init(struct node_finder *nf, const struct rootfs *root)
 {
-	nf->nodes = root_join(root, PATH_PVE_NODES);
-	nf->nodes_real = realpath(nf->nodes, NULL);
+	nf->root = root;
+	nf->nodes_real = NULL;
+	(void)rootfs_resolve(root, PATH_PVE_NODES, &nf->nodes_real);
 	nf->dir = nf->dir_real = NULL;
 }
 
 static void node_finder_free(struct node_finder *nf)
 {
-	free(nf->nodes);
 	free(nf->nodes_real);
 	free(nf->dir);
 	free(nf->dir_real);
+}
+
+/* The directory dir of a config read through fs, with its links followed, as a host path
+ * inside the root; NULL when it is not inside (a file named on the command line elsewhere). */
+static char *config_dir_real(const struct node_finder *nf, const struct rootfs *fs,
+			     const char *dir)
+{
+	char *real = NULL;
+	if (fs != rootfs_host() || rootfs_is_host(nf->root)) {
+		(void)rootfs_resolve(nf->root, dir, &real);
+		return real;
+	}
+	/* a file named on the command line: where it really is, which may be under the root */
+	char *host_real = realpath(dir, NULL);
+	if (host_real)
+		(void)rootfs_inside(nf->root, host_real, &real);
+	free(host_real);
+	return real;
 }
 
 /* The node a stored config belongs to: NODE of ROOT/etc/pve/nodes/NODE/qemu-server/VMID.conf
  * when the config's directory is that one (ROOT/etc/pve/qemu-server is pmxcfs' link to it),
  * or when exactly one node's directory holds a VMID.conf (a copy of /etc/pve keeps
  * qemu-server as a copy of the local node's directory).  NULL: unknown. */
-static char *config_node(struct node_finder *nf, const char *path, long vmid)
+static char *config_node(struct node_finder *nf, const struct rootfs *fs, const char *path,
+			 long vmid)
 {
 	if (!nf->nodes_real)
 		return NULL;
 	const char *slash = strrchr(path, '/');
-	char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+			  : xstrdup(".");
 	if (!nf->dir || strcmp(nf->dir, dir) != 0) {
 		free(nf->dir);
 		free(nf->dir_real);
 		nf->dir = dir;
-		nf->dir_real = realpath(dir, NULL);
+		nf->dir_real = config_dir_real(nf, fs, dir);
 	} else {
 		free(dir);
 	}
@@ -206,20 +221,21 @@ static char *config_node(struct node_finder *nf, const char *path, long vmid)
 	}
 	if (vmid < 0)
 		return NULL;
-	DIR *d = opendir(nf->nodes);
-	struct dirent *e;
+	char **names;
+	size_t count;
+	if (rootfs_list(nf->root, PATH_PVE_NODES, &names, &count) < 0)
+		return NULL;
 	char *found = NULL;
 	size_t holders = 0;
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
+	for (size_t i = 0; i < count; i++) {
+		if (names[i][0] == '.')
 			continue;
-		char *conf = xasprintf("%s/%s/qemu-server/%ld.conf", nf->nodes, e->d_name, vmid);
-		if (access(conf, F_OK) == 0 && holders++ == 0)
-			found = xstrdup(e->d_name);
+		char *conf = xasprintf(PATH_PVE_NODES "/%s/qemu-server/%ld.conf", names[i], vmid);
+		if (rootfs_exists(nf->root, conf) && holders++ == 0)
+			found = xstrdup(names[i]);
 		free(conf);
 	}
-	if (d)
-		closedir(d);
+	rootfs_free_names(names, count);
 	if (holders > 1) {
 		free(found);
 		found = NULL;
@@ -227,7 +243,7 @@ static char *config_node(struct node_finder *nf, const char *path, long vmid)
 	return found;
 }
 
-bool lint_offline(const struct lint_input *inputs, size_t count, const char *root,
+bool lint_offline(const struct lint_input *inputs, size_t count, const struct rootfs *root,
 		  const struct rules *rules, struct findings *out)
 {
 	struct pve_config *configs = xcalloc(count, sizeof(*configs));
@@ -243,7 +259,8 @@ bool lint_offline(const struct lint_input *inputs, size_t count, const char *roo
 	struct node_finder nf;
 	node_finder_init(&nf, root);
 	for (size_t i = 0; i < loaded; i++) {
-		char *node = config_node(&nf, inputs[checked[i].source.index].path,
+		char *node = config_node(&nf, inputs[checked[i].source.index].fs,
+					 inputs[checked[i].source.index].path,
 					 checked[i].config->vmid);
 		check_mapping_lines(&checked[i], m, node, NULL, out);
 		free(node);
@@ -263,7 +280,7 @@ void vm_files_gather(const struct pve_vm *vm, const struct host_view *view,
 		     const struct rules *rules, struct vm_files *ret)
 {
 	*ret = (struct vm_files){0};
-	const char *root = view->host->root;
+	const struct rootfs *root = view->host->root;
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		const struct pve_hostpci_setting *s = &vm->hostpci[i];
 		if (!s->raw.set || !s->dev.romfile)
@@ -289,7 +306,7 @@ void vm_files_free(struct vm_files *f)
 	free(f->hook_path);
 }
 
-int lint_host(const struct lint_input *inputs, size_t count, const char *root,
+int lint_host(const struct lint_input *inputs, size_t count, const struct rootfs *root,
 	      const struct rules *rules, bool host_only, long long now, struct findings *out,
 	      char *error, size_t error_size)
 {
@@ -307,7 +324,7 @@ int lint_host(const struct lint_input *inputs, size_t count, const char *root,
 int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct host *host,
 		     const struct rules *rules, bool host_only, struct findings *out)
 {
-	const char *root = host->root;
+	const struct rootfs *root = host->root;
 	/* host-wide findings first: an IOMMU that is off explains everything after it */
 	struct pve_config *configs = xcalloc(count ? count : 1, sizeof(*configs));
 	struct checked_config *checked = xcalloc(count ? count : 1, sizeof(*checked));
@@ -346,7 +363,7 @@ int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct
 	return unreadable ? 1 : 0;
 }
 
-int lint_groups(const struct lint_input *inputs, size_t count, const char *root, bool json,
+int lint_groups(const struct lint_input *inputs, size_t count, const struct rootfs *root, bool json,
 		long long now, FILE *out, char *error, size_t error_size)
 {
 	struct host host;
@@ -361,7 +378,7 @@ int lint_groups(const struct lint_input *inputs, size_t count, const char *root,
 	for (size_t i = 0; i < count; i++) {
 		struct pve_load_error err;
 		/* an unreadable config claims nothing; the lint of that VM says why */
-		if (pve_config_load(inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0)
+		if (pve_config_load(inputs[i].fs, inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0)
 			continue;
 		vms[loaded] = (struct groups_vm){&configs[loaded], inputs[i].display};
 		loaded++;

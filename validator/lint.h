@@ -4,6 +4,8 @@
 #ifndef PCIPT_VALIDATOR_LINT_H
 #define PCIPT_VALIDATOR_LINT_H
 
+#include "../lib/rootfs.h"
+
 #include "../lib/findings.h"
 #include "../rules/rules.h"
 
@@ -12,20 +14,22 @@
 #include <stdio.h>
 
 struct lint_input {
-	char *path;    /* where to read it (under the root) */
-	char *display; /* how findings name it */
+	const struct rootfs *fs; /* what path is read through: the run's root for a node's
+				  * configs, rootfs_host() for files named on the command line */
+	char *path;              /* a path of fs */
+	char *display;           /* how findings name it */
 };
 
 /* Appends sorted findings to out.  Returns true when some input could not be read (the run
  * must then exit 2). */
-bool lint_offline(const struct lint_input *inputs, size_t count, const char *root,
+bool lint_offline(const struct lint_input *inputs, size_t count, const struct rootfs *root,
 		  const struct rules *rules, struct findings *out);
 
 /* The same checks plus every host check, against the host under root (`now` decides which
  * Proxmox reservations are live).  host_only: no configs, host readiness alone (--host).
  * Returns 0, 1 when some input could not be read, or -1 when the host itself cannot be read
  * (error says why). */
-int lint_host(const struct lint_input *inputs, size_t count, const char *root,
+int lint_host(const struct lint_input *inputs, size_t count, const struct rootfs *root,
 	      const struct rules *rules, bool host_only, long long now, struct findings *out,
 	      char *error, size_t error_size);
 
@@ -37,7 +41,7 @@ int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct
 
 /* --groups: print the host's IOMMU groups (text or JSON) with the VMs among inputs that
  * claim each device (a mapping's alternative as chosen at `now`).  Returns 0, or -1 when the host cannot be read (error says why). */
-int lint_groups(const struct lint_input *inputs, size_t count, const char *root, bool json,
+int lint_groups(const struct lint_input *inputs, size_t count, const struct rootfs *root, bool json,
 		long long now, FILE *out, char *error, size_t error_size);
 
 #endif

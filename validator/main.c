@@ -4,9 +4,9 @@
 #include "report.h"
 #include "setup.h"
 
+#include "../host/sysfs.h"
 #include "../lib/findings.h"
 #include "../lib/paths.h"
-#include "../lib/rootpath.h"
 #include "../lib/settings.h"
 #include "../lib/xalloc.h"
 #include "../pve/vmconfig.h"
@@ -36,7 +36,8 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook;
 	bool format_given;
-	const char *root;
+	const char *root_dir;  /* --root DIR, "/" by default */
+	struct rootfs *root;   /* opened on root_dir once the options are read */
 	const char *storage; /* --install-hook --storage ID */
 	const char *rules, *conf;
 	enum output_format format;
@@ -130,7 +131,7 @@ static const struct option long_options[] = {
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	o->root = "/";
+	o->root_dir = "/";
 	o->color = -2;
 	o->configs = xcalloc((size_t)argc, sizeof(*o->configs));
 	int c;
@@ -142,7 +143,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_ROOT:
 			if (!*optarg)
 				return usage_error("--root needs a directory%s", "");
-			o->root = optarg;
+			o->root_dir = optarg;
 			break;
 		case OPT_CONFIG:
 			o->config_files = true;
@@ -254,28 +255,29 @@ static int compare_inputs_by_vmid(const void *a, const void *b)
 }
 
 /* Every VMID.conf under ROOT/etc/pve/qemu-server, by VMID. */
-static int list_node_configs(const char *root, struct lint_input **ret, size_t *ret_count)
+static int list_node_configs(const struct rootfs *root, struct lint_input **ret, size_t *ret_count)
 {
-	char *dir = root_join(root, PATH_PVE_QEMU_SERVER);
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "pcipt-validate: cannot read %s: %s\n", dir, strerror(errno));
+	char **names;
+	size_t count;
+	int r = rootfs_list(root, PATH_PVE_QEMU_SERVER, &names, &count);
+	if (r < 0) {
+		char *dir = rootfs_display_path(root, PATH_PVE_QEMU_SERVER);
+		fprintf(stderr, "pcipt-validate: cannot read %s: %s\n", dir, host_list_error(r));
 		free(dir);
 		return -1;
 	}
 	struct lint_input *inputs = NULL;
 	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (pve_vmid_from_path(e->d_name) < 0)
+	for (size_t i = 0; i < count; i++) {
+		if (pve_vmid_from_path(names[i]) < 0)
 			continue;
 		xgrow((void **)&inputs, &cap, n + 1, sizeof(*inputs));
-		inputs[n].path = xasprintf("%s/%s", dir, e->d_name);
-		inputs[n].display = xasprintf("%s/%s", PATH_PVE_QEMU_SERVER, e->d_name);
+		inputs[n].fs = root;
+		inputs[n].path = pve_config_path(pve_vmid_from_path(names[i]));
+		inputs[n].display = xstrdup(inputs[n].path);
 		n++;
 	}
-	closedir(d);
-	free(dir);
+	rootfs_free_names(names, count);
 	if (n > 1)
 		qsort(inputs, n, sizeof(*inputs), compare_inputs_by_vmid);
 	*ret = inputs;
@@ -311,9 +313,7 @@ static int show_groups(const struct options *o)
 {
 	struct lint_input *inputs = NULL;
 	size_t count = 0;
-	char *dir = root_join(o->root, PATH_PVE_QEMU_SERVER);
-	bool have_configs = access(dir, F_OK) == 0;
-	free(dir);
+	bool have_configs = rootfs_exists(o->root, PATH_PVE_QEMU_SERVER);
 	if (have_configs && list_node_configs(o->root, &inputs, &count) < 0)
 		return EXIT_TROUBLE;
 	char error[300];
@@ -336,7 +336,7 @@ static int install_hook(const struct options *o)
 	bool linked, set;
 	/* under --root the node's own qm must not change a real VM: PCIPT_QM names a stand-in
 	 * (the tests'), else the command is only printed */
-	const char *qm = strcmp(o->root, "/") == 0 ? "qm" : getenv("PCIPT_QM");
+	const char *qm = rootfs_is_host(o->root) ? "qm" : getenv("PCIPT_QM");
 	if (qm && !*qm)
 		qm = NULL;
 	if (hook_install_plan(o->root, vmid, o->storage, PCIPT_HOOK_PATH, &plan, error,
@@ -367,23 +367,32 @@ static int install_hook(const struct options *o)
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
 
+static void options_free(struct options *o)
+{
+	free(o->configs);
+	rootfs_free(o->root);
+}
+
 int main(int argc, char **argv)
 {
-	struct options o = {0};
+	_cleanup_(options_free) struct options o = {0};
 	int status = parse_options(argc, argv, &o);
+	if (status < 0) {
+		int r = rootfs_new(o.root_dir, &o.root);
+		if (r < 0) {
+			fprintf(stderr, "pcipt-validate: --root %s: %s\n", o.root_dir, strerror(-r));
+			status = EXIT_TROUBLE;
+		}
+	}
 	if (status < 0 && o.install_hook)
 		status = install_hook(&o);
-	if (status >= 0) {
-		free(o.configs);
+	if (status >= 0)
 		return status;
-	}
 	struct settings settings;
 	struct rules rules;
 	char *rules_display = NULL;
-	if (load_setup(&o, &settings, &rules, &rules_display) < 0) {
-		free(o.configs);
+	if (load_setup(&o, &settings, &rules, &rules_display) < 0)
 		return EXIT_TROUBLE;
-	}
 	if (o.color == -2)
 		o.color = settings.color == SETTINGS_COLOR_ALWAYS  ? 1
 			  : settings.color == SETTINGS_COLOR_NEVER ? 0
@@ -397,7 +406,6 @@ int main(int argc, char **argv)
 		       rules.device_count);
 		rules_free(&rules);
 		free(rules_display);
-		free(o.configs);
 		return EXIT_CLEAN;
 	}
 	free(rules_display);
@@ -408,7 +416,6 @@ int main(int argc, char **argv)
 		/* no configs */
 	} else if (o.all) {
 		if (list_node_configs(o.root, &inputs, &input_count) < 0) {
-			free(o.configs);
 			rules_free(&rules);
 			return EXIT_TROUBLE;
 		}
@@ -416,28 +423,29 @@ int main(int argc, char **argv)
 		size_t total = o.config_count + o.positional_count;
 		inputs = xcalloc(total, sizeof(*inputs));
 		for (size_t i = 0; i < o.config_count; i++) {
+			inputs[input_count].fs = rootfs_host();
 			inputs[input_count].path = xstrdup(o.configs[i]);
 			inputs[input_count++].display = xstrdup(o.configs[i]);
 		}
 		for (size_t i = 0; i < o.positional_count; i++) {
 			const char *arg = o.positional[i];
 			if (o.config_files) {
+				inputs[input_count].fs = rootfs_host();
 				inputs[input_count].path = xstrdup(arg);
 				inputs[input_count++].display = xstrdup(arg);
 			} else if (pve_vmid_parse(arg) > 0) {
-				char *rel = xasprintf("%s/%s.conf", PATH_PVE_QEMU_SERVER, arg);
-				inputs[input_count].path = root_join(o.root, rel);
-				inputs[input_count++].display = rel;
+				inputs[input_count].fs = o.root;
+				inputs[input_count].path = pve_config_path(pve_vmid_parse(arg));
+				inputs[input_count].display = xstrdup(inputs[input_count].path);
+				input_count++;
 			} else {
 				free_inputs(inputs, input_count);
-				free(o.configs);
-				rules_free(&rules);
+						rules_free(&rules);
 				return usage_error("'%s' is not a VMID (use --config FILE for files)",
 						   arg);
 			}
 		}
 	}
-	free(o.configs);
 
 	if (o.groups) {
 		status = show_groups(&o);

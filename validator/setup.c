@@ -1,7 +1,6 @@
 #include "setup.h"
 
 #include "../lib/paths.h"
-#include "../lib/rootpath.h"
 #include "../lib/xalloc.h"
 
 #include <stdio.h>
@@ -21,19 +20,18 @@ static void place_error(char *error, size_t size, const char *file, unsigned lin
 }
 
 /* --conf FILE, else ROOT/etc/pcipt/pcipt.conf when it exists, else the defaults. */
-int setup_load_settings(const char *root, const char *conf, struct settings *ret, char *error,
+int setup_load_settings(const struct rootfs *root, const char *conf, struct settings *ret, char *error,
 			size_t error_size)
 {
 	const char *display = conf ? conf : PATH_PCIPT_CONF;
-	char *path = conf ? xstrdup(conf) : root_join(root, PATH_PCIPT_CONF);
-	if (!conf && access(path, F_OK) != 0) {
-		free(path);
+	/* a file named on the command line is read as given; the node's own under the root */
+	const struct rootfs *fs = conf ? rootfs_host() : root;
+	if (!conf && !rootfs_exists(root, PATH_PCIPT_CONF)) {
 		settings_defaults(ret);
 		return 0;
 	}
 	struct settings_error err;
-	int r = settings_load(path, ret, &err);
-	free(path);
+	int r = settings_load(fs, display, ret, &err);
 	if (r < 0) {
 		place_error(error, error_size, display, err.line, 0, err.message);
 		return -1;
@@ -43,7 +41,7 @@ int setup_load_settings(const char *root, const char *conf, struct settings *ret
 
 /* The built-in rules, with the rules file on top: --rules FILE, else pcipt.conf's rules (a
  * host path, so under the root), else ROOT/etc/pcipt/rules.yaml when it exists. */
-static int load_rules(const char *root, const char *rules_file, const struct settings *settings,
+static int load_rules(const struct rootfs *root, const char *rules_file, const struct settings *settings,
 		      struct rules *ret, char **ret_display, char *error, size_t error_size)
 {
 	struct rules builtin;
@@ -55,15 +53,13 @@ static int load_rules(const char *root, const char *rules_file, const struct set
 	const char *display = rules_file	 ? rules_file
 			      : settings->rules ? settings->rules
 						: PATH_PCIPT_RULES;
-	char *path = rules_file ? xstrdup(rules_file) : root_join(root, display);
-	if (!rules_file && !settings->rules && access(path, F_OK) != 0) {
-		free(path);
+	const struct rootfs *fs = rules_file ? rootfs_host() : root;
+	if (!rules_file && !settings->rules && !rootfs_exists(root, display)) {
 		*ret = builtin;
 		*ret_display = xstrdup("built-in rules");
 		return 0;
 	}
-	int r = rules_load(path, &builtin, ret, &err);
-	free(path);
+	int r = rules_load(fs, display, &builtin, ret, &err);
 	rules_free(&builtin);
 	if (r < 0) {
 		place_error(error, error_size, display, err.line, err.column, err.message);
@@ -73,7 +69,7 @@ static int load_rules(const char *root, const char *rules_file, const struct set
 	return 0;
 }
 
-int setup_load(const char *root, const char *conf, const char *rules_file,
+int setup_load(const struct rootfs *root, const char *conf, const char *rules_file,
 	       struct settings *settings, struct rules *rules, char **ret_display, char *error,
 	       size_t error_size)
 {

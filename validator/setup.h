@@ -4,6 +4,8 @@
 #ifndef PCIPT_VALIDATOR_SETUP_H
 #define PCIPT_VALIDATOR_SETUP_H
 
+#include "../lib/rootfs.h"
+
 #include "../lib/settings.h"
 #include "../rules/rules.h"
 
@@ -11,12 +13,12 @@
 
 /* Returns 0, or -1 with error holding the line to print ("FILE:LINE: error: ...").
  * *ret_display names the rules file ("built-in rules" when there is none). */
-int setup_load(const char *root, const char *conf, const char *rules_file,
+int setup_load(const struct rootfs *root, const char *conf, const char *rules_file,
 	       struct settings *settings, struct rules *rules, char **ret_display, char *error,
 	       size_t error_size);
 
 /* pcipt.conf alone, as setup_load() finds it: 0, or -1 with error filled. */
-int setup_load_settings(const char *root, const char *conf, struct settings *ret, char *error,
+int setup_load_settings(const struct rootfs *root, const char *conf, struct settings *ret, char *error,
 			size_t error_size);
 
 #endif

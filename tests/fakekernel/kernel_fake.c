@@ -21,7 +21,6 @@
 
 #include "../../host/sysfs.h"
 #include "../../lib/paths.h"
-#include "../../lib/rootpath.h"
 #include "../../lib/xalloc.h"
 
 #include <errno.h>
@@ -37,7 +36,8 @@
 static unsigned write_count;
 
 struct fake_write {
-	const char *root, *path, *value;
+	const struct rootfs *root;
+	const char *path, *value;
 	bool hang;
 };
 
@@ -62,18 +62,29 @@ static bool device_of(const char *path, const char *prefix, char *address, size_
 	return host_is_pci_address(address);
 }
 
-static int put(const char *root, const char *path, const char *value)
+static int put(const struct rootfs *root, const char *path, const char *value)
 {
-	char *full = root_join(root, path);
-	FILE *f = fopen(full, "w");
-	free(full);
-	if (!f)
-		return -errno;
-	fputs(value, f);
-	return fclose(f) == 0 ? 0 : -errno;
+	int fd = rootfs_open(root, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return fd;
+	size_t len = strlen(value);
+	int r = write(fd, value, len) == (ssize_t)len ? 0 : -EIO;
+	return close(fd) == 0 ? r : -errno;
 }
 
-static char *get(const char *root, const char *path)
+/* a symbolic link at path (a host path under root) */
+static int link_at(const struct rootfs *root, const char *target, const char *path)
+{
+	const char *name;
+	int dir = rootfs_open_parent(root, path, &name);
+	if (dir < 0)
+		return dir;
+	int r = symlinkat(target, dir, name) < 0 ? -errno : 0;
+	close(dir);
+	return r;
+}
+
+static char *get(const struct rootfs *root, const char *path)
 {
 	char buf[256];
 	return host_read_attr(root, path, buf, sizeof(buf)) < 0 ? NULL : xstrdup(buf);
@@ -96,15 +107,16 @@ static char *ups(unsigned n)
 	return s;
 }
 
-static int bind_device(const char *root, const char *address, const char *driver)
+static int bind_device(const struct rootfs *root, const char *address, const char *driver)
 {
 	char *drv_dir = xasprintf(PATH_SYS_PCI_DRIVERS "/%s", driver);
-	if (!host_is_dir(root, drv_dir)) {
+	if (!rootfs_is_dir(root, drv_dir)) {
 		free(drv_dir);
 		return 0; /* no such driver: the device stays without one */
 	}
 	char *dev_link = xasprintf(PATH_SYS_PCI_DEVICES "/%s", address);
-	char *real = host_resolve(root, dev_link);
+	char *real = NULL;
+	(void)rootfs_resolve(root, dev_link, &real);
 	free(dev_link);
 	if (!real) {
 		free(drv_dir);
@@ -113,14 +125,14 @@ static int bind_device(const char *root, const char *address, const char *driver
 	/* device/driver -> ../../..(to /sys)/bus/pci/drivers/NAME */
 	char *up1 = ups(depth_of(real) - 1);
 	char *target1 = xasprintf("%s%s", up1, drv_dir + strlen("/sys/"));
-	char *link1 = xasprintf("%s%s/driver", root, real);
+	char *link1 = xasprintf("%s/driver", real);
 	/* drivers/NAME/ADDR -> ../../../../devices/... */
 	char *up2 = ups(depth_of(drv_dir) - 1);
 	char *target2 = xasprintf("%s%s", up2, real + strlen("/sys/"));
-	char *link2 = xasprintf("%s%s/%s", root, drv_dir, address);
-	int r = symlink(target1, link1) < 0 ? -errno : 0;
-	if (r == 0 && symlink(target2, link2) < 0)
-		r = -errno;
+	char *link2 = xasprintf("%s/%s", drv_dir, address);
+	int r = link_at(root, target1, link1);
+	if (r == 0)
+		r = link_at(root, target2, link2);
 	free(up1);
 	free(target1);
 	free(link1);
@@ -132,7 +144,7 @@ static int bind_device(const char *root, const char *address, const char *driver
 	return r;
 }
 
-static int unbind_device(const char *root, const char *address)
+static int unbind_device(const struct rootfs *root, const char *address)
 {
 	char *link = xasprintf(PATH_SYS_PCI_DEVICES "/%s/driver", address);
 	char driver[128];
@@ -143,19 +155,18 @@ static int unbind_device(const char *root, const char *address)
 	}
 	/* remember the first driver a device had: what a plain probe gives it back */
 	char *native = xasprintf(FAKE_STATE_DIR "/native-%s", address);
-	if (!host_exists(root, native)) {
-		char *dir = root_join(root, FAKE_STATE_DIR);
-		(void)mkdir(dir, 0755);
-		free(dir);
+	if (!rootfs_exists(root, native)) {
+		(void)rootfs_mkdir(root, FAKE_STATE_DIR, 0755);
 		(void)put(root, native, driver);
 	}
 	free(native);
 	char *dev = xasprintf(PATH_SYS_PCI_DEVICES "/%s", address);
-	char *real = host_resolve(root, dev);
-	char *full1 = real ? xasprintf("%s%s/driver", root, real) : NULL;
-	char *full2 = xasprintf("%s" PATH_SYS_PCI_DRIVERS "/%s/%s", root, driver, address);
-	r = full1 && unlink(full1) == 0 ? 0 : -EIO;
-	(void)unlink(full2);
+	char *real = NULL;
+	(void)rootfs_resolve(root, dev, &real);
+	char *full1 = real ? xasprintf("%s/driver", real) : NULL;
+	char *full2 = xasprintf(PATH_SYS_PCI_DRIVERS "/%s/%s", driver, address);
+	r = full1 && rootfs_unlink(root, full1, 0) == 0 ? 0 : -EIO;
+	(void)rootfs_unlink(root, full2, 0);
 	free(full1);
 	free(full2);
 	free(real);
@@ -165,7 +176,7 @@ static int unbind_device(const char *root, const char *address)
 }
 
 /* the driver whose new_id lists the device's ids, or NULL */
-static char *new_id_driver(const char *root, const char *address)
+static char *new_id_driver(const struct rootfs *root, const char *address)
 {
 	char *vp = xasprintf(PATH_SYS_PCI_DEVICES "/%s/vendor", address);
 	char *dp = xasprintf(PATH_SYS_PCI_DEVICES "/%s/device", address);
@@ -175,7 +186,7 @@ static char *new_id_driver(const char *root, const char *address)
 	char *found = NULL;
 	char **names;
 	size_t n;
-	if (v && d && host_list_dir(root, FAKE_STATE_DIR, &names, &n) == 0) {
+	if (v && d && rootfs_list(root, FAKE_STATE_DIR, &names, &n) == 0) {
 		char want[32];
 		snprintf(want, sizeof(want), "%s %s", v + 2, d + 2);
 		for (size_t i = 0; i < n && !found; i++) {
@@ -188,17 +199,17 @@ static char *new_id_driver(const char *root, const char *address)
 			free(ids);
 			free(p);
 		}
-		host_free_names(names, n);
+		rootfs_free_names(names, n);
 	}
 	free(v);
 	free(d);
 	return found;
 }
 
-static int probe_device(const char *root, const char *address)
+static int probe_device(const struct rootfs *root, const char *address)
 {
 	char *drv = xasprintf(PATH_SYS_PCI_DEVICES "/%s/driver", address);
-	bool bound = host_exists(root, drv);
+	bool bound = rootfs_exists(root, drv);
 	free(drv);
 	if (bound)
 		return 0;
@@ -261,9 +272,7 @@ static int do_fake_write(void *arg)
 		   pl > 7 && strcmp(path + pl - 7, "/new_id") == 0) {
 		const char *name = path + strlen(PATH_SYS_PCI_DRIVERS "/");
 		char *n = xstrndup(name, strcspn(name, "/"));
-		char *dir = root_join(w->root, FAKE_STATE_DIR);
-		(void)mkdir(dir, 0755);
-		free(dir);
+		(void)rootfs_mkdir(w->root, FAKE_STATE_DIR, 0755);
 		char *p = xasprintf(FAKE_STATE_DIR "/newid-%s", n);
 		r = put(w->root, p, value);
 		free(p);
@@ -275,7 +284,7 @@ static int do_fake_write(void *arg)
 	return r;
 }
 
-int kernel_write(const char *root, const char *path, const char *value, unsigned timeout_ms)
+int kernel_write(const struct rootfs *root, const char *path, const char *value, unsigned timeout_ms)
 {
 	write_count++;
 	const char *log = getenv("PCIPT_FAKE_LOG");
@@ -293,17 +302,15 @@ int kernel_write(const char *root, const char *path, const char *value, unsigned
 	return kernel_timed(do_fake_write, &w, timeout_ms);
 }
 
-int kernel_load_module(const char *root, const char *module, unsigned timeout_ms)
+int kernel_load_module(const struct rootfs *root, const char *module, unsigned timeout_ms)
 {
 	(void)timeout_ms;
 	if (getenv("PCIPT_FAKE_NO_MODULES"))
 		return -ENOENT;
 	if (strcmp(module, "vfio-pci") != 0)
 		return -ENOENT;
-	char *dir = root_join(root, PATH_SYS_PCI_DRIVERS "/vfio-pci");
-	int r = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
-	free(dir);
-	return r;
+	int r = rootfs_mkdir(root, PATH_SYS_PCI_DRIVERS "/vfio-pci", 0755);
+	return r == -EEXIST ? 0 : r;
 }
 
 void kernel_host_read_begins(void)

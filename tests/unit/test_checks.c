@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_VMS 4
 
@@ -309,12 +310,29 @@ static void device_rule_findings_outlive_the_rules(void **state)
 	pve_mappings_free(&mappings);
 }
 
+/* An empty directory as the host's root: every file a check may read is missing. */
+static struct rootfs *empty_root;
+static char empty_dir[] = "/tmp/pcipt-checks-XXXXXX";
+
+static int make_empty_root(void **state)
+{
+	(void)state;
+	return mkdtemp(empty_dir) && rootfs_new(empty_dir, &empty_root) == 0 ? 0 : -1;
+}
+
+static int remove_empty_root(void **state)
+{
+	(void)state;
+	rootfs_free(empty_root);
+	return rmdir(empty_dir);
+}
+
 /* A host of n GPUs 0000:NN:00.0 (10de:1b80, subsystem 1458:3702, group NN), node "pve". */
 static void fake_host(struct host *h, struct host_pci_device *devices, size_t n)
 {
 	static char node[] = "pve";
 	memset(h, 0, sizeof(*h));
-	h->root = "/nonexistent";
+	h->root = empty_root;
 	h->hostname = node;
 	for (size_t i = 0; i < n; i++) {
 		struct host_pci_device *d = &devices[i];
@@ -393,5 +411,5 @@ int main(void)
 		cmocka_unit_test(device_rule_findings_outlive_the_rules),
 		cmocka_unit_test(mapping_paths_are_never_cut),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, make_empty_root, remove_empty_root);
 }

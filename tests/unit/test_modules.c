@@ -390,6 +390,7 @@ static void modules_load_lists(void **state)
 /* --- a fake host root ------------------------------------------------------------------------ */
 
 static char root[64];
+static struct rootfs *fs; /* on root */
 
 static void make_dirs(const char *path)
 {
@@ -466,12 +467,13 @@ static int make_root(void **state)
 {
 	(void)state;
 	snprintf(root, sizeof(root), "%s", "/tmp/pcipt-modules-XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
+	return mkdtemp(root) && rootfs_new(root, &fs) == 0 ? 0 : -1;
 }
 
 static int remove_root(void **state)
 {
 	(void)state;
+	rootfs_free(fs);
 	return nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -509,7 +511,7 @@ static void a_proxmox_host(void **state)
 	write_file("/run/modprobe.d/zz-last.conf", "options kvm ignore_msrs=0\n");
 
 	struct host_modules m;
-	assert_int_equal(host_modules_load(root, &m), 0);
+	assert_int_equal(host_modules_load(fs, &m), 0);
 	for (size_t i = 0; i < m.problem_count; i++)
 		print_message("problem: %s:%u: %s\n", m.problems[i].file, m.problems[i].line,
 			      m.problems[i].message);
@@ -555,20 +557,20 @@ static void a_proxmox_host(void **state)
 	host_modules_free(&m);
 
 	char buf[16];
-	assert_int_equal(host_module_param(root, "kvm", "ignore_msrs", buf, sizeof(buf)), 1);
+	assert_int_equal(host_module_param(fs, "kvm", "ignore_msrs", buf, sizeof(buf)), 1);
 	assert_string_equal(buf, "Y");
-	assert_int_equal(host_module_param(root, "kvm", "no_such", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(host_module_param(root, "nouveau", "modeset", buf, sizeof(buf)), -ENOENT);
-	assert_int_equal(host_module_param(root, "..", "ignore_msrs", buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(host_module_param(root, "kvm", "../x", buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(host_module_param(root, "kvm", "", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(host_module_param(fs, "kvm", "no_such", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(host_module_param(fs, "nouveau", "modeset", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(host_module_param(fs, "..", "ignore_msrs", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(host_module_param(fs, "kvm", "../x", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(host_module_param(fs, "kvm", "", buf, sizeof(buf)), -EINVAL);
 }
 
 static void an_empty_root(void **state)
 {
 	(void)state;
 	struct host_modules m;
-	assert_int_equal(host_modules_load(root, &m), 0);
+	assert_int_equal(host_modules_load(fs, &m), 0);
 	assert_int_equal(m.loaded_count, 0);
 	assert_int_equal(m.listed_count, 0);
 	assert_int_equal(m.statement_count, 0);
@@ -577,7 +579,7 @@ static void an_empty_root(void **state)
 	assert_null(host_module_option(&m, "kvm", "ignore_msrs", NULL));
 	host_modules_free(&m);
 	char buf[8];
-	assert_int_equal(host_module_param(root, "kvm", "ignore_msrs", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(host_module_param(fs, "kvm", "ignore_msrs", buf, sizeof(buf)), -ENOENT);
 }
 
 static void unreadable_files_are_problems(void **state)
@@ -597,7 +599,7 @@ static void unreadable_files_are_problems(void **state)
 	make_dir("/etc/modules-load.d/x.conf");
 
 	struct host_modules m;
-	assert_int_equal(host_modules_load(root, &m), 0);
+	assert_int_equal(host_modules_load(fs, &m), 0);
 	assert_int_equal(m.statement_count, 1);
 	assert_null(host_module_blacklisted(&m, "vfio_pci"));
 	assert_int_equal(m.problem_count, 4);
@@ -611,7 +613,7 @@ static void unreadable_files_are_problems(void **state)
 		char *path = full_path("/etc/modprobe.d/ok.conf");
 		assert_int_equal(chmod(path, 0), 0);
 		free(path);
-		assert_int_equal(host_modules_load(root, &m), 0);
+		assert_int_equal(host_modules_load(fs, &m), 0);
 		problem_at(&m, "/etc/modprobe.d/ok.conf", 0, "Permission denied");
 		assert_int_equal(m.statement_count, 0);
 		host_modules_free(&m);
@@ -630,7 +632,7 @@ static void a_dangling_modules_conf_link_is_skipped(void **state)
 	make_dir("/etc/modules-load.d/dir.conf");
 
 	struct host_modules m;
-	assert_int_equal(host_modules_load(root, &m), 0);
+	assert_int_equal(host_modules_load(fs, &m), 0);
 	assert_int_equal(m.listed_count, 1);
 	assert_string_equal(m.listed[0].module, "kvm");
 	assert_int_equal(m.problem_count, 1);

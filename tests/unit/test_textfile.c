@@ -116,9 +116,9 @@ static void load_refuses_directories_and_missing_files(void **state)
 	(void)state;
 	struct text_file f;
 	struct text_error e;
-	assert_int_equal(text_file_load("/", &f, &e), -EISDIR);
-	assert_int_equal(text_file_load("/nonexistent/pcipt/x.conf", &f, &e), -ENOENT);
-	assert_int_equal(text_file_load("/dev/null", &f, &e), -EINVAL);
+	assert_int_equal(text_file_load(rootfs_host(), "/", &f, &e), -EISDIR);
+	assert_int_equal(text_file_load(rootfs_host(), "/nonexistent/pcipt/x.conf", &f, &e), -ENOENT);
+	assert_int_equal(text_file_load(rootfs_host(), "/dev/null", &f, &e), -EINVAL);
 	assert_non_null(strstr(e.message, "regular"));
 }
 
@@ -136,9 +136,9 @@ static void load_refuses_pipes_and_sockets(void **state)
 	assert_int_equal(mknod(socket_path, S_IFSOCK | 0644, 0), 0);
 	struct text_file f;
 	struct text_error e;
-	assert_int_equal(text_file_load(pipe_path, &f, &e), -EINVAL);
+	assert_int_equal(text_file_load(rootfs_host(), pipe_path, &f, &e), -EINVAL);
 	assert_string_equal(e.message, "not a regular file");
-	assert_int_equal(text_file_load(socket_path, &f, &e), -EINVAL);
+	assert_int_equal(text_file_load(rootfs_host(), socket_path, &f, &e), -EINVAL);
 	assert_string_equal(e.message, "not a regular file");
 	unlink(pipe_path);
 	unlink(socket_path);
