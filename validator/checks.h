@@ -48,6 +48,16 @@ void check_mapping_lines(const struct checked_config *c, const struct pve_mappin
 void check_device_shared(const struct checked_config *configs, size_t count,
 			 struct findings *out);
 
+/* device-shared one VM at a time, for a lint that keeps no config once it is checked: what
+ * the VMs judged so far claim, card by card (which VM, line and id a finding would name). */
+struct shared_claims;
+struct shared_claims *shared_claims_new(void);
+void shared_claims_free(struct shared_claims *seen);
+/* device-shared findings of c, which go on c's lines and name VMs judged before it; then c's
+ * claims join seen.  Over configs in order, the same findings as check_device_shared. */
+void check_device_shared_next(struct shared_claims *seen, const struct checked_config *c,
+			      struct findings *out);
+
 /* Device rules (rules->devices) for the devices a VM passes through a resource mapping. */
 void check_device_rules(const struct checked_config *c, const struct rules *rules,
 			const struct pve_mappings *mappings, struct findings *out);

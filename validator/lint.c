@@ -243,36 +243,71 @@ static char *config_node(struct node_finder *nf, const struct rootfs *fs, const 
 	return found;
 }
 
-bool lint_offline(const struct lint_input *inputs, size_t count, const struct rootfs *root,
-		  const struct rules *rules, struct findings *out)
-{
-	struct pve_config *configs = xcalloc(count, sizeof(*configs));
-	struct checked_config *checked = xcalloc(count, sizeof(*checked));
-	bool unreadable = false;
-	size_t loaded = load_configs(inputs, count, 0, configs, checked, out, &unreadable);
-	/* resource mappings are cluster-wide config: the offline lint reads them too */
-	struct pve_mappings mappings = {0};
-	bool have_mappings = load_mappings(root, count, &mappings, out, &unreadable);
-	const struct pve_mappings *m = have_mappings ? &mappings : NULL;
-
-	validate_offline_rules(checked, loaded, rules, m, out);
+struct offline_lint {
+	const struct rules *rules;
+	lint_findings_done *done;
+	void *ctx;
+	size_t next_index; /* the source index of the next input */
+	bool unreadable;
+	struct pve_mappings mappings;
+	const struct pve_mappings *m; /* &mappings, or NULL: there is no pci.cfg */
+	struct findings mapping_findings;
+	/* device-shared is the one check across configs: it keeps what they claim, not them */
+	struct shared_claims *seen;
 	struct node_finder nf;
-	node_finder_init(&nf, root);
-	for (size_t i = 0; i < loaded; i++) {
-		char *node = config_node(&nf, inputs[checked[i].source.index].fs,
-					 inputs[checked[i].source.index].path,
-					 checked[i].config->vmid);
-		check_mapping_lines(&checked[i], m, node, NULL, out);
-		free(node);
-	}
-	node_finder_free(&nf);
-	rules_apply(rules, out);
-	apply_device_overrides(checked, loaded, rules, m, out);
-	findings_sort(out);
+};
 
-	free_configs(configs, checked, loaded);
-	if (have_mappings)
-		pve_mappings_free(&mappings);
+struct offline_lint *lint_offline_begin(const struct rootfs *root, const struct rules *rules,
+					size_t input_count, lint_findings_done *done, void *ctx)
+{
+	struct offline_lint *lint = xmalloc(sizeof(*lint));
+	*lint = (struct offline_lint){.rules = rules, .done = done, .ctx = ctx};
+	/* resource mappings are cluster-wide config: the offline lint reads them too (first:
+	 * the checks of each config need them); their findings come after every config's */
+	findings_init(&lint->mapping_findings);
+	if (load_mappings(root, input_count, &lint->mappings, &lint->mapping_findings,
+			  &lint->unreadable))
+		lint->m = &lint->mappings;
+	lint->seen = shared_claims_new();
+	node_finder_init(&lint->nf, root);
+	return lint;
+}
+
+void lint_offline_config(struct offline_lint *lint, const struct lint_input *input)
+{
+	struct findings out;
+	findings_init(&out);
+	struct pve_config config;
+	struct checked_config checked;
+	if (load_configs(input, 1, lint->next_index++, &config, &checked, &out, &lint->unreadable)) {
+		const struct rules *rules = lint->rules;
+		check_config(&checked, rules, &out);
+		check_device_rules(&checked, rules, lint->m, &out);
+		check_device_shared_next(lint->seen, &checked, &out);
+		char *node = config_node(&lint->nf, input->fs, input->path, config.vmid);
+		check_mapping_lines(&checked, lint->m, node, NULL, &out);
+		free(node);
+		rules_apply(rules, &out);
+		apply_device_overrides(&checked, 1, rules, lint->m, &out);
+		pve_config_free(&config);
+	}
+	findings_sort(&out);
+	lint->done(&out, lint->ctx);
+	findings_free(&out);
+}
+
+bool lint_offline_end(struct offline_lint *lint)
+{
+	node_finder_free(&lint->nf);
+	shared_claims_free(lint->seen);
+	rules_apply(lint->rules, &lint->mapping_findings);
+	findings_sort(&lint->mapping_findings);
+	lint->done(&lint->mapping_findings, lint->ctx);
+	findings_free(&lint->mapping_findings);
+	if (lint->m)
+		pve_mappings_free(&lint->mappings);
+	bool unreadable = lint->unreadable;
+	free(lint);
 	return unreadable;
 }
 

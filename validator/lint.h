@@ -1,4 +1,4 @@
-/* The offline lint as one step: load the configs and the resource mappings, run every
+/* The offline lint, config by config: load the resource mappings, then each config, run every
  * offline check, and let the rules set the severities.  Inputs pcipt cannot read become
  * findings too, so one bad file never hides the others. */
 #ifndef PCIPT_VALIDATOR_LINT_H
@@ -20,10 +20,22 @@ struct lint_input {
 	char *display;           /* how findings name it */
 };
 
-/* Appends sorted findings to out.  Returns true when some input could not be read (the run
- * must then exit 2). */
-bool lint_offline(const struct lint_input *inputs, size_t count, const struct rootfs *root,
-		  const struct rules *rules, struct findings *out);
+/* Where the offline lint hands its findings: each input's as soon as it is checked (sorted,
+ * severities final; the list is freed when done returns), in input order, then the resource
+ * mappings'.  So the output is the same as one sorted list. */
+typedef void lint_findings_done(const struct findings *list, void *ctx);
+
+/* The offline lint, one config at a time: lint_offline_begin (reads the resource mappings;
+ * input_count: how many inputs will follow), lint_offline_config for each input in order,
+ * lint_offline_end.  No config is kept once its findings are handed to done, and the inputs
+ * may be made as they are needed: memory stays flat however many configs there are.
+ * lint_offline_end returns true when some input could not be read (the run must then exit
+ * 2). */
+struct offline_lint;
+struct offline_lint *lint_offline_begin(const struct rootfs *root, const struct rules *rules,
+					size_t input_count, lint_findings_done *done, void *ctx);
+void lint_offline_config(struct offline_lint *lint, const struct lint_input *input);
+bool lint_offline_end(struct offline_lint *lint);
 
 /* The same checks plus every host check, against the host under root (`now` decides which
  * Proxmox reservations are live).  host_only: no configs, host readiness alone (--host).

@@ -247,15 +247,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-static int compare_inputs_by_vmid(const void *a, const void *b)
+static int compare_vmids(const void *a, const void *b)
 {
-	const struct lint_input *x = a, *y = b;
-	long vx = pve_vmid_from_path(x->path), vy = pve_vmid_from_path(y->path);
-	return vx < vy ? -1 : vx > vy;
+	long x = *(const long *)a, y = *(const long *)b;
+	return x < y ? -1 : x > y;
 }
 
-/* Every VMID.conf under ROOT/etc/pve/qemu-server, by VMID. */
-static int list_node_configs(const struct rootfs *root, struct lint_input **ret, size_t *ret_count)
+/* The VMID of every VMID.conf under ROOT/etc/pve/qemu-server, in order.  A node may hold
+ * thousands of configs: the list keeps numbers, node_config_input makes each input. */
+static int list_node_vmids(const struct rootfs *root, long **ret, size_t *ret_count)
 {
 	char **names;
 	size_t count;
@@ -266,20 +266,42 @@ static int list_node_configs(const struct rootfs *root, struct lint_input **ret,
 		free(dir);
 		return -1;
 	}
-	struct lint_input *inputs = NULL;
+	long *vmids = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t i = 0; i < count; i++) {
-		if (pve_vmid_from_path(names[i]) < 0)
+		long vmid = pve_vmid_from_path(names[i]);
+		if (vmid < 0)
 			continue;
-		xgrow((void **)&inputs, &cap, n + 1, sizeof(*inputs));
-		inputs[n].fs = root;
-		inputs[n].path = pve_config_path(pve_vmid_from_path(names[i]));
-		inputs[n].display = xstrdup(inputs[n].path);
-		n++;
+		xgrow((void **)&vmids, &cap, n + 1, sizeof(*vmids));
+		vmids[n++] = vmid;
 	}
 	rootfs_free_names(names, count);
 	if (n > 1)
-		qsort(inputs, n, sizeof(*inputs), compare_inputs_by_vmid);
+		qsort(vmids, n, sizeof(*vmids), compare_vmids);
+	*ret = vmids;
+	*ret_count = n;
+	return 0;
+}
+
+/* ROOT/etc/pve/qemu-server/VMID.conf (a VMID has that one name: no leading zero) */
+static void node_config_input(const struct rootfs *root, long vmid, struct lint_input *ret)
+{
+	ret->fs = root;
+	ret->path = pve_config_path(vmid);
+	ret->display = xstrdup(ret->path);
+}
+
+/* Every VMID.conf under ROOT/etc/pve/qemu-server, by VMID. */
+static int list_node_configs(const struct rootfs *root, struct lint_input **ret, size_t *ret_count)
+{
+	long *vmids;
+	size_t n;
+	if (list_node_vmids(root, &vmids, &n) < 0)
+		return -1;
+	struct lint_input *inputs = xcalloc(n, sizeof(*inputs));
+	for (size_t i = 0; i < n; i++)
+		node_config_input(root, vmids[i], &inputs[i]);
+	free(vmids);
 	*ret = inputs;
 	*ret_count = n;
 	return 0;
@@ -294,6 +316,12 @@ static void free_inputs(struct lint_input *inputs, size_t count)
 	free(inputs);
 }
 
+
+/* The offline lint's findings, printed as each config is done */
+static void print_findings(const struct findings *list, void *ctx)
+{
+	report_findings(ctx, list);
+}
 
 /* Settings and rules as setup_load() finds them; prints why not and returns -1. */
 static int load_setup(const struct options *o, struct settings *settings, struct rules *rules,
@@ -412,10 +440,14 @@ int main(int argc, char **argv)
 
 	struct lint_input *inputs = NULL;
 	size_t input_count = 0;
+	long *vmids = NULL; /* --all --offline: each config's input is made when it is checked */
+	size_t vmid_count = 0;
 	if (o.host || o.groups) {
 		/* no configs */
 	} else if (o.all) {
-		if (list_node_configs(o.root, &inputs, &input_count) < 0) {
+		int r = o.offline ? list_node_vmids(o.root, &vmids, &vmid_count)
+				  : list_node_configs(o.root, &inputs, &input_count);
+		if (r < 0) {
 			rules_free(&rules);
 			return EXIT_TROUBLE;
 		}
@@ -440,7 +472,7 @@ int main(int argc, char **argv)
 				input_count++;
 			} else {
 				free_inputs(inputs, input_count);
-						rules_free(&rules);
+				rules_free(&rules);
 				return usage_error("'%s' is not a VMID (use --config FILE for files)",
 						   arg);
 			}
@@ -454,11 +486,30 @@ int main(int argc, char **argv)
 		return status;
 	}
 
+	struct report_options ro = {
+		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),
+		.errors_only = o.quiet,
+	};
+	struct report report;
 	struct findings findings;
 	findings_init(&findings);
 	bool unreadable;
 	if (o.offline) {
-		unreadable = lint_offline(inputs, input_count, o.root, &rules, &findings);
+		/* printed config by config as the lint goes */
+		report_begin(&report, stdout, &ro, o.format == FORMAT_JSON);
+		struct offline_lint *lint = lint_offline_begin(
+			o.root, &rules, vmids ? vmid_count : input_count, print_findings, &report);
+		for (size_t i = 0; i < input_count; i++)
+			lint_offline_config(lint, &inputs[i]);
+		/* --all: each of the node's configs named only when its turn comes */
+		for (size_t i = 0; i < vmid_count; i++) {
+			struct lint_input node_config;
+			node_config_input(o.root, vmids[i], &node_config);
+			lint_offline_config(lint, &node_config);
+			free(node_config.path);
+			free(node_config.display);
+		}
+		unreadable = lint_offline_end(lint);
 	} else {
 		char error[300];
 		int r = lint_host(inputs, input_count, o.root, &rules, o.host, (long long)time(NULL),
@@ -471,24 +522,18 @@ int main(int argc, char **argv)
 			return EXIT_TROUBLE;
 		}
 		unreadable = r > 0;
+		report_begin(&report, stdout, &ro, o.format == FORMAT_JSON);
+		report_findings(&report, &findings);
 	}
+	report_end(&report);
 
-	struct report_options ro = {
-		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),
-		.errors_only = o.quiet,
-	};
-	if (o.format == FORMAT_JSON)
-		report_json(stdout, &findings, &ro);
-	else
-		report_text(stdout, &findings, &ro);
-
-	status = unreadable ? EXIT_TROUBLE
-		 : findings_count(&findings, SEVERITY_ERROR) ? EXIT_FINDINGS
-							     : EXIT_CLEAN;
+	/* errors are shown even with -q, so the report counted every one */
+	status = unreadable ? EXIT_TROUBLE : report.errors ? EXIT_FINDINGS : EXIT_CLEAN;
 	if (fflush(stdout) != 0)
 		status = EXIT_TROUBLE;
 
 	free_inputs(inputs, input_count);
+	free(vmids);
 	findings_free(&findings);
 	rules_free(&rules);
 	return status;

@@ -19,25 +19,19 @@ static const char *severity_color(enum severity s)
 	}
 }
 
-void report_text(FILE *out, const struct findings *list, const struct report_options *opt)
+static void print_text(FILE *out, const struct finding *f, const struct report_options *opt)
 {
-	for (size_t i = 0; i < list->count; i++) {
-		const struct finding *f = &list->items[i];
-		if (!shown(f, opt))
-			continue;
-		if (f->line)
-			fprintf(out, "%s:%u: ", f->file, f->line);
-		else
-			fprintf(out, "%s: ", f->file);
-		if (opt->color)
-			fprintf(out, "%s%s\033[0m", severity_color(f->severity),
-				severity_name(f->severity));
-		else
-			fputs(severity_name(f->severity), out);
-		fprintf(out, ": %s [%s]\n", f->message ? f->message : "", f->check);
-		if (f->hint)
-			fprintf(out, "    hint: %s\n", f->hint);
-	}
+	if (f->line)
+		fprintf(out, "%s:%u: ", f->file, f->line);
+	else
+		fprintf(out, "%s: ", f->file);
+	if (opt->color)
+		fprintf(out, "%s%s\033[0m", severity_color(f->severity), severity_name(f->severity));
+	else
+		fputs(severity_name(f->severity), out);
+	fprintf(out, ": %s [%s]\n", f->message ? f->message : "", f->check);
+	if (f->hint)
+		fprintf(out, "    hint: %s\n", f->hint);
 }
 
 /* Strings are UTF-8 already (inputs are validated); escape what JSON requires. */
@@ -75,42 +69,77 @@ void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-void report_json(FILE *out, const struct findings *list, const struct report_options *opt)
+static void print_json(FILE *out, const struct finding *f)
 {
-	size_t errors = 0, warnings = 0, infos = 0;
-	bool first = true;
-	fputs("{\"findings\":[", out);
+	fputs("{\"check\":", out);
+	json_string(out, f->check);
+	fputs(",\"severity\":", out);
+	json_string(out, severity_name(f->severity));
+	fputs(",\"file\":", out);
+	json_string(out, f->file);
+	if (f->line)
+		fprintf(out, ",\"line\":%u", f->line);
+	else
+		fputs(",\"line\":null", out);
+	if (f->vmid >= 0)
+		fprintf(out, ",\"vmid\":%ld", f->vmid);
+	else
+		fputs(",\"vmid\":null", out);
+	fputs(",\"device\":", out);
+	json_string(out, f->device);
+	fputs(",\"message\":", out);
+	json_string(out, f->message);
+	fputs(",\"hint\":", out);
+	json_string(out, f->hint);
+	fputc('}', out);
+}
+
+void report_begin(struct report *r, FILE *out, const struct report_options *opt, bool json)
+{
+	*r = (struct report){.out = out, .opt = *opt, .json = json, .first = true};
+	if (json)
+		fputs("{\"findings\":[", out);
+}
+
+void report_findings(struct report *r, const struct findings *list)
+{
 	for (size_t i = 0; i < list->count; i++) {
 		const struct finding *f = &list->items[i];
-		if (!shown(f, opt))
+		if (!shown(f, &r->opt))
 			continue;
-		errors += f->severity == SEVERITY_ERROR;
-		warnings += f->severity == SEVERITY_WARNING;
-		infos += f->severity == SEVERITY_INFO;
-		fputs(first ? "\n" : ",\n", out);
-		first = false;
-		fputs("{\"check\":", out);
-		json_string(out, f->check);
-		fputs(",\"severity\":", out);
-		json_string(out, severity_name(f->severity));
-		fputs(",\"file\":", out);
-		json_string(out, f->file);
-		if (f->line)
-			fprintf(out, ",\"line\":%u", f->line);
-		else
-			fputs(",\"line\":null", out);
-		if (f->vmid >= 0)
-			fprintf(out, ",\"vmid\":%ld", f->vmid);
-		else
-			fputs(",\"vmid\":null", out);
-		fputs(",\"device\":", out);
-		json_string(out, f->device);
-		fputs(",\"message\":", out);
-		json_string(out, f->message);
-		fputs(",\"hint\":", out);
-		json_string(out, f->hint);
-		fputc('}', out);
+		r->errors += f->severity == SEVERITY_ERROR;
+		r->warnings += f->severity == SEVERITY_WARNING;
+		r->infos += f->severity == SEVERITY_INFO;
+		if (!r->json) {
+			print_text(r->out, f, &r->opt);
+			continue;
+		}
+		fputs(r->first ? "\n" : ",\n", r->out);
+		print_json(r->out, f);
+		r->first = false;
 	}
-	fprintf(out, "%s],\"summary\":{\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu}}\n",
-		first ? "" : "\n", errors, warnings, infos);
+}
+
+void report_end(struct report *r)
+{
+	if (r->json)
+		fprintf(r->out,
+			"%s],\"summary\":{\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu}}\n",
+			r->first ? "" : "\n", r->errors, r->warnings, r->infos);
+}
+
+void report_text(FILE *out, const struct findings *list, const struct report_options *opt)
+{
+	struct report r;
+	report_begin(&r, out, opt, false);
+	report_findings(&r, list);
+	report_end(&r);
+}
+
+void report_json(FILE *out, const struct findings *list, const struct report_options *opt)
+{
+	struct report r;
+	report_begin(&r, out, opt, true);
+	report_findings(&r, list);
+	report_end(&r);
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make bench: each figure against its baseline, both measured in this run:
-#   offline lint of 10,000 generated configs against `cat` of the same files;
+#   offline lint of 10,000 generated configs against `cat` of the same files, and its peak
+#   RSS for 10,000 and for 20,000 configs (the lint keeps no config once it is checked, so the
+#   two are the same);
 #   `pcipt-validate VMID` and `pcipt-hook VMID pre-start --dry-run` on a generated
 #   256-device / 64-group fake host against `lspci -n` (libpci's sysfs backend) on the same tree.
 set -eu
@@ -31,24 +33,32 @@ bytes=$(cat_all | wc -c)
 findings=$(lint_all | grep -c ': \(error\|warning\|info\): ' || true)
 base=$(best cat_all)
 lint=$(best lint_all)
-# peak RSS through GNU time (package "time") when it is there
+# peak RSS in KiB through GNU time (package "time"; the shell's `time` has no RSS)
 peak_rss() {
-	if [ -x /usr/bin/time ]; then
-		/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1 || true
-		tail -n 1 "$work/rss"
-	else
-		echo "n/a"
-	fi
+	/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1 || true
+	tail -n 1 "$work/rss"
 }
-rss=$(peak_rss "$validate" --offline --root "$work" --all)
-cat_rss=$(peak_rss cat "$dir/1000.conf")
 
 echo "offline lint of $count configs ($bytes bytes, $findings findings), best of $runs runs:"
 awk -v b="$base" -v l="$lint" 'BEGIN {
 	printf "  cat (find | xargs cat)     %8.1f ms\n", b / 1000
 	printf "  pcipt-validate --offline   %8.1f ms   = %.2f x cat\n", l / 1000, l / b
 }'
-echo "  peak RSS: pcipt-validate ${rss} KiB, cat ${cat_rss} KiB"
+if [ -x /usr/bin/time ]; then
+	twice=$work/twice
+	"$(dirname "$0")/gen-configs.sh" "$twice" $((2 * count))
+	rss=$(peak_rss "$validate" --offline --root "$work" --all)
+	rss_twice=$(peak_rss "$validate" --offline --root "$twice" --all)
+	cat_rss=$(peak_rss cat "$dir/1000.conf")
+	awk -v n="$count" -v r="$rss" -v r2="$rss_twice" -v c="$cat_rss" 'BEGIN {
+		printf "  %-26s %8d KiB   (limit 8192 KiB)\n", "peak RSS, " n " configs", r
+		printf "  %-26s %8d KiB   = %.2f x %d configs\n", "peak RSS, " 2 * n " configs", r2, r2 / r, n
+		printf "  %-26s %8d KiB\n", "peak RSS, cat of 1 config", c
+	}'
+	[ "$rss" -le 8192 ] || { echo "the offline lint's peak RSS is over 8 MiB"; exit 1; }
+else
+	echo "  peak RSS: not measured, /usr/bin/time (package time) is not installed"
+fi
 
 # --- host mode on a 256-device / 64-group fake host ------------------------------------
 host_spec=$work/host.spec
