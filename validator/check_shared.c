@@ -39,7 +39,7 @@ static void report_sharing(const struct checked_config *configs, const struct cl
 	const struct checked_config *me = &configs[mine->config];
 	const struct checked_config *them = &configs[sh->named->config];
 	bool both_onboot = me->config->vm.onboot_enabled && sh->other_onboot;
-	struct finding *f = findings_add(out, "device-shared",
+	struct finding *f = findings_add(out, CHECK_DEVICE_SHARED,
 					 both_onboot ? SEVERITY_ERROR : SEVERITY_WARNING,
 					 &me->source, mine->line);
 	const char *shown = mine->id->function < 0 ? sh->named->id->id : mine->id->id;

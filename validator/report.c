@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "../rules/rules.h"
+
 static bool shown(const struct finding *f, const struct report_options *opt)
 {
 	if (f->severity == SEVERITY_OFF)
@@ -34,7 +36,8 @@ void report_text(FILE *out, const struct findings *list, const struct report_opt
 				severity_name(f->severity));
 		else
 			fputs(severity_name(f->severity), out);
-		fprintf(out, ": %s [%s]\n", f->message ? f->message : "", f->check);
+		fprintf(out, ": %s [%s]\n", f->message ? f->message : "",
+			rules_finding_id(opt->rules, f));
 		if (f->hint)
 			fprintf(out, "    hint: %s\n", f->hint);
 	}
@@ -90,7 +93,7 @@ void report_json(FILE *out, const struct findings *list, const struct report_opt
 		fputs(first ? "\n" : ",\n", out);
 		first = false;
 		fputs("{\"check\":", out);
-		json_string(out, f->check);
+		json_string(out, rules_finding_id(opt->rules, f));
 		fputs(",\"severity\":", out);
 		json_string(out, severity_name(f->severity));
 		fputs(",\"file\":", out);
