@@ -143,141 +143,222 @@ static void hostpci_drop_consequence(const struct checked_config *c, const char 
 			 key);
 }
 
+/* --- config problems: how each kind of line Proxmox drops or misreads is reported ------- */
+
+static bool is_hostpci_key(const char *key)
+{
+	return key && strncmp(key, "hostpci", 7) == 0;
+}
+
+static void say_unparseable(struct finding *f, const struct checked_config *c,
+			    const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line", p->detail,
+			strlen(p->detail) > 80 ? "..." : "");
+	finding_hint(f, "settings are written `key: value` with a lowercase key; "
+			"description lines start with '#' in column 0");
+}
+
+static void say_hostpci_unparseable(struct finding *f, const struct checked_config *c,
+				    const struct pve_problem *p)
+{
+	(void)c;
+	if (is_hostpci_key(p->key)) {
+		finding_message(f, "%s has no value; Proxmox will ignore this %s line and start "
+				   "the VM without the device",
+				p->key, p->key);
+		finding_hint(f, "name the device: `%s: 01:00.0`", p->key);
+		return;
+	}
+	/* hostpci0x:, hostpci 0: ... a device the admin meant to pass */
+	finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line and start "
+			   "the VM without the device",
+			p->detail, strlen(p->detail) > 80 ? "..." : "");
+	finding_hint(f, "write it as `hostpciN: 01:00.0` with N from 0 to %d", PVE_MAX_HOSTPCI - 1);
+}
+
+static void say_indented_comment(struct finding *f, const struct checked_config *c,
+				 const struct pve_problem *p)
+{
+	(void)c;
+	(void)p;
+	finding_message(f, "comment does not start in column 0; Proxmox cannot parse it and "
+			   "will ignore this line");
+	finding_hint(f, "move '#' to the first column (the line then becomes part of the VM's "
+			"description) or delete the line");
+}
+
+static void say_unknown_key(struct finding *f, const struct checked_config *c,
+			    const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "unknown setting '%s'; Proxmox will ignore this line", p->key);
+	finding_hint(f, "remove the line; QEMU options Proxmox does not know belong in `args:`");
+}
+
+static void say_hostpci_unknown_key(struct finding *f, const struct checked_config *c,
+				    const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "unknown setting '%s': Proxmox knows hostpci0 to hostpci%d only; it "
+			   "will ignore this line and start the VM without the device",
+			p->key, PVE_MAX_HOSTPCI - 1);
+	finding_hint(f, "use a free index between hostpci0 and hostpci%d", PVE_MAX_HOSTPCI - 1);
+}
+
+static void say_bad_value(struct finding *f, const struct checked_config *c,
+			  const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "%s: %s; %s", p->key, p->detail, consequence_of_dropping(p->key));
+	finding_hint(f, "see the %s entry of qm.conf(5) for the values Proxmox accepts", p->key);
+}
+
+static void say_hostpci_bad_value(struct finding *f, const struct checked_config *c,
+				  const struct pve_problem *p)
+{
+	char consequence[200];
+	hostpci_drop_consequence(c, p->key, p->line, consequence, sizeof(consequence));
+	finding_message(f, "%s: %s; %s", p->key, p->detail, consequence);
+	hint_for_bad_hostpci(f, p->key, p->value, &p->errors);
+}
+
+static void say_duplicate_key(struct finding *f, const struct checked_config *c,
+			      const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "%s is set again on line %u; Proxmox uses the last one and ignores "
+			   "this line",
+			p->key, p->other_line);
+	finding_hint(f, "delete one of the two %s lines", p->key);
+}
+
+static void say_delete_outside_pending(struct finding *f, const struct checked_config *c,
+				       const struct pve_problem *p)
+{
+	(void)c;
+	(void)p;
+	finding_message(f, "'delete:' is only allowed in the [PENDING] section; Proxmox will "
+			   "ignore this line");
+	finding_hint(f, "remove the line; to remove a setting, delete its line or use "
+			"`qm set VMID --delete KEY`");
+}
+
+static void say_ignored_bios(struct finding *f, const struct checked_config *c,
+			     const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "bios: '%s' is neither seabios nor ovmf; Proxmox keeps the line but "
+			   "boots the VM with SeaBIOS",
+			p->detail);
+	finding_hint(f, "write `bios: ovmf` for UEFI, or `bios: seabios`");
+}
+
+static void say_unknown_section(struct finding *f, const struct checked_config *c,
+				const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "unknown section [%s]; Proxmox will skip every line up to the next "
+			   "section header",
+			p->detail);
+	finding_hint(f, "sections are [PENDING], [special:cloudinit], [special:fleecing] and "
+			"snapshot names ([a-z][a-z0-9_-]+)");
+}
+
+static void say_crlf(struct finding *f, const struct checked_config *c,
+		     const struct pve_problem *p)
+{
+	(void)p;
+	finding_message(f, "Windows (CRLF) line ends; Proxmox reads the file, but its own writes "
+			   "will mix line ends");
+	finding_hint(f, "convert the file: `sed -i 's/\\r$//' %s`", c->source.file);
+}
+
+static void say_snapstate_marker(struct finding *f, const struct checked_config *c,
+				 const struct pve_problem *p)
+{
+	const char *tail = p->detail + strlen(p->detail);
+	while (tail > p->detail && strncmp(tail, "snapstate:", 10) != 0)
+		tail--;
+	char lost[200];
+	if (is_hostpci_key(p->key))
+		hostpci_drop_consequence(c, p->key, p->line, lost, sizeof(lost));
+	else
+		snprintf(lost, sizeof(lost), "%s", consequence_of_dropping(p->key));
+	finding_message(f, "%s%sthe line ends in \"%s\", which Proxmox's config loader takes for "
+			   "its snapshot-state marker: the line is not read as %s; %s",
+			p->key ? p->key : "", p->key ? ": " : "", tail,
+			p->key ? p->key : "a setting", lost);
+	finding_hint(f, "remove \"%s\" from the end of the line (a value may not end in it)", tail);
+}
+
+static void say_args_quoting(struct finding *f, const struct checked_config *c,
+			     const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "args: %s; Proxmox cannot split the line into words and will pass "
+			   "none of them to QEMU",
+			p->detail);
+	finding_hint(f, "balance the quotes in args:");
+}
+
+/* How one kind of problem becomes a finding: its check, its severity, and what it says. */
+struct problem_report {
+	enum check_id check;
+	enum severity severity;
+	void (*say)(struct finding *f, const struct checked_config *c,
+		    const struct pve_problem *p);
+};
+
+/* One row per kind of problem.  A hostpciN line is a device the admin meant to pass: losing it
+ * changes the VM, so the kinds that drop one have a hostpci-syntax form (say NULL: the kind
+ * reads the same for every key). */
+static const struct {
+	struct problem_report setting, hostpci;
+} problem_reports[] = {
+	[PVE_PROBLEM_UNPARSEABLE] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_unparseable},
+				     {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, say_hostpci_unparseable}},
+	[PVE_PROBLEM_INDENTED_COMMENT] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING,
+					   say_indented_comment}},
+	[PVE_PROBLEM_UNKNOWN_KEY] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_unknown_key},
+				     {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, say_hostpci_unknown_key}},
+	[PVE_PROBLEM_BAD_VALUE] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_bad_value},
+				   {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, say_hostpci_bad_value}},
+	[PVE_PROBLEM_DUPLICATE_KEY] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_duplicate_key}},
+	[PVE_PROBLEM_DELETE_OUTSIDE_PENDING] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING,
+						 say_delete_outside_pending}},
+	[PVE_PROBLEM_IGNORED_VALUE] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_ignored_bios}},
+	[PVE_PROBLEM_UNKNOWN_SECTION] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING,
+					  say_unknown_section}},
+	[PVE_PROBLEM_CRLF] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_crlf}},
+	[PVE_PROBLEM_ARGS_QUOTING] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_args_quoting}},
+	[PVE_PROBLEM_SNAPSTATE_MARKER] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING,
+					   say_snapstate_marker}},
+};
+
+_Static_assert(sizeof(problem_reports) / sizeof(problem_reports[0]) == PVE_PROBLEM_KIND_COUNT,
+	       "one row per kind of config problem");
+
+/* The problem is about a hostpciN line: its key says so, or, for a line that does not parse,
+ * its text (hostpci0x:, hostpci 0: ...). */
+static bool about_hostpci(const struct pve_problem *p)
+{
+	if (is_hostpci_key(p->key))
+		return true;
+	return p->kind == PVE_PROBLEM_UNPARSEABLE && strncmp(p->detail, "hostpci", 7) == 0;
+}
+
 static void report_problem(const struct checked_config *c, const struct pve_problem *p,
 			   struct findings *out)
 {
 	/* Only the current config is judged; snapshots and pending changes are parsed only. */
-	if (p->section != PVE_SECTION_MAIN)
+	if (p->section != PVE_SECTION_MAIN || (unsigned)p->kind >= PVE_PROBLEM_KIND_COUNT)
 		return;
-	bool hostpci_key = p->key && strncmp(p->key, "hostpci", 7) == 0;
-	struct finding *f;
-	switch (p->kind) {
-	case PVE_PROBLEM_UNPARSEABLE:
-		if (hostpci_key) {
-			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, p->line);
-			finding_message(f, "%s has no value; Proxmox will ignore this %s line and "
-					   "start the VM without the device",
-					p->key, p->key);
-			finding_hint(f, "name the device: `%s: 01:00.0`", p->key);
-			return;
-		}
-		if (strncmp(p->detail, "hostpci", 7) == 0) {
-			/* hostpci0x:, hostpci 0: ... a device the admin meant to pass */
-			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, p->line);
-			finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line "
-					   "and start the VM without the device",
-					p->detail, strlen(p->detail) > 80 ? "..." : "");
-			finding_hint(f, "write it as `hostpciN: 01:00.0` with N from 0 to %d",
-				     PVE_MAX_HOSTPCI - 1);
-			return;
-		}
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line",
-				p->detail, strlen(p->detail) > 80 ? "..." : "");
-		finding_hint(f, "settings are written `key: value` with a lowercase key; "
-				"description lines start with '#' in column 0");
-		return;
-	case PVE_PROBLEM_INDENTED_COMMENT:
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		finding_message(f, "comment does not start in column 0; Proxmox cannot parse "
-				   "it and will ignore this line");
-		finding_hint(f, "move '#' to the first column (the line then becomes part of the "
-				"VM's description) or delete the line");
-		return;
-	case PVE_PROBLEM_UNKNOWN_KEY:
-		if (hostpci_key) {
-			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, p->line);
-			finding_message(f, "unknown setting '%s': Proxmox knows hostpci0 to "
-					   "hostpci%d only; it will ignore this line and start "
-					   "the VM without the device",
-					p->key, PVE_MAX_HOSTPCI - 1);
-			finding_hint(f, "use a free index between hostpci0 and hostpci%d",
-				     PVE_MAX_HOSTPCI - 1);
-			return;
-		}
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		finding_message(f, "unknown setting '%s'; Proxmox will ignore this line", p->key);
-		finding_hint(f, "remove the line; QEMU options Proxmox does not know belong in "
-				"`args:`");
-		return;
-	case PVE_PROBLEM_BAD_VALUE:
-		if (hostpci_key) {
-			char consequence[200];
-			hostpci_drop_consequence(c, p->key, p->line, consequence, sizeof(consequence));
-			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, p->line);
-			finding_message(f, "%s: %s; %s", p->key, p->detail, consequence);
-			hint_for_bad_hostpci(f, p->key, p->value, &p->errors);
-			return;
-		}
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		finding_message(f, "%s: %s; %s", p->key, p->detail,
-				consequence_of_dropping(p->key));
-		finding_hint(f, "see the %s entry of qm.conf(5) for the values Proxmox accepts",
-			     p->key);
-		return;
-	case PVE_PROBLEM_DUPLICATE_KEY:
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		finding_message(f, "%s is set again on line %u; Proxmox uses the last one and "
-				   "ignores this line",
-				p->key, p->other_line);
-		finding_hint(f, "delete one of the two %s lines", p->key);
-		return;
-	case PVE_PROBLEM_DELETE_OUTSIDE_PENDING:
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		finding_message(f, "'delete:' is only allowed in the [PENDING] section; Proxmox "
-				   "will ignore this line");
-		finding_hint(f, "remove the line; to remove a setting, delete its line or use "
-				"`qm set VMID --delete KEY`");
-		return;
-	case PVE_PROBLEM_IGNORED_VALUE:
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		finding_message(f, "bios: '%s' is neither seabios nor ovmf; Proxmox keeps the line "
-				   "but boots the VM with SeaBIOS",
-				p->detail);
-		finding_hint(f, "write `bios: ovmf` for UEFI, or `bios: seabios`");
-		return;
-	case PVE_PROBLEM_UNKNOWN_SECTION:
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		finding_message(f, "unknown section [%s]; Proxmox will skip every line up to "
-				   "the next section header",
-				p->detail);
-		finding_hint(f, "sections are [PENDING], [special:cloudinit], [special:fleecing] "
-				"and snapshot names ([a-z][a-z0-9_-]+)");
-		return;
-	case PVE_PROBLEM_CRLF:
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		finding_message(f, "Windows (CRLF) line ends; Proxmox reads the file, but its "
-				   "own writes will mix line ends");
-		finding_hint(f, "convert the file: `sed -i 's/\\r$//' %s`", c->source.file);
-		return;
-	case PVE_PROBLEM_SNAPSTATE_MARKER: {
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		const char *tail = p->detail + strlen(p->detail);
-		while (tail > p->detail && strncmp(tail, "snapstate:", 10) != 0)
-			tail--;
-		char lost[200];
-		if (hostpci_key)
-			hostpci_drop_consequence(c, p->key, p->line, lost, sizeof(lost));
-		else
-			snprintf(lost, sizeof(lost), "%s", consequence_of_dropping(p->key));
-		finding_message(f, "%s%sthe line ends in \"%s\", which Proxmox's config loader "
-				   "takes for its snapshot-state marker: the line is not read as %s; "
-				   "%s",
-				p->key ? p->key : "", p->key ? ": " : "", tail,
-				p->key ? p->key : "a setting", lost);
-		finding_hint(f, "remove \"%s\" from the end of the line (a value may not end in "
-				"it)",
-			     tail);
-		return;
-	}
-	case PVE_PROBLEM_ARGS_QUOTING:
-		f = report(c, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->line);
-		finding_message(f, "args: %s; Proxmox cannot split the line into words and will "
-				   "pass none of them to QEMU",
-				p->detail);
-		finding_hint(f, "balance the quotes in args:");
-		return;
-	}
+	const struct problem_report *r = &problem_reports[p->kind].hostpci;
+	if (!r->say || !about_hostpci(p))
+		r = &problem_reports[p->kind].setting;
+	r->say(report(c, out, r->check, r->severity, p->line), c, p);
 }
 
 static void report_problems(const struct checked_config *c, struct findings *out)
