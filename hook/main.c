@@ -191,7 +191,7 @@ static int validate_vm(const struct hook_options *o, const struct rules *rules,
 	struct findings findings;
 	findings_init(&findings);
 	int r = lint_loaded_host(&input, 1, host, rules, false, &findings);
-	struct report_options ro = {.color = false, .errors_only = false};
+	struct report_options ro = {.color = false, .errors_only = false, .rules = rules};
 	report_text(stderr, &findings, &ro);
 	size_t errors = findings_count(&findings, SEVERITY_ERROR);
 	int status = EXIT_OK;

@@ -31,7 +31,6 @@ void findings_free(struct findings *list)
 {
 	for (size_t i = 0; i < list->count; i++) {
 		struct finding *f = &list->items[i];
-		free(f->check);
 		free(f->file);
 		free(f->device);
 		free(f->message);
@@ -41,13 +40,13 @@ void findings_free(struct findings *list)
 	findings_init(list);
 }
 
-struct finding *findings_add(struct findings *list, const char *check, enum severity severity,
+struct finding *findings_add(struct findings *list, enum check_id check, enum severity severity,
 			     const struct source_ref *src, unsigned line)
 {
 	xgrow((void **)&list->items, &list->capacity, list->count + 1, sizeof(*list->items));
 	struct finding *f = &list->items[list->count];
 	memset(f, 0, sizeof(*f));
-	f->check = xstrdup(check);
+	f->check = check;
 	f->severity = severity;
 	f->file = xstrdup(src->file ? src->file : "-");
 	f->source = src->index;
@@ -55,6 +54,15 @@ struct finding *findings_add(struct findings *list, const char *check, enum seve
 	f->vmid = src->vmid;
 	f->order = list->count;
 	list->count++;
+	return f;
+}
+
+struct finding *findings_add_device_rule(struct findings *list, size_t rule,
+					 enum severity severity, const struct source_ref *src,
+					 unsigned line)
+{
+	struct finding *f = findings_add(list, CHECK_DEVICE_RULE, severity, src, line);
+	f->rule = rule;
 	return f;
 }
 
@@ -121,7 +129,6 @@ void findings_remove_off(struct findings *list)
 	for (size_t i = 0; i < list->count; i++) {
 		struct finding *f = &list->items[i];
 		if (f->severity == SEVERITY_OFF) {
-			free(f->check);
 			free(f->file);
 			free(f->device);
 			free(f->message);

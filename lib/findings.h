@@ -1,10 +1,12 @@
 /* Findings: what a check concluded about one place in one file.
  *
- * A finding carries a stable check id, a severity, the file and line it is about, and two
+ * A finding carries a check (enum check_id), a severity, the file and line it is about, and two
  * human texts: the message (what is wrong and what Proxmox will do about it) and the hint
  * (how to fix it).  Checks append findings; only the programs' main() print them. */
 #ifndef PCIPT_FINDINGS_H
 #define PCIPT_FINDINGS_H
+
+#include "check_ids.h"
 
 #include <stddef.h>
 
@@ -25,8 +27,10 @@ struct source_ref {
 };
 
 struct finding {
-	char *check;        /* stable kebab-case id; a copy, as a device rule's id lives in the
-			     * rules, which may be freed before the findings */
+	enum check_id check; /* CHECK_DEVICE_RULE: a device rule's finding, see rule */
+	size_t rule;        /* CHECK_DEVICE_RULE: the rule's index among the loaded rules'
+			     * devices (an index, not a pointer: findings may outlive the rules);
+			     * the id it prints with comes from those rules */
 	enum severity severity;
 	char *file;
 	size_t source;      /* source_ref.index */
@@ -47,9 +51,14 @@ struct findings {
 void findings_init(struct findings *list);
 void findings_free(struct findings *list);
 
-/* Append a finding; message and hint are set with finding_message()/finding_hint(). */
-struct finding *findings_add(struct findings *list, const char *check, enum severity severity,
+/* Append a finding of a catalogue check; message and hint are set with
+ * finding_message()/finding_hint(). */
+struct finding *findings_add(struct findings *list, enum check_id check, enum severity severity,
 			     const struct source_ref *src, unsigned line);
+/* The same for a device rule: rule is its index among the loaded rules' devices. */
+struct finding *findings_add_device_rule(struct findings *list, size_t rule,
+					 enum severity severity, const struct source_ref *src,
+					 unsigned line);
 void finding_message(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_hint(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_device(struct finding *f, const char *device);

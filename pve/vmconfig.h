@@ -54,6 +54,7 @@ enum pve_problem_kind {
 	/* the line ends in "snapstate: prepare|delete": parse_vm_config's unanchored
 	 * snapshot-state match takes it before any key, and the line's own key is lost */
 	PVE_PROBLEM_SNAPSTATE_MARKER,
+	PVE_PROBLEM_KIND_COUNT, /* the number of kinds; not a kind */
 };
 
 struct pve_problem {

@@ -1,58 +1,57 @@
-/* Every check id pcipt knows, with the parameters a rules file may give it.  Severities here
- * are what the check's code means by a primary finding; the severity a finding ends up with
+/* The rules side of every check (lib/check_ids.h): the severity its code means by a primary
+ * finding, and the parameters a rules file may give it.  The severity a finding ends up with
  * comes from the rules (rules/default.yaml unless the admin says otherwise). */
 #include "rules.h"
-
-#include <string.h>
 
 static const char *const rom_params[] = {"rom_roots", NULL};
 static const char *const isolation_params[] = {"free_drivers", NULL};
 
+/* Indexed by enum check_id: a check left out here would read as SEVERITY_OFF (the unit tests
+ * refuse that), one too many or too few fails the assertion below. */
 const struct rules_check_info rules_check_catalogue[] = {
 	/* config checks (also --offline) */
-	{"config-syntax", SEVERITY_WARNING, NULL},
-	{"hostpci-syntax", SEVERITY_ERROR, NULL},
-	{"hostpci-duplicate", SEVERITY_ERROR, NULL},
-	{"device-shared", SEVERITY_ERROR, NULL},
-	{"pcie-needs-q35", SEVERITY_ERROR, NULL},
-	{"xvga-ovmf", SEVERITY_WARNING, NULL},
-	{"machine-options", SEVERITY_ERROR, NULL},
-	{"legacy-igd", SEVERITY_ERROR, NULL},
-	{"romfile-path", SEVERITY_ERROR, rom_params},
-	{"hookscript-missing", SEVERITY_ERROR, NULL},
+	[CHECK_CONFIG_SYNTAX] = {SEVERITY_WARNING, NULL},
+	[CHECK_HOSTPCI_SYNTAX] = {SEVERITY_ERROR, NULL},
+	[CHECK_HOSTPCI_DUPLICATE] = {SEVERITY_ERROR, NULL},
+	[CHECK_DEVICE_SHARED] = {SEVERITY_ERROR, NULL},
+	[CHECK_PCIE_NEEDS_Q35] = {SEVERITY_ERROR, NULL},
+	[CHECK_XVGA_OVMF] = {SEVERITY_WARNING, NULL},
+	[CHECK_MACHINE_OPTIONS] = {SEVERITY_ERROR, NULL},
+	[CHECK_LEGACY_IGD] = {SEVERITY_ERROR, NULL},
+	[CHECK_ROMFILE_PATH] = {SEVERITY_ERROR, rom_params},
+	[CHECK_HOOKSCRIPT_MISSING] = {SEVERITY_ERROR, NULL},
 	/* host checks */
-	{"iommu-disabled", SEVERITY_ERROR, NULL},
-	{"interrupt-remapping", SEVERITY_ERROR, NULL},
-	{"unsafe-interrupts", SEVERITY_WARNING, NULL},
-	{"vfio-modules", SEVERITY_WARNING, NULL},
-	{"device-missing", SEVERITY_ERROR, NULL},
-	{"device-ids", SEVERITY_ERROR, NULL},
-	{"group-isolation", SEVERITY_ERROR, isolation_params},
-	{"acs-override", SEVERITY_WARNING, NULL},
-	{"host-critical", SEVERITY_ERROR, NULL},
-	{"sriov-pf", SEVERITY_ERROR, NULL},
-	{"boot-vga", SEVERITY_WARNING, NULL},
-	{"romfile-missing", SEVERITY_ERROR, NULL},
-	{"romfile-format", SEVERITY_WARNING, NULL},
-	{"rom-uefi", SEVERITY_WARNING, NULL},
-	{"reset-method", SEVERITY_WARNING, NULL},
-	{"bus-reset-scope", SEVERITY_WARNING, NULL},
-	{"d3cold", SEVERITY_WARNING, NULL},
-	{"rmrr", SEVERITY_ERROR, NULL},
-	{"in-use", SEVERITY_ERROR, NULL},
-	{"xvga-device", SEVERITY_ERROR, NULL},
+	[CHECK_IOMMU_DISABLED] = {SEVERITY_ERROR, NULL},
+	[CHECK_INTERRUPT_REMAPPING] = {SEVERITY_ERROR, NULL},
+	[CHECK_UNSAFE_INTERRUPTS] = {SEVERITY_WARNING, NULL},
+	[CHECK_VFIO_MODULES] = {SEVERITY_WARNING, NULL},
+	[CHECK_DEVICE_MISSING] = {SEVERITY_ERROR, NULL},
+	[CHECK_DEVICE_IDS] = {SEVERITY_ERROR, NULL},
+	[CHECK_GROUP_ISOLATION] = {SEVERITY_ERROR, isolation_params},
+	[CHECK_ACS_OVERRIDE] = {SEVERITY_WARNING, NULL},
+	[CHECK_HOST_CRITICAL] = {SEVERITY_ERROR, NULL},
+	[CHECK_SRIOV_PF] = {SEVERITY_ERROR, NULL},
+	[CHECK_BOOT_VGA] = {SEVERITY_WARNING, NULL},
+	[CHECK_ROMFILE_MISSING] = {SEVERITY_ERROR, NULL},
+	[CHECK_ROMFILE_FORMAT] = {SEVERITY_WARNING, NULL},
+	[CHECK_ROM_UEFI] = {SEVERITY_WARNING, NULL},
+	[CHECK_RESET_METHOD] = {SEVERITY_WARNING, NULL},
+	[CHECK_BUS_RESET_SCOPE] = {SEVERITY_WARNING, NULL},
+	[CHECK_D3COLD] = {SEVERITY_WARNING, NULL},
+	[CHECK_RMRR] = {SEVERITY_ERROR, NULL},
+	[CHECK_IN_USE] = {SEVERITY_ERROR, NULL},
+	[CHECK_XVGA_DEVICE] = {SEVERITY_ERROR, NULL},
 };
+
+_Static_assert(sizeof(rules_check_catalogue) / sizeof(rules_check_catalogue[0]) == CHECK_COUNT,
+	       "one catalogue row per check id");
 
 size_t rules_check_count(void)
 {
-	return sizeof(rules_check_catalogue) / sizeof(rules_check_catalogue[0]);
+	return CHECK_COUNT;
 }
 
 int rules_check_index(const char *id)
 {
-	for (size_t i = 0; i < rules_check_count(); i++) {
-		if (strcmp(rules_check_catalogue[i].id, id) == 0)
-			return (int)i;
-	}
-	return -1;
+	return check_id_from_name(id);
 }

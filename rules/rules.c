@@ -475,7 +475,7 @@ static int read_overrides(struct walk *w, const struct yaml_node *n, struct rule
 		pop(w, mark);
 		if (r)
 			return r;
-		d->overrides[i].check = index;
+		d->overrides[i].check = (enum check_id)index;
 		d->override_count++;
 	}
 	return 0;
@@ -747,12 +747,13 @@ static enum severity one_step_milder(enum severity s)
 	return s == SEVERITY_ERROR ? SEVERITY_WARNING : s == SEVERITY_OFF ? SEVERITY_OFF : SEVERITY_INFO;
 }
 
-enum severity rules_severity(const struct rules *rules, const char *check, enum severity natural)
+enum severity rules_severity(const struct rules *rules, enum check_id check,
+			     enum severity natural)
 {
-	int i = rules_check_index(check);
-	if (i < 0 || !rules)
+	if ((unsigned)check >= CHECK_COUNT || !rules)
 		return natural;
-	enum severity code = rules_check_catalogue[i].code_severity, set = rules->checks[i].severity;
+	enum severity code = rules_check_catalogue[check].code_severity,
+		      set = rules->checks[check].severity;
 	/* above the check's own level: a file pcipt could not read at all, which no rules
 	 * file can make acceptable */
 	if (natural > code)
@@ -767,4 +768,14 @@ void rules_apply(const struct rules *rules, struct findings *list)
 		f->severity = rules_severity(rules, f->check, f->severity);
 	}
 	findings_remove_off(list);
+}
+
+const char *rules_finding_id(const struct rules *rules, const struct finding *f)
+{
+	if (f->check != CHECK_DEVICE_RULE)
+		return check_id_name(f->check);
+	/* findings of device rules come only from checks given these rules */
+	if (!rules || f->rule >= rules->device_count)
+		return "device-rule";
+	return rules->devices[f->rule].id;
 }

@@ -12,17 +12,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A configurable check: its id, the severity its code means by a primary finding, and the
- * parameters a rules file may give it. */
+/* A configurable check (its id is check_id_name() of its index): the severity its code means
+ * by a primary finding, and the parameters a rules file may give it. */
 struct rules_check_info {
-	const char *id;
 	enum severity code_severity;
 	const char *const *params; /* NULL-terminated names of list-of-string parameters */
 };
 
+/* Indexed by enum check_id, CHECK_COUNT entries (rules/catalogue.c). */
 extern const struct rules_check_info rules_check_catalogue[];
 size_t rules_check_count(void);
-/* index into the catalogue, or -1 */
+/* the check (an index into the catalogue) a rules file names by id, or -1 */
 int rules_check_index(const char *id);
 
 struct rules_string_list {
@@ -62,7 +62,7 @@ struct rules_device {
 	char *hint;
 	/* per-device severities of other checks: findings about a matching device */
 	struct rules_override {
-		int check; /* index into rules_check_catalogue */
+		enum check_id check; /* a catalogue check */
 		enum severity severity;
 	} *overrides;
 	size_t override_count;
@@ -103,12 +103,18 @@ extern const size_t rules_builtin_yaml_size;
 
 void rules_free(struct rules *rules);
 
-/* Severity for a finding of check id whose code chose `natural`: a primary finding (natural
+/* Severity for a finding of check whose code chose `natural`: a primary finding (natural
  * at the code's own level) gets the rules' severity, a milder one one step below it, and one
- * above it (a file pcipt could not read) keeps its own.  Unknown ids keep natural. */
-enum severity rules_severity(const struct rules *rules, const char *check, enum severity natural);
+ * above it (a file pcipt could not read) keeps its own.  A device rule's finding
+ * (CHECK_DEVICE_RULE) keeps natural: the rule gave it. */
+enum severity rules_severity(const struct rules *rules, enum check_id check,
+			     enum severity natural);
 
 /* Apply rules_severity() to every finding; findings turned off are removed. */
 void rules_apply(const struct rules *rules, struct findings *list);
+
+/* The id a finding prints with: its catalogue check's, or for a device rule's finding the
+ * id of that rule in rules (the rules its checks ran with). */
+const char *rules_finding_id(const struct rules *rules, const struct finding *f);
 
 #endif

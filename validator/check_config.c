@@ -10,7 +10,7 @@
 #include <string.h>
 
 static struct finding *report(const struct checked_config *c, struct findings *out,
-			      const char *check, enum severity severity, unsigned line)
+			      enum check_id check, enum severity severity, unsigned line)
 {
 	return findings_add(out, check, severity, &c->source, line);
 }
@@ -143,141 +143,222 @@ static void hostpci_drop_consequence(const struct checked_config *c, const char 
 			 key);
 }
 
+/* --- config problems: how each kind of line Proxmox drops or misreads is reported ------- */
+
+static bool is_hostpci_key(const char *key)
+{
+	return key && strncmp(key, "hostpci", 7) == 0;
+}
+
+static void say_unparseable(struct finding *f, const struct checked_config *c,
+			    const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line", p->detail,
+			strlen(p->detail) > 80 ? "..." : "");
+	finding_hint(f, "settings are written `key: value` with a lowercase key; "
+			"description lines start with '#' in column 0");
+}
+
+static void say_hostpci_unparseable(struct finding *f, const struct checked_config *c,
+				    const struct pve_problem *p)
+{
+	(void)c;
+	if (is_hostpci_key(p->key)) {
+		finding_message(f, "%s has no value; Proxmox will ignore this %s line and start "
+				   "the VM without the device",
+				p->key, p->key);
+		finding_hint(f, "name the device: `%s: 01:00.0`", p->key);
+		return;
+	}
+	/* hostpci0x:, hostpci 0: ... a device the admin meant to pass */
+	finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line and start "
+			   "the VM without the device",
+			p->detail, strlen(p->detail) > 80 ? "..." : "");
+	finding_hint(f, "write it as `hostpciN: 01:00.0` with N from 0 to %d", PVE_MAX_HOSTPCI - 1);
+}
+
+static void say_indented_comment(struct finding *f, const struct checked_config *c,
+				 const struct pve_problem *p)
+{
+	(void)c;
+	(void)p;
+	finding_message(f, "comment does not start in column 0; Proxmox cannot parse it and "
+			   "will ignore this line");
+	finding_hint(f, "move '#' to the first column (the line then becomes part of the VM's "
+			"description) or delete the line");
+}
+
+static void say_unknown_key(struct finding *f, const struct checked_config *c,
+			    const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "unknown setting '%s'; Proxmox will ignore this line", p->key);
+	finding_hint(f, "remove the line; QEMU options Proxmox does not know belong in `args:`");
+}
+
+static void say_hostpci_unknown_key(struct finding *f, const struct checked_config *c,
+				    const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "unknown setting '%s': Proxmox knows hostpci0 to hostpci%d only; it "
+			   "will ignore this line and start the VM without the device",
+			p->key, PVE_MAX_HOSTPCI - 1);
+	finding_hint(f, "use a free index between hostpci0 and hostpci%d", PVE_MAX_HOSTPCI - 1);
+}
+
+static void say_bad_value(struct finding *f, const struct checked_config *c,
+			  const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "%s: %s; %s", p->key, p->detail, consequence_of_dropping(p->key));
+	finding_hint(f, "see the %s entry of qm.conf(5) for the values Proxmox accepts", p->key);
+}
+
+static void say_hostpci_bad_value(struct finding *f, const struct checked_config *c,
+				  const struct pve_problem *p)
+{
+	char consequence[200];
+	hostpci_drop_consequence(c, p->key, p->line, consequence, sizeof(consequence));
+	finding_message(f, "%s: %s; %s", p->key, p->detail, consequence);
+	hint_for_bad_hostpci(f, p->key, p->value, &p->errors);
+}
+
+static void say_duplicate_key(struct finding *f, const struct checked_config *c,
+			      const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "%s is set again on line %u; Proxmox uses the last one and ignores "
+			   "this line",
+			p->key, p->other_line);
+	finding_hint(f, "delete one of the two %s lines", p->key);
+}
+
+static void say_delete_outside_pending(struct finding *f, const struct checked_config *c,
+				       const struct pve_problem *p)
+{
+	(void)c;
+	(void)p;
+	finding_message(f, "'delete:' is only allowed in the [PENDING] section; Proxmox will "
+			   "ignore this line");
+	finding_hint(f, "remove the line; to remove a setting, delete its line or use "
+			"`qm set VMID --delete KEY`");
+}
+
+static void say_ignored_bios(struct finding *f, const struct checked_config *c,
+			     const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "bios: '%s' is neither seabios nor ovmf; Proxmox keeps the line but "
+			   "boots the VM with SeaBIOS",
+			p->detail);
+	finding_hint(f, "write `bios: ovmf` for UEFI, or `bios: seabios`");
+}
+
+static void say_unknown_section(struct finding *f, const struct checked_config *c,
+				const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "unknown section [%s]; Proxmox will skip every line up to the next "
+			   "section header",
+			p->detail);
+	finding_hint(f, "sections are [PENDING], [special:cloudinit], [special:fleecing] and "
+			"snapshot names ([a-z][a-z0-9_-]+)");
+}
+
+static void say_crlf(struct finding *f, const struct checked_config *c,
+		     const struct pve_problem *p)
+{
+	(void)p;
+	finding_message(f, "Windows (CRLF) line ends; Proxmox reads the file, but its own writes "
+			   "will mix line ends");
+	finding_hint(f, "convert the file: `sed -i 's/\\r$//' %s`", c->source.file);
+}
+
+static void say_snapstate_marker(struct finding *f, const struct checked_config *c,
+				 const struct pve_problem *p)
+{
+	const char *tail = p->detail + strlen(p->detail);
+	while (tail > p->detail && strncmp(tail, "snapstate:", 10) != 0)
+		tail--;
+	char lost[200];
+	if (is_hostpci_key(p->key))
+		hostpci_drop_consequence(c, p->key, p->line, lost, sizeof(lost));
+	else
+		snprintf(lost, sizeof(lost), "%s", consequence_of_dropping(p->key));
+	finding_message(f, "%s%sthe line ends in \"%s\", which Proxmox's config loader takes for "
+			   "its snapshot-state marker: the line is not read as %s; %s",
+			p->key ? p->key : "", p->key ? ": " : "", tail,
+			p->key ? p->key : "a setting", lost);
+	finding_hint(f, "remove \"%s\" from the end of the line (a value may not end in it)", tail);
+}
+
+static void say_args_quoting(struct finding *f, const struct checked_config *c,
+			     const struct pve_problem *p)
+{
+	(void)c;
+	finding_message(f, "args: %s; Proxmox cannot split the line into words and will pass "
+			   "none of them to QEMU",
+			p->detail);
+	finding_hint(f, "balance the quotes in args:");
+}
+
+/* How one kind of problem becomes a finding: its check, its severity, and what it says. */
+struct problem_report {
+	enum check_id check;
+	enum severity severity;
+	void (*say)(struct finding *f, const struct checked_config *c,
+		    const struct pve_problem *p);
+};
+
+/* One row per kind of problem.  A hostpciN line is a device the admin meant to pass: losing it
+ * changes the VM, so the kinds that drop one have a hostpci-syntax form (say NULL: the kind
+ * reads the same for every key). */
+static const struct {
+	struct problem_report setting, hostpci;
+} problem_reports[] = {
+	[PVE_PROBLEM_UNPARSEABLE] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_unparseable},
+				     {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, say_hostpci_unparseable}},
+	[PVE_PROBLEM_INDENTED_COMMENT] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING,
+					   say_indented_comment}},
+	[PVE_PROBLEM_UNKNOWN_KEY] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_unknown_key},
+				     {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, say_hostpci_unknown_key}},
+	[PVE_PROBLEM_BAD_VALUE] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_bad_value},
+				   {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, say_hostpci_bad_value}},
+	[PVE_PROBLEM_DUPLICATE_KEY] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_duplicate_key}},
+	[PVE_PROBLEM_DELETE_OUTSIDE_PENDING] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING,
+						 say_delete_outside_pending}},
+	[PVE_PROBLEM_IGNORED_VALUE] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_ignored_bios}},
+	[PVE_PROBLEM_UNKNOWN_SECTION] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING,
+					  say_unknown_section}},
+	[PVE_PROBLEM_CRLF] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_crlf}},
+	[PVE_PROBLEM_ARGS_QUOTING] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_args_quoting}},
+	[PVE_PROBLEM_SNAPSTATE_MARKER] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING,
+					   say_snapstate_marker}},
+};
+
+_Static_assert(sizeof(problem_reports) / sizeof(problem_reports[0]) == PVE_PROBLEM_KIND_COUNT,
+	       "one row per kind of config problem");
+
+/* The problem is about a hostpciN line: its key says so, or, for a line that does not parse,
+ * its text (hostpci0x:, hostpci 0: ...). */
+static bool about_hostpci(const struct pve_problem *p)
+{
+	if (is_hostpci_key(p->key))
+		return true;
+	return p->kind == PVE_PROBLEM_UNPARSEABLE && strncmp(p->detail, "hostpci", 7) == 0;
+}
+
 static void report_problem(const struct checked_config *c, const struct pve_problem *p,
 			   struct findings *out)
 {
 	/* Only the current config is judged; snapshots and pending changes are parsed only. */
-	if (p->section != PVE_SECTION_MAIN)
+	if (p->section != PVE_SECTION_MAIN || (unsigned)p->kind >= PVE_PROBLEM_KIND_COUNT)
 		return;
-	bool hostpci_key = p->key && strncmp(p->key, "hostpci", 7) == 0;
-	struct finding *f;
-	switch (p->kind) {
-	case PVE_PROBLEM_UNPARSEABLE:
-		if (hostpci_key) {
-			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, p->line);
-			finding_message(f, "%s has no value; Proxmox will ignore this %s line and "
-					   "start the VM without the device",
-					p->key, p->key);
-			finding_hint(f, "name the device: `%s: 01:00.0`", p->key);
-			return;
-		}
-		if (strncmp(p->detail, "hostpci", 7) == 0) {
-			/* hostpci0x:, hostpci 0: ... a device the admin meant to pass */
-			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, p->line);
-			finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line "
-					   "and start the VM without the device",
-					p->detail, strlen(p->detail) > 80 ? "..." : "");
-			finding_hint(f, "write it as `hostpciN: 01:00.0` with N from 0 to %d",
-				     PVE_MAX_HOSTPCI - 1);
-			return;
-		}
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line",
-				p->detail, strlen(p->detail) > 80 ? "..." : "");
-		finding_hint(f, "settings are written `key: value` with a lowercase key; "
-				"description lines start with '#' in column 0");
-		return;
-	case PVE_PROBLEM_INDENTED_COMMENT:
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		finding_message(f, "comment does not start in column 0; Proxmox cannot parse "
-				   "it and will ignore this line");
-		finding_hint(f, "move '#' to the first column (the line then becomes part of the "
-				"VM's description) or delete the line");
-		return;
-	case PVE_PROBLEM_UNKNOWN_KEY:
-		if (hostpci_key) {
-			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, p->line);
-			finding_message(f, "unknown setting '%s': Proxmox knows hostpci0 to "
-					   "hostpci%d only; it will ignore this line and start "
-					   "the VM without the device",
-					p->key, PVE_MAX_HOSTPCI - 1);
-			finding_hint(f, "use a free index between hostpci0 and hostpci%d",
-				     PVE_MAX_HOSTPCI - 1);
-			return;
-		}
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		finding_message(f, "unknown setting '%s'; Proxmox will ignore this line", p->key);
-		finding_hint(f, "remove the line; QEMU options Proxmox does not know belong in "
-				"`args:`");
-		return;
-	case PVE_PROBLEM_BAD_VALUE:
-		if (hostpci_key) {
-			char consequence[200];
-			hostpci_drop_consequence(c, p->key, p->line, consequence, sizeof(consequence));
-			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, p->line);
-			finding_message(f, "%s: %s; %s", p->key, p->detail, consequence);
-			hint_for_bad_hostpci(f, p->key, p->value, &p->errors);
-			return;
-		}
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		finding_message(f, "%s: %s; %s", p->key, p->detail,
-				consequence_of_dropping(p->key));
-		finding_hint(f, "see the %s entry of qm.conf(5) for the values Proxmox accepts",
-			     p->key);
-		return;
-	case PVE_PROBLEM_DUPLICATE_KEY:
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		finding_message(f, "%s is set again on line %u; Proxmox uses the last one and "
-				   "ignores this line",
-				p->key, p->other_line);
-		finding_hint(f, "delete one of the two %s lines", p->key);
-		return;
-	case PVE_PROBLEM_DELETE_OUTSIDE_PENDING:
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		finding_message(f, "'delete:' is only allowed in the [PENDING] section; Proxmox "
-				   "will ignore this line");
-		finding_hint(f, "remove the line; to remove a setting, delete its line or use "
-				"`qm set VMID --delete KEY`");
-		return;
-	case PVE_PROBLEM_IGNORED_VALUE:
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		finding_message(f, "bios: '%s' is neither seabios nor ovmf; Proxmox keeps the line "
-				   "but boots the VM with SeaBIOS",
-				p->detail);
-		finding_hint(f, "write `bios: ovmf` for UEFI, or `bios: seabios`");
-		return;
-	case PVE_PROBLEM_UNKNOWN_SECTION:
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		finding_message(f, "unknown section [%s]; Proxmox will skip every line up to "
-				   "the next section header",
-				p->detail);
-		finding_hint(f, "sections are [PENDING], [special:cloudinit], [special:fleecing] "
-				"and snapshot names ([a-z][a-z0-9_-]+)");
-		return;
-	case PVE_PROBLEM_CRLF:
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		finding_message(f, "Windows (CRLF) line ends; Proxmox reads the file, but its "
-				   "own writes will mix line ends");
-		finding_hint(f, "convert the file: `sed -i 's/\\r$//' %s`", c->source.file);
-		return;
-	case PVE_PROBLEM_SNAPSTATE_MARKER: {
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		const char *tail = p->detail + strlen(p->detail);
-		while (tail > p->detail && strncmp(tail, "snapstate:", 10) != 0)
-			tail--;
-		char lost[200];
-		if (hostpci_key)
-			hostpci_drop_consequence(c, p->key, p->line, lost, sizeof(lost));
-		else
-			snprintf(lost, sizeof(lost), "%s", consequence_of_dropping(p->key));
-		finding_message(f, "%s%sthe line ends in \"%s\", which Proxmox's config loader "
-				   "takes for its snapshot-state marker: the line is not read as %s; "
-				   "%s",
-				p->key ? p->key : "", p->key ? ": " : "", tail,
-				p->key ? p->key : "a setting", lost);
-		finding_hint(f, "remove \"%s\" from the end of the line (a value may not end in "
-				"it)",
-			     tail);
-		return;
-	}
-	case PVE_PROBLEM_ARGS_QUOTING:
-		f = report(c, out, "config-syntax", SEVERITY_WARNING, p->line);
-		finding_message(f, "args: %s; Proxmox cannot split the line into words and will "
-				   "pass none of them to QEMU",
-				p->detail);
-		finding_hint(f, "balance the quotes in args:");
-		return;
-	}
+	const struct problem_report *r = &problem_reports[p->kind].hostpci;
+	if (!r->say || !about_hostpci(p))
+		r = &problem_reports[p->kind].setting;
+	r->say(report(c, out, r->check, r->severity, p->line), c, p);
 }
 
 static void report_problems(const struct checked_config *c, struct findings *out)
@@ -302,7 +383,7 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 		const struct pve_hostpci *h = &s->dev;
 		struct finding *f;
 		if (h->id_count && h->mapping) {
-			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
+			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, s->raw.line);
 			finding_message(f, "hostpci%d sets both host and mapping; Proxmox will refuse "
 					   "to start the VM (\"Cannot set both 'host' and "
 					   "'mapping'.\")",
@@ -311,7 +392,7 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 					"`hostpci%d: %s`",
 				     i, h->mapping, i, h->ids[0].id);
 		} else if (!h->id_count && !h->mapping) {
-			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
+			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, s->raw.line);
 			finding_message(f, "hostpci%d names no device (neither host nor mapping); "
 					   "Proxmox will refuse to start the VM (\"Either 'host' "
 					   "or 'mapping' must be set.\")",
@@ -328,7 +409,7 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 			const char *why = pve_pci_id_names_no_device(id);
 			if (!why)
 				continue;
-			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
+			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, s->raw.line);
 			finding_message(f, "hostpci%d: no PCI device can have the address %s (%s); "
 					   "Proxmox will refuse to start the VM (\"no PCI device found "
 					   "for '%s'\")",
@@ -339,7 +420,7 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 		/* a slot without a function is expanded over the devices the host has: only a
 		 * list of IDs is known to be several devices without one */
 		if (h->mdev && h->id_count > 1) {
-			f = report(c, out, "hostpci-syntax", SEVERITY_ERROR, s->raw.line);
+			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, s->raw.line);
 			finding_message(f, "hostpci%d combines mdev=%s with several functions; Proxmox "
 					   "will refuse to start the VM (\"cannot use mediated "
 					   "device with multifunction device\")",
@@ -418,7 +499,7 @@ static void report_repeat(const struct checked_config *c, const struct line_repe
 	const struct pve_vm *vm = &c->config->vm;
 	int i = r->repeat->hostpci, j = r->earlier->hostpci;
 	const struct pve_pci_id *id = r->repeat->id;
-	struct finding *f = report(c, out, "hostpci-duplicate", SEVERITY_ERROR,
+	struct finding *f = report(c, out, CHECK_HOSTPCI_DUPLICATE, SEVERITY_ERROR,
 				   vm->hostpci[i].raw.line);
 	finding_device(f, id->id);
 	char more[48] = "";
@@ -511,7 +592,8 @@ static void check_pcie_needs_q35(const struct checked_config *c, struct findings
 		const struct pve_hostpci_setting *s = &vm->hostpci[i];
 		if (!s->raw.set || s->dev.pcie != 1)
 			continue;
-		struct finding *f = report(c, out, "pcie-needs-q35", SEVERITY_ERROR, s->raw.line);
+		struct finding *f =
+			report(c, out, CHECK_PCIE_NEEDS_Q35, SEVERITY_ERROR, s->raw.line);
 		finding_message(f, "hostpci%d sets pcie=1 but the machine type is %s; Proxmox "
 				   "will refuse to start the VM (\"q35 machine model is not "
 				   "enabled\")",
@@ -544,7 +626,7 @@ static void check_xvga_ovmf(const struct checked_config *c, struct findings *out
 		const struct pve_hostpci_setting *s = &vm->hostpci[i];
 		if (!s->raw.set || s->dev.x_vga != 1)
 			continue;
-		struct finding *f = report(c, out, "xvga-ovmf", SEVERITY_WARNING, s->raw.line);
+		struct finding *f = report(c, out, CHECK_XVGA_OVMF, SEVERITY_WARNING, s->raw.line);
 		finding_message(f, "hostpci%d sets x-vga=1 with bios: ovmf (line %u); Proxmox "
 				   "drops x-vga for OVMF, so the card is passed without VGA "
 				   "emulation",
@@ -616,7 +698,7 @@ static void check_legacy_igd(const struct checked_config *c, struct findings *ou
 		const char *why = legacy_igd_broken_rule(vm, i, earlier, s->dev.id_count > 1, &fix);
 		if (!why)
 			continue;
-		struct finding *f = report(c, out, "legacy-igd", SEVERITY_ERROR, s->raw.line);
+		struct finding *f = report(c, out, CHECK_LEGACY_IGD, SEVERITY_ERROR, s->raw.line);
 		finding_message(f, "hostpci%d: %s; Proxmox will refuse to start the VM", i, why);
 		finding_hint(f, "%s", fix);
 	}
@@ -677,10 +759,10 @@ static bool names_directory(const char *path)
 static void rom_roots(const struct rules *rules, const char *const **ret, size_t *ret_count)
 {
 	static const char *const builtin[] = {PATH_KVM_ROM_DIR};
-	int i = rules_check_index("romfile-path");
-	if (rules && i >= 0 && rules->checks[i].params && rules->checks[i].params[0].count) {
-		*ret = (const char *const *)rules->checks[i].params[0].items;
-		*ret_count = rules->checks[i].params[0].count;
+	const struct rules_check *check = rules ? &rules->checks[CHECK_ROMFILE_PATH] : NULL;
+	if (check && check->params && check->params[0].count) {
+		*ret = (const char *const *)check->params[0].items;
+		*ret_count = check->params[0].count;
 		return;
 	}
 	*ret = builtin;
@@ -718,7 +800,7 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 		const char *rom = s->dev.romfile;
 		struct finding *f;
 		if (rom[strspn(rom, " \t")] == '\0') {
-			f = report(c, out, "romfile-path", SEVERITY_ERROR, s->raw.line);
+			f = report(c, out, CHECK_ROMFILE_PATH, SEVERITY_ERROR, s->raw.line);
 			finding_message(f, "hostpci%d: romfile is blank; QEMU will look for "
 					   "'%s/%s' and the VM will fail to start",
 					i, PATH_KVM_ROM_DIR, rom);
@@ -727,7 +809,7 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 			continue;
 		}
 		if (rom[0] == '/') {
-			f = report(c, out, "romfile-path", SEVERITY_ERROR, s->raw.line);
+			f = report(c, out, CHECK_ROMFILE_PATH, SEVERITY_ERROR, s->raw.line);
 			finding_message(f, "hostpci%d: romfile=%s is an absolute path, but Proxmox "
 					   "always prepends %s/: QEMU will look for %s/%s and the "
 					   "VM will fail to start",
@@ -739,7 +821,7 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 		}
 		char *resolved = resolve_lexically(PATH_KVM_ROM_DIR, rom);
 		if (names_directory(rom)) {
-			f = report(c, out, "romfile-path", SEVERITY_ERROR, s->raw.line);
+			f = report(c, out, CHECK_ROMFILE_PATH, SEVERITY_ERROR, s->raw.line);
 			finding_message(f, "hostpci%d: romfile=%s names a directory (%s), not a "
 					   "file; QEMU cannot load a directory as the card's ROM and "
 					   "the VM will fail to start",
@@ -753,14 +835,14 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 		for (size_t k = 0; k < nroots && !inside; k++)
 			inside = is_below(resolved, roots[k]);
 		if (!inside) {
-			f = report(c, out, "romfile-path", SEVERITY_ERROR, s->raw.line);
+			f = report(c, out, CHECK_ROMFILE_PATH, SEVERITY_ERROR, s->raw.line);
 			finding_message(f, "hostpci%d: romfile=%s resolves to %s, outside the ROM "
 					   "director%s (%s%s); pcipt refuses ROM images from elsewhere",
 					i, rom, resolved, nroots > 1 ? "ies" : "y", roots[0],
 					nroots > 1 ? ", ..." : "");
 			finding_hint(f, "copy the ROM into %s/ and name it alone", PATH_KVM_ROM_DIR);
 		} else if (strstr(rom, "..")) {
-			f = report(c, out, "romfile-path", SEVERITY_WARNING, s->raw.line);
+			f = report(c, out, CHECK_ROMFILE_PATH, SEVERITY_WARNING, s->raw.line);
 			finding_message(f, "hostpci%d: romfile=%s contains '..'; it resolves to %s, "
 					   "which is allowed but hard to read",
 					i, rom, resolved);
@@ -782,7 +864,7 @@ static void check_machine_options(const struct checked_config *c, struct finding
 	struct finding *f;
 	const char *digits = aw[0] == '+' ? aw + 1 : aw;
 	if (!*digits || strspn(digits, "0123456789") != strlen(digits)) {
-		f = report(c, out, "machine-options", SEVERITY_ERROR, vm->machine.line);
+		f = report(c, out, CHECK_MACHINE_OPTIONS, SEVERITY_ERROR, vm->machine.line);
 		finding_message(f, "machine: aw-bits=%s is not a whole number; Proxmox keeps the "
 				   "line (aw-bits is a number to it), but QEMU refuses the value "
 				   "and the VM will fail to start (QEMU 7.2: \"Parameter 'aw-bits' "
@@ -794,7 +876,7 @@ static void check_machine_options(const struct checked_config *c, struct finding
 	}
 	long bits = strtol(aw, NULL, 10);
 	if (strcmp(vm->machine_viommu, "intel") == 0 && bits != 39 && bits != 48) {
-		f = report(c, out, "machine-options", SEVERITY_ERROR, vm->machine.line);
+		f = report(c, out, CHECK_MACHINE_OPTIONS, SEVERITY_ERROR, vm->machine.line);
 		finding_message(f, "machine: aw-bits=%s with viommu=intel; QEMU's Intel vIOMMU "
 				   "refuses it and the VM will fail to start (\"Supported values "
 				   "for aw-bits are: 39, 48\")",

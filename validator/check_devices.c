@@ -143,7 +143,8 @@ static void apply_rules_to_device(const struct checked_config *c, const struct r
 		 * requirements needs the host and waits for host mode. */
 		if (!lack && (has_vm_requirements(r) || has_requirements(r)))
 			continue;
-		struct finding *f = findings_add(out, r->id, r->severity, &c->source, s->raw.line);
+		struct finding *f = findings_add_device_rule(out, i, r->severity, &c->source,
+							     s->raw.line);
 		if (lack)
 			finding_message(f, "hostpci%d: %s %s %s", index, r->name, d->label, lack);
 		else
@@ -238,8 +239,7 @@ static void overrides_for_device(int index, const struct pve_hostpci_setting *s,
 			if (f->source != p->config->source.index || f->line != s->raw.line)
 				continue;
 			for (size_t o = 0; o < rule->override_count; o++) {
-				if (strcmp(rules_check_catalogue[rule->overrides[o].check].id,
-					   f->check) == 0)
+				if (rule->overrides[o].check == f->check)
 					f->severity = rule->overrides[o].severity;
 			}
 		}
@@ -408,7 +408,8 @@ static void apply_rules_on_host(const struct checked_config *c, const struct hos
 			lack = driver_shortfall(view->host, r, vd->dev);
 		if (!lack && has_requirements(r))
 			continue;
-		struct finding *f = findings_add(out, r->id, r->severity, &c->source, vd->line);
+		struct finding *f = findings_add_device_rule(out, i, r->severity, &c->source,
+							     vd->line);
 		finding_device(f, vd->dev->address);
 		label_host_device(&view->host->pci, vd->dev, &d);
 		if (lack)
@@ -458,8 +459,7 @@ void apply_device_overrides_on_host(const struct host *host, const struct rules 
 			if (!rule->override_count || !rule_matches(rule, &d))
 				continue;
 			for (size_t o = 0; o < rule->override_count; o++) {
-				if (strcmp(rules_check_catalogue[rule->overrides[o].check].id,
-					   f->check) == 0)
+				if (rule->overrides[o].check == f->check)
 					f->severity = rule->overrides[o].severity;
 			}
 		}

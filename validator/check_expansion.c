@@ -56,7 +56,7 @@ static void judge_mapping(const struct checked_config *c, const char *name, cons
 	unsigned line = vm->hostpci[lines[1]].raw.line;
 	struct finding *f;
 	if (!mappings || !node) {
-		f = findings_add(out, "hostpci-duplicate", SEVERITY_WARNING, &c->source, line);
+		f = findings_add(out, CHECK_HOSTPCI_DUPLICATE, SEVERITY_WARNING, &c->source, line);
 		finding_message(f, "hostpci%d: mapping '%s' is also used by hostpci%d (line %u); "
 				   "Proxmox gives each line another device of the mapping and "
 				   "refuses the start when the VM's node has fewer of them than "
@@ -93,7 +93,7 @@ static void judge_mapping(const struct checked_config *c, const char *name, cons
 	if (on_node == 1) {
 		char dev[64];
 		first_device(single, dev, sizeof(dev));
-		f = findings_add(out, "hostpci-duplicate", SEVERITY_ERROR, &c->source, line);
+		f = findings_add(out, CHECK_HOSTPCI_DUPLICATE, SEVERITY_ERROR, &c->source, line);
 		finding_device(f, dev);
 		finding_message(f, "hostpci%d: mapping '%s' has one device on node %s and %s all "
 				   "use it; Proxmox will refuse to start the VM (\"device '%s' "
@@ -104,7 +104,7 @@ static void judge_mapping(const struct checked_config *c, const char *name, cons
 			     node);
 	} else if (free_on_node < n) {
 		int failing = lines[free_on_node];
-		f = findings_add(out, "hostpci-duplicate", SEVERITY_ERROR, &c->source,
+		f = findings_add(out, CHECK_HOSTPCI_DUPLICATE, SEVERITY_ERROR, &c->source,
 				 vm->hostpci[failing].raw.line);
 		finding_message(f, "hostpci%d: mapping '%s' has %zu devices on node %s%s and %s "
 				   "use it; Proxmox will refuse to start the VM (\"could not find a "
@@ -162,7 +162,7 @@ void check_expanded_lines(const struct checked_config *c, const struct vm_device
 		bool slot = h->id_count == 1 && h->ids[0].function < 0;
 		bool several = slot && functions_of_line(devices, i) > 1;
 		if (several && h->mdev) {
-			struct finding *f = findings_add(out, "hostpci-syntax", SEVERITY_ERROR,
+			struct finding *f = findings_add(out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR,
 							 &c->source, s->raw.line);
 			finding_device(f, h->ids[0].id);
 			finding_message(f, "hostpci%d combines mdev=%s with %s, which has %zu "
@@ -185,7 +185,7 @@ void check_expanded_lines(const struct checked_config *c, const struct vm_device
 		const char *why = legacy_igd_broken_rule(vm, i, earlier, several, &fix);
 		if (!why)
 			continue;
-		struct finding *f = findings_add(out, "legacy-igd", SEVERITY_ERROR, &c->source,
+		struct finding *f = findings_add(out, CHECK_LEGACY_IGD, SEVERITY_ERROR, &c->source,
 						 s->raw.line);
 		finding_device(f, h->ids[0].id);
 		if (several)

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct finding *report(const struct host_view *v, struct findings *out, const char *check,
-			      enum severity severity, const char *file, unsigned line)
+static struct finding *report(const struct host_view *v, struct findings *out,
+			      enum check_id check, enum severity severity, const char *file,
+			      unsigned line)
 {
 	struct source_ref src = {file, v->source_index, -1};
 	return findings_add(out, check, severity, &src, line);
@@ -65,8 +66,8 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 					 word_is(&b->next, "iommu", "off"));
 	char *place = next_boot_place(b);
 
-	struct finding *f = report(v, out, "iommu-disabled", SEVERITY_ERROR, PATH_SYS_IOMMU_CLASS,
-				   0);
+	struct finding *f =
+		report(v, out, CHECK_IOMMU_DISABLED, SEVERITY_ERROR, PATH_SYS_IOMMU_CLASS, 0);
 	if (h->iommu.unit_count > 0)
 		finding_message(f, "the IOMMU has units but no IOMMU groups: the kernel is not "
 				   "isolating devices, and Proxmox cannot pass any through");
@@ -159,7 +160,7 @@ static void check_interrupt_remapping(const struct host_view *v, struct findings
 		    (u->ecap & INTEL_ECAP_INTERRUPT_REMAPPING))
 			continue;
 		char *file = xasprintf(PATH_SYS_IOMMU_CLASS "/%s/intel-iommu/ecap", u->name);
-		struct finding *f = report(v, out, "interrupt-remapping", sev, file, 0);
+		struct finding *f = report(v, out, CHECK_INTERRUPT_REMAPPING, sev, file, 0);
 		finding_message(f, "IOMMU unit %s cannot remap interrupts (ecap %llx: bit 3 is "
 				   "clear); %s",
 				u->name, u->ecap, consequence);
@@ -177,7 +178,7 @@ static void check_interrupt_remapping(const struct host_view *v, struct findings
 					  ? " (the kernel was booted with nointremap)"
 					  : "";
 		struct finding *f =
-			report(v, out, "interrupt-remapping", sev, PATH_PROC_INTERRUPTS, 0);
+			report(v, out, CHECK_INTERRUPT_REMAPPING, sev, PATH_PROC_INTERRUPTS, 0);
 		finding_message(f, "interrupts are not remapped: no IR- irq chip (IR-PCI-MSI, "
 				   "IR-IO-APIC) in /proc/interrupts%s; %s",
 				why, consequence);
@@ -200,7 +201,7 @@ static void check_unsafe_interrupts(const struct host_view *v, struct findings *
 	bool set = configured && module_param_true(configured);
 	if (!live && !set)
 		return;
-	struct finding *f = report(v, out, "unsafe-interrupts", SEVERITY_WARNING,
+	struct finding *f = report(v, out, CHECK_UNSAFE_INTERRUPTS, SEVERITY_WARNING,
 				   set ? st->file
 				       : PATH_SYS_MODULE "/vfio_iommu_type1/parameters/"
 							 "allow_unsafe_interrupts",
@@ -233,7 +234,8 @@ static void check_vfio_modules(const struct host_view *v, struct findings *out)
 		return;
 	/* Proxmox runs `modprobe vfio-pci` itself at start (SysFSTools), so this is no reason
 	 * for a failed start; but binding by hand or by pcipt-hook needs them */
-	struct finding *f = report(v, out, "vfio-modules", SEVERITY_WARNING, PATH_ETC_MODULES, 0);
+	struct finding *f =
+		report(v, out, CHECK_VFIO_MODULES, SEVERITY_WARNING, PATH_ETC_MODULES, 0);
 	finding_message(f, "%s %s neither loaded nor listed to load at boot", missing,
 			n > 1 ? "are" : "is");
 	finding_hint(f, "add the lines vfio, vfio_iommu_type1 and vfio_pci to /etc/modules, run "
@@ -247,7 +249,8 @@ static void check_acs_override(const struct host_view *v, struct findings *out)
 					    : NULL;
 	if (!value)
 		return;
-	struct finding *f = report(v, out, "acs-override", SEVERITY_WARNING, PATH_PROC_CMDLINE, 0);
+	struct finding *f =
+		report(v, out, CHECK_ACS_OVERRIDE, SEVERITY_WARNING, PATH_PROC_CMDLINE, 0);
 	finding_message(f, "the kernel runs with pcie_acs_override=%s: the IOMMU groups pcipt "
 			   "sees are split by the override, not by the hardware, and devices in "
 			   "them may still reach each other by DMA",
@@ -263,7 +266,7 @@ static void report_module_config_problems(const struct host_view *v, struct find
 	for (size_t i = 0; i < m->problem_count; i++) {
 		const struct modules_problem *p = &m->problems[i];
 		struct finding *f =
-			report(v, out, "config-syntax", SEVERITY_WARNING, p->file, p->line);
+			report(v, out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, p->file, p->line);
 		finding_message(f, "%s", p->message);
 		finding_hint(f, "fix or remove the line; then `update-initramfs -u -k all` and "
 				"reboot for it to take effect");

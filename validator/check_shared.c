@@ -154,7 +154,7 @@ static void report_sharing(const struct shared_claims *seen, const struct checke
 	const struct kept_claim *named = &seen->claims[sh->named];
 	const struct kept_vm *them = &seen->vms[named->vm];
 	bool both_onboot = me->config->vm.onboot_enabled && sh->other_onboot;
-	struct finding *f = findings_add(out, "device-shared",
+	struct finding *f = findings_add(out, CHECK_DEVICE_SHARED,
 					 both_onboot ? SEVERITY_ERROR : SEVERITY_WARNING,
 					 &me->source, mine->line);
 	const char *shown = mine->id->function < 0 ? named->id : mine->id->id;

@@ -20,7 +20,7 @@ struct vm_check {
 	struct findings *out;
 };
 
-static struct finding *report(const struct vm_check *k, const char *check, enum severity sev,
+static struct finding *report(const struct vm_check *k, enum check_id check, enum severity sev,
 			      unsigned line, const struct host_pci_device *dev)
 {
 	struct finding *f = findings_add(k->out, check, sev, &k->c->source, line);
@@ -53,7 +53,7 @@ static void report_resolution(const struct vm_check *k)
 		struct finding *f;
 		switch (p->kind) {
 		case VM_DEVICE_MISSING:
-			f = report(k, "device-missing", SEVERITY_ERROR, p->line, NULL);
+			f = report(k, CHECK_DEVICE_MISSING, SEVERITY_ERROR, p->line, NULL);
 			finding_message(f, "hostpci%d: there is no PCI device %s on this host; "
 					   "Proxmox will fail to start the VM",
 					p->hostpci, p->detail);
@@ -62,7 +62,7 @@ static void report_resolution(const struct vm_check *k)
 					"resource mapping");
 			break;
 		case VM_MAPPING_UNKNOWN:
-			f = report(k, "device-missing", SEVERITY_ERROR, p->line, NULL);
+			f = report(k, CHECK_DEVICE_MISSING, SEVERITY_ERROR, p->line, NULL);
 			finding_message(f, "hostpci%d: resource mapping '%s' does not exist in %s; "
 					   "Proxmox will fail to start the VM",
 					p->hostpci, p->detail, PATH_PVE_PCI_MAPPING);
@@ -70,7 +70,7 @@ static void report_resolution(const struct vm_check *k)
 					"name");
 			break;
 		case VM_MAPPING_NOT_ON_NODE:
-			f = report(k, "device-missing", SEVERITY_ERROR, p->line, NULL);
+			f = report(k, CHECK_DEVICE_MISSING, SEVERITY_ERROR, p->line, NULL);
 			finding_message(f, "hostpci%d: resource mapping '%s' has no device on this "
 					   "node (%s); Proxmox will fail to start the VM here",
 					p->hostpci, h->mapping, p->detail);
@@ -78,7 +78,7 @@ static void report_resolution(const struct vm_check *k)
 					"Resource Mappings");
 			break;
 		case VM_MAPPING_INVALID:
-			f = report(k, "device-ids", SEVERITY_ERROR, p->line, NULL);
+			f = report(k, CHECK_DEVICE_IDS, SEVERITY_ERROR, p->line, NULL);
 			finding_message(f, "hostpci%d: resource mapping '%s' (%s line %u) does not "
 					   "match the hardware: %s; Proxmox refuses to start the VM "
 					   "(\"PCI device mapping invalid (hardware probably "
@@ -97,10 +97,10 @@ static void report_resolution(const struct vm_check *k)
 static void free_drivers(const struct rules *rules, const char *const **ret, size_t *count)
 {
 	static const char *const builtin[] = {"vfio-pci", "pci-stub"};
-	int i = rules ? rules_check_index("group-isolation") : -1;
-	if (i >= 0 && rules->checks[i].params && rules->checks[i].params[0].count) {
-		*ret = (const char *const *)rules->checks[i].params[0].items;
-		*count = rules->checks[i].params[0].count;
+	const struct rules_check *check = rules ? &rules->checks[CHECK_GROUP_ISOLATION] : NULL;
+	if (check && check->params && check->params[0].count) {
+		*ret = (const char *const *)check->params[0].items;
+		*count = check->params[0].count;
 		return;
 	}
 	*ret = builtin;
@@ -142,7 +142,7 @@ static void check_group(const struct vm_check *k, const struct vm_device *vd)
 	}
 	if (npeers) {
 		char *self = describe(k, d);
-		struct finding *f = report(k, "group-isolation", SEVERITY_ERROR, vd->line, d);
+		struct finding *f = report(k, CHECK_GROUP_ISOLATION, SEVERITY_ERROR, vd->line, d);
 		if (vd->keep)
 			finding_message(f, "hostpci%d: %s shares IOMMU group %d with %s; with "
 					   "driver=keep Proxmox binds nothing, and QEMU refuses a "
@@ -164,7 +164,7 @@ static void check_group(const struct vm_check *k, const struct vm_device *vd)
 	const struct host_region *r = host_group_direct_region(g);
 	if (r) {
 		char *self = describe(k, d);
-		struct finding *f = report(k, "rmrr", SEVERITY_ERROR, vd->line, d);
+		struct finding *f = report(k, CHECK_RMRR, SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: IOMMU group %d of %s has a firmware-reserved "
 				   "direct-mapped range %llx-%llx (an RMRR, or an IVMD on AMD); "
 				   "the kernel refuses to attach it to a VM (\"Firmware has "
@@ -185,7 +185,7 @@ static void check_host_critical(const struct vm_check *k, const struct vm_device
 	const struct host_use *use = host_uses_find(&k->host->uses, d->address);
 	if (use) {
 		char *self = describe(k, d);
-		struct finding *f = report(k, "host-critical", SEVERITY_ERROR, vd->line, d);
+		struct finding *f = report(k, CHECK_HOST_CRITICAL, SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: %s carries the host's %s %s; binding it to vfio-pci "
 				   "at start takes that away from the host",
 				vd->hostpci, self,
@@ -204,7 +204,7 @@ static void check_host_critical(const struct vm_check *k, const struct vm_device
 		if (!pu)
 			continue;
 		char *self = describe(k, d), *peer = describe(k, p);
-		struct finding *f = report(k, "host-critical", SEVERITY_ERROR, vd->line, d);
+		struct finding *f = report(k, CHECK_HOST_CRITICAL, SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: %s is in IOMMU group %d with %s, which carries the "
 				   "host's %s %s; Proxmox binds the whole group to vfio-pci at "
 				   "start",
@@ -225,7 +225,7 @@ static void check_sriov(const struct vm_check *k, const struct vm_device *vd)
 	if (vd->mdev || d->sriov_numvfs <= 0)
 		return;
 	char *self = describe(k, d);
-	struct finding *f = report(k, "sriov-pf", SEVERITY_ERROR, vd->line, d);
+	struct finding *f = report(k, CHECK_SRIOV_PF, SEVERITY_ERROR, vd->line, d);
 	finding_message(f, "hostpci%d: %s is an SR-IOV physical function with %d virtual "
 			   "function%s enabled; binding it to vfio-pci destroys them and every "
 			   "user of them loses its device",
@@ -245,7 +245,7 @@ static void check_boot_vga(const struct vm_check *k, const struct vm_device *vd)
 	const struct host_boot *b = &k->host->boot;
 	char *self = describe(k, d);
 	if (!iomem->readable) {
-		struct finding *f = report(k, "boot-vga", SEVERITY_INFO, vd->line, d);
+		struct finding *f = report(k, CHECK_BOOT_VGA, SEVERITY_INFO, vd->line, d);
 		finding_message(f, "hostpci%d: %s is the GPU the host booted on; whether a firmware "
 				   "framebuffer still holds its memory is unknown (run as root to "
 				   "read /proc/iomem)",
@@ -262,7 +262,7 @@ static void check_boot_vga(const struct vm_check *k, const struct vm_device *vd)
 			host_iomem_framebuffer_in(iomem, bar->start, bar->size);
 		if (!fb)
 			continue;
-		struct finding *f = report(k, "boot-vga", SEVERITY_WARNING, vd->line, d);
+		struct finding *f = report(k, CHECK_BOOT_VGA, SEVERITY_WARNING, vd->line, d);
 		finding_message(f, "hostpci%d: %s is the GPU the host booted on, and the firmware "
 				   "framebuffer %s holds %llx-%llx inside its BAR %d; vfio-pci "
 				   "cannot claim it (\"BAR %d: can't reserve\") and the guest gets "
@@ -285,7 +285,7 @@ static void check_reset(const struct vm_check *k, const struct vm_device *vd)
 	bool none = d->reset_method ? d->reset_method[0] == '\0' : !d->has_reset;
 	char *self = describe(k, d);
 	if (none) {
-		struct finding *f = report(k, "reset-method", SEVERITY_WARNING, vd->line, d);
+		struct finding *f = report(k, CHECK_RESET_METHOD, SEVERITY_WARNING, vd->line, d);
 		finding_message(f, "hostpci%d: %s offers no reset method; after the VM stops or "
 				   "reboots the device keeps its state and may not work again until "
 				   "the host reboots",
@@ -306,7 +306,7 @@ static void check_reset(const struct vm_check *k, const struct vm_device *vd)
 		}
 		if (others) {
 			struct finding *f =
-				report(k, "bus-reset-scope", SEVERITY_WARNING, vd->line, d);
+				report(k, CHECK_BUS_RESET_SCOPE, SEVERITY_WARNING, vd->line, d);
 			finding_message(f, "hostpci%d: %s can only be reset through its bus, which "
 					   "also holds %s, not passed to this VM; vfio-pci refuses a "
 					   "bus reset that would hit devices it does not own, so the "
@@ -326,7 +326,7 @@ static void check_power(const struct vm_check *k, const struct vm_device *vd)
 	if (!d->power_state || strcmp(d->power_state, "D3cold") != 0)
 		return;
 	char *self = describe(k, d);
-	struct finding *f = report(k, "d3cold", SEVERITY_WARNING, vd->line, d);
+	struct finding *f = report(k, CHECK_D3COLD, SEVERITY_WARNING, vd->line, d);
 	finding_message(f, "hostpci%d: %s is powered off (D3cold); some devices do not come "
 			   "back from D3cold and the VM start fails or the guest sees a dead "
 			   "device",
@@ -351,7 +351,7 @@ static void check_peers_in_use(const struct vm_check *k, const struct vm_device 
 		if (holder < 0)
 			continue;
 		char *self = describe(k, d), *peer = describe(k, p);
-		struct finding *f = report(k, "in-use", SEVERITY_ERROR, vd->line, d);
+		struct finding *f = report(k, CHECK_IN_USE, SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: %s is in IOMMU group %d with %s, which VM %ld holds; "
 				   "a group belongs to one VM at a time, so this VM cannot start "
 				   "while VM %ld runs",
@@ -374,7 +374,7 @@ static void check_in_use(const struct vm_check *k, const struct vm_device *vd)
 		return;
 	}
 	char *self = describe(k, d);
-	struct finding *f = report(k, "in-use", SEVERITY_ERROR, vd->line, d);
+	struct finding *f = report(k, CHECK_IN_USE, SEVERITY_ERROR, vd->line, d);
 	if (strcmp(how, "reserved") == 0)
 		finding_message(f, "hostpci%d: %s is reserved by VM %ld; Proxmox will refuse to "
 				   "start this VM (\"PCI device '%s' already in use by VMID "
@@ -413,7 +413,7 @@ static void check_xvga_vga_region(const struct vm_check *k, const struct vm_devi
 	struct finding *f;
 	unsigned cls = d->class_code >> 8;
 	if (cls != PCI_CLASS_DISPLAY_VGA) {
-		f = report(k, "xvga-device", SEVERITY_ERROR, vd->line, d);
+		f = report(k, CHECK_XVGA_DEVICE, SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: x-vga=1 on %s, which is not a VGA controller (class "
 				   "%04x, not 0300): vfio-pci gives it no VGA region, and QEMU "
 				   "refuses to start the VM " QEMU_NO_VGA_REGION,
@@ -447,7 +447,7 @@ static void check_xvga_vga_region(const struct vm_check *k, const struct vm_devi
 	if (live_on || (!loaded && set)) {
 		char *where = set ? xasprintf("%s:%u", st->file, st->line)
 				  : xasprintf(DISABLE_VGA_PARAM " is %s", live);
-		f = report(k, "xvga-device", SEVERITY_ERROR, vd->line, d);
+		f = report(k, CHECK_XVGA_DEVICE, SEVERITY_ERROR, vd->line, d);
 		finding_message(f, "hostpci%d: x-vga=1 on %s, but vfio-pci %s with disable_vga=1 "
 				   "(%s): it gives no card a VGA region, and QEMU refuses to start "
 				   "the VM " QEMU_NO_VGA_REGION,
@@ -464,7 +464,7 @@ static void check_xvga_vga_region(const struct vm_check *k, const struct vm_devi
 				     ovmf_way);
 		free(where);
 	} else if (loaded && set) {
-		f = report(k, "xvga-device", SEVERITY_WARNING, vd->line, d);
+		f = report(k, CHECK_XVGA_DEVICE, SEVERITY_WARNING, vd->line, d);
 		finding_message(f, "hostpci%d: x-vga=1 on %s: vfio-pci runs without disable_vga "
 				   "now, but %s:%u sets disable_vga=1 for its next load (the next "
 				   "boot); then it gives no card a VGA region, and QEMU refuses "
@@ -528,7 +528,7 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 	/* QEMU refuses a romfile it cannot find or read, and an empty one (pci_add_option_rom():
 	 * "romfile \"%s\" is empty"); whatever else it can read, it loads */
 	if (rom->read_error || rom->size == 0) {
-		f = report(k, "romfile-missing", SEVERITY_ERROR, s->raw.line, NULL);
+		f = report(k, CHECK_ROMFILE_MISSING, SEVERITY_ERROR, s->raw.line, NULL);
 		if (!rom->read_error)
 			finding_message(f, "hostpci%d: romfile=%s: %s is empty; QEMU refuses to "
 					   "start the VM (\"romfile \"%s\" is empty\")",
@@ -553,7 +553,7 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 		return;
 	}
 	if (!rom->parsed) {
-		f = report(k, "romfile-format", SEVERITY_WARNING, s->raw.line, NULL);
+		f = report(k, CHECK_ROMFILE_FORMAT, SEVERITY_WARNING, s->raw.line, NULL);
 		finding_message(f, "hostpci%d: romfile=%s is not a PCI option ROM: %s; QEMU starts "
 				   "the VM with it and the guest firmware skips what it cannot "
 				   "parse: " ROM_SKIPPED,
@@ -577,8 +577,8 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 			char *self = describe(k, vd->dev);
 			/* same vendor: one step milder, an EFI driver in it may well take
 			 * the card (a GOP driver often serves a whole family) */
-			f = report(k, "romfile-format", vendor ? SEVERITY_INFO : SEVERITY_WARNING,
-				   s->raw.line, vd->dev);
+			f = report(k, CHECK_ROMFILE_FORMAT,
+				   vendor ? SEVERITY_INFO : SEVERITY_WARNING, s->raw.line, vd->dev);
 			finding_message(f, "hostpci%d: romfile=%s is for %04x:%04x, but %s is "
 					   "%04x:%04x%s",
 					index, s->dev.romfile, r->images[0].vendor,
@@ -595,7 +595,7 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 	}
 	bool ovmf = k->c->config->vm.bios_type == PVE_BIOS_OVMF;
 	if (ovmf && !optionrom_efi_image(r)) {
-		f = report(k, "rom-uefi", SEVERITY_WARNING, s->raw.line, NULL);
+		f = report(k, CHECK_ROM_UEFI, SEVERITY_WARNING, s->raw.line, NULL);
 		finding_message(f, "hostpci%d: romfile=%s has no x64 EFI image (code type 3); "
 				   "with bios: ovmf the card shows nothing until the guest's driver "
 				   "loads",
@@ -603,7 +603,7 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 		finding_hint(f, "use a ROM with a UEFI (GOP) image for this card, or bios: "
 				"seabios");
 	} else if (!ovmf && !rom_has_code(r, OPTIONROM_CODE_X86)) {
-		f = report(k, "rom-uefi", SEVERITY_WARNING, s->raw.line, NULL);
+		f = report(k, CHECK_ROM_UEFI, SEVERITY_WARNING, s->raw.line, NULL);
 		finding_message(f, "hostpci%d: romfile=%s has no x86 legacy image (code type 0); "
 				   "SeaBIOS cannot run it",
 				index, s->dev.romfile);
@@ -623,7 +623,7 @@ static void check_hookscript(const struct vm_check *k, const struct vm_files *fi
 	if (!files->hook_path) {
 		if (!files->hook_why)
 			return; /* a value Proxmox drops: config-syntax says so */
-		f = report(k, "hookscript-missing", SEVERITY_ERROR, vm->hookscript.line, NULL);
+		f = report(k, CHECK_HOOKSCRIPT_MISSING, SEVERITY_ERROR, vm->hookscript.line, NULL);
 		finding_message(f, "hookscript %s %s; Proxmox will refuse to start the VM", volume,
 				files->hook_why);
 		finding_hint(f, "put the script in a storage's snippets directory and set it with "
@@ -642,7 +642,7 @@ static void check_hookscript(const struct vm_check *k, const struct vm_files *fi
 		why = "is not executable";
 	if (!why)
 		return;
-	f = report(k, "hookscript-missing", SEVERITY_ERROR, vm->hookscript.line, NULL);
+	f = report(k, CHECK_HOOKSCRIPT_MISSING, SEVERITY_ERROR, vm->hookscript.line, NULL);
 	finding_message(f, "hookscript %s: %s %s; Proxmox will refuse to start the VM", volume,
 			files->hook_path, why);
 	if (files->hook_error == 0 && files->hook_regular)
@@ -676,7 +676,7 @@ void check_vm_on_host(const struct checked_config *c, const struct host_view *vi
 		else if (vd->dev->iommu_group < 0 && host_iommu_enabled(view->host)) {
 			char *self = describe(&k, vd->dev);
 			struct finding *f =
-				report(&k, "group-isolation", SEVERITY_ERROR, vd->line, vd->dev);
+				report(&k, CHECK_GROUP_ISOLATION, SEVERITY_ERROR, vd->line, vd->dev);
 			finding_message(f, "hostpci%d: %s is in no IOMMU group; vfio-pci cannot "
 					   "take it",
 					vd->hostpci, self);

@@ -81,7 +81,7 @@ static bool load_mappings(const struct rootfs *root, size_t source_index, struct
 	struct source_ref src = {PATH_PVE_PCI_MAPPING, source_index, -1};
 	if (r < 0) {
 		*unreadable = true;
-		struct finding *f = findings_add(out, "config-syntax", SEVERITY_ERROR, &src, terr.line);
+		struct finding *f = findings_add(out, CHECK_CONFIG_SYNTAX, SEVERITY_ERROR, &src, terr.line);
 		finding_message(f, "cannot read the resource mappings: %s; mapped devices were not "
 				   "checked",
 				terr.message);
@@ -89,7 +89,7 @@ static bool load_mappings(const struct rootfs *root, size_t source_index, struct
 		return false;
 	}
 	for (size_t i = 0; i < ret->problem_count; i++) {
-		struct finding *f = findings_add(out, "config-syntax", SEVERITY_WARNING, &src,
+		struct finding *f = findings_add(out, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, &src,
 						 ret->problems[i].line);
 		finding_message(f, "%s", ret->problems[i].message);
 		finding_hint(f, "edit the mapping under Datacenter > Resource Mappings");
@@ -109,7 +109,7 @@ static bool load_storages(const struct rootfs *root, size_t source_index, struct
 		return true;
 	*unreadable = true;
 	struct source_ref src = {PATH_PVE_STORAGE_CFG, source_index, -1};
-	struct finding *f = findings_add(out, "config-syntax", SEVERITY_ERROR, &src, terr.line);
+	struct finding *f = findings_add(out, CHECK_CONFIG_SYNTAX, SEVERITY_ERROR, &src, terr.line);
 	say_unreadable(f, "the storage definitions", terr.message, terr.column,
 		       "hookscripts were not checked");
 	finding_hint(f, "%s", storage_error_hint(terr.code));
@@ -129,7 +129,7 @@ static size_t load_configs(const struct lint_input *inputs, size_t count, size_t
 		if (pve_config_load(inputs[i].fs, inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0) {
 			*unreadable = true;
 			struct finding *f =
-				findings_add(out, "config-syntax", SEVERITY_ERROR, &src, err.line);
+				findings_add(out, CHECK_CONFIG_SYNTAX, SEVERITY_ERROR, &src, err.line);
 			say_unreadable(f, "this file", err.message, err.column,
 				       "nothing in it was checked");
 			finding_hint(f, "%s", load_error_hint(err.code));

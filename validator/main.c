@@ -489,6 +489,7 @@ int main(int argc, char **argv)
 	struct report_options ro = {
 		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),
 		.errors_only = o.quiet,
+		.rules = &rules,
 	};
 	struct report report;
 	struct findings findings;

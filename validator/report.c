@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "../rules/rules.h"
+
 static bool shown(const struct finding *f, const struct report_options *opt)
 {
 	if (f->severity == SEVERITY_OFF)
@@ -29,7 +31,8 @@ static void print_text(FILE *out, const struct finding *f, const struct report_o
 		fprintf(out, "%s%s\033[0m", severity_color(f->severity), severity_name(f->severity));
 	else
 		fputs(severity_name(f->severity), out);
-	fprintf(out, ": %s [%s]\n", f->message ? f->message : "", f->check);
+	fprintf(out, ": %s [%s]\n", f->message ? f->message : "",
+		rules_finding_id(opt->rules, f));
 	if (f->hint)
 		fprintf(out, "    hint: %s\n", f->hint);
 }
@@ -69,10 +72,10 @@ void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void print_json(FILE *out, const struct finding *f)
+static void print_json(FILE *out, const struct finding *f, const struct report_options *opt)
 {
 	fputs("{\"check\":", out);
-	json_string(out, f->check);
+	json_string(out, rules_finding_id(opt->rules, f));
 	fputs(",\"severity\":", out);
 	json_string(out, severity_name(f->severity));
 	fputs(",\"file\":", out);
@@ -115,7 +118,7 @@ void report_findings(struct report *r, const struct findings *list)
 			continue;
 		}
 		fputs(r->first ? "\n" : ",\n", r->out);
-		print_json(r->out, f);
+		print_json(r->out, f, &r->opt);
 		r->first = false;
 	}
 }

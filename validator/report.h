@@ -7,9 +7,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct rules;
 struct report_options {
 	bool color;        /* ANSI colours on the severity word */
 	bool errors_only;  /* -q */
+	const struct rules *rules; /* the rules the checks ran with: device rules' ids */
 };
 
 void report_text(FILE *out, const struct findings *list, const struct report_options *opt);

@@ -33,6 +33,22 @@ tagged.yaml|1:10: error: tags (tag:yaml.org,2002:int) are not allowed in pcipt f
 LIST
 }
 
+@test "a misspelt check id is refused where it stands, never left to its default" {
+	printf 'version: 1\nchecks:\n  xvga-ovfm: off\n' >"$BATS_TEST_TMPDIR/checks.yaml"
+	validate --check-rules --rules "$BATS_TEST_TMPDIR/checks.yaml"
+	expect_status 2
+	[ "$(cat "$err")" = "$BATS_TEST_TMPDIR/checks.yaml:3:3: error: checks.xvga-ovfm: unknown check id 'xvga-ovfm'" ]
+	# a lint with it runs no check at all
+	validate --offline --root "$CLI_FIXTURES/xvga-ovmf" --all --rules "$BATS_TEST_TMPDIR/checks.yaml"
+	expect_status 2
+	[ ! -s "$out" ]
+	printf 'version: 1\ndevices:\n  - {id: my-gpu, name: GPU, hint: h, match: {vendor: 0x10de},\n     overrides: {pcie-needs-q53: off}}\n' \
+		>"$BATS_TEST_TMPDIR/overrides.yaml"
+	validate --check-rules --rules "$BATS_TEST_TMPDIR/overrides.yaml"
+	expect_status 2
+	grep -qF "overrides.yaml:4:18: error: devices[0].overrides.pcie-needs-q53: unknown check id 'pcie-needs-q53'" "$err"
+}
+
 @test "100,000 levels of nesting are refused at level 65" {
 	for _ in $(seq 100000); do echo '['; done >"$BATS_TEST_TMPDIR/deep.yaml"
 	validate --check-rules --rules "$BATS_TEST_TMPDIR/deep.yaml"

@@ -3,7 +3,7 @@
  * device-shared check (the same config passed twice).
  *
  * Besides the sanitizers, the target aborts on broken invariants of the findings:
- *   - every finding has a kebab-case check id, a real severity, the file name and a message,
+ *   - every finding has a catalogue check id, a real severity, the file name and a message,
  *     and a line inside the file;
  *   - the checks are pure: each copy of the config in the pair run gets exactly the findings
  *     the single run got, plus (for the second copy only) one device-shared finding per
@@ -24,7 +24,7 @@
 
 static void check_finding(const struct finding *f, size_t sources, unsigned last_line)
 {
-	if (!f->check || rules_check_index(f->check) < 0)
+	if ((unsigned)f->check >= CHECK_COUNT || !check_id_name(f->check))
 		abort();
 	if (f->severity < SEVERITY_INFO || f->severity > SEVERITY_ERROR)
 		abort();
@@ -36,13 +36,13 @@ static void check_finding(const struct finding *f, size_t sources, unsigned last
 		abort();
 }
 
-static size_t count_check(const struct findings *list, size_t source, const char *check,
+static size_t count_check(const struct findings *list, size_t source, enum check_id check,
 			  bool matching)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < list->count; i++) {
 		const struct finding *f = &list->items[i];
-		if (f->source == source && (strcmp(f->check, check) == 0) == matching)
+		if (f->source == source && (f->check == check) == matching)
 			n++;
 	}
 	return n;
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	validate_offline(one, 1, &single);
 	for (size_t i = 0; i < single.count; i++)
 		check_finding(&single.items[i], 1, last_line);
-	if (count_check(&single, 0, "device-shared", true) != 0)
+	if (count_check(&single, 0, CHECK_DEVICE_SHARED, true) != 0)
 		abort();
 
 	struct checked_config pair[2] = {
@@ -121,10 +121,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < both.count; i++)
 		check_finding(&both.items[i], 2, last_line);
 	size_t own = single.count;
-	if (count_check(&both, 0, "device-shared", false) != own ||
-	    count_check(&both, 1, "device-shared", false) != own ||
-	    count_check(&both, 0, "device-shared", true) != 0 ||
-	    count_check(&both, 1, "device-shared", true) != claiming_lines(&config))
+	if (count_check(&both, 0, CHECK_DEVICE_SHARED, false) != own ||
+	    count_check(&both, 1, CHECK_DEVICE_SHARED, false) != own ||
+	    count_check(&both, 0, CHECK_DEVICE_SHARED, true) != 0 ||
+	    count_check(&both, 1, CHECK_DEVICE_SHARED, true) != claiming_lines(&config))
 		abort();
 	findings_sort(&both);
 	check_sorted(&both);

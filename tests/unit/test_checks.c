@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../../rules/yaml_tree.h"
 #include "../../validator/checks.h"
 #include "../../validator/vmdevices.h"
 
@@ -59,17 +60,18 @@ static void run_free(struct run *r)
 }
 
 /* The run produced exactly one finding, with this check, severity and line. */
-static const struct finding *only(struct run *r, const char *check, enum severity s,
+static const struct finding *only(struct run *r, enum check_id check, enum severity s,
 				  unsigned line)
 {
 	if (r->findings.count != 1) {
 		for (size_t i = 0; i < r->findings.count; i++)
 			print_message("  %u [%s] %s\n", r->findings.items[i].line,
-				      r->findings.items[i].check, r->findings.items[i].message);
+				      check_id_name(r->findings.items[i].check),
+				      r->findings.items[i].message);
 		fail_msg("expected 1 finding, got %zu", r->findings.count);
 	}
 	const struct finding *f = &r->findings.items[0];
-	assert_string_equal(f->check, check);
+	assert_int_equal(f->check, check);
 	assert_int_equal(f->severity, s);
 	assert_int_equal(f->line, line);
 	assert_non_null(f->hint);
@@ -98,14 +100,14 @@ static void pcie_without_q35(void **state)
 {
 	(void)state;
 	struct run *r = validate_one("cores: 2\nhostpci0: 01:00.0,pcie=1\n");
-	const struct finding *f = only(r, "pcie-needs-q35", SEVERITY_ERROR, 2);
+	const struct finding *f = only(r, CHECK_PCIE_NEEDS_Q35, SEVERITY_ERROR, 2);
 	assert_non_null(strstr(f->message, "q35 machine model is not enabled"));
 	run_free(r);
 	/* a machine line Proxmox drops leaves the VM on i440fx */
 	r = validate_one("machine: q35,bogus=1\nhostpci0: 01:00.0,pcie=1\n");
 	assert_int_equal(r->findings.count, 2);
-	assert_string_equal(r->findings.items[0].check, "config-syntax");
-	assert_string_equal(r->findings.items[1].check, "pcie-needs-q35");
+	assert_int_equal(r->findings.items[0].check, CHECK_CONFIG_SYNTAX);
+	assert_int_equal(r->findings.items[1].check, CHECK_PCIE_NEEDS_Q35);
 	run_free(r);
 }
 
@@ -113,7 +115,7 @@ static void xvga_with_ovmf_is_a_warning(void **state)
 {
 	(void)state;
 	struct run *r = validate_one("bios: ovmf\nmachine: q35\nhostpci0: 01:00,pcie=1,x-vga=on\n");
-	only(r, "xvga-ovmf", SEVERITY_WARNING, 3);
+	only(r, CHECK_XVGA_OVMF, SEVERITY_WARNING, 3);
 	run_free(r);
 }
 
@@ -121,16 +123,16 @@ static void duplicates_within_a_vm(void **state)
 {
 	(void)state;
 	struct run *r = validate_one("hostpci0: 01:00\nhostpci3: 0000:01:00.1\n");
-	const struct finding *f = only(r, "hostpci-duplicate", SEVERITY_ERROR, 2);
+	const struct finding *f = only(r, CHECK_HOSTPCI_DUPLICATE, SEVERITY_ERROR, 2);
 	assert_string_equal(f->device, "0000:01:00.1");
 	assert_non_null(strstr(f->message, "hostpci0 (line 1)"));
 	run_free(r);
 	r = validate_one("hostpci0: 01:00.0;02:00.0;01:00.0\n");
-	only(r, "hostpci-duplicate", SEVERITY_ERROR, 1);
+	only(r, CHECK_HOSTPCI_DUPLICATE, SEVERITY_ERROR, 1);
 	run_free(r);
 	/* one finding per line, counting the rest */
 	r = validate_one("hostpci0: 01:00\nhostpci1: 01:00.1;01:00.2;01:00.1\n");
-	f = only(r, "hostpci-duplicate", SEVERITY_ERROR, 2);
+	f = only(r, CHECK_HOSTPCI_DUPLICATE, SEVERITY_ERROR, 2);
 	assert_non_null(strstr(f->message, "0000:01:00.1 is already assigned by hostpci0 (line 1) "
 					   "(and 2 more)"));
 	run_free(r);
@@ -149,14 +151,14 @@ static void shared_between_vms(void **state)
 	const char *both_onboot[] = {"onboot: 1\nhostpci0: 01:00\n",
 				     "onboot: 1\nhostpci2: 01:00.0;01:00.1\n"};
 	struct run *r = validate(both_onboot, 2);
-	const struct finding *f = only(r, "device-shared", SEVERITY_ERROR, 2);
+	const struct finding *f = only(r, CHECK_DEVICE_SHARED, SEVERITY_ERROR, 2);
 	assert_int_equal(f->vmid, 101);
 	assert_non_null(strstr(f->message, "VM 100"));
 	run_free(r);
 	const char *one_onboot[] = {"onboot: 1\nhostpci0: 01:00.0\n", "hostpci0: 01:00.0\n",
 				    "hostpci0: 01:00.1\n"};
 	r = validate(one_onboot, 3);
-	only(r, "device-shared", SEVERITY_WARNING, 1);
+	only(r, CHECK_DEVICE_SHARED, SEVERITY_WARNING, 1);
 	assert_int_equal(r->findings.items[0].vmid, 101);
 	run_free(r);
 	/* three VMs on one card: one finding per later VM, naming the first and counting */
@@ -177,11 +179,11 @@ static void host_and_mapping_rules(void **state)
 {
 	(void)state;
 	struct run *r = validate_one("hostpci0: 01:00.0,mapping=gpu\n");
-	const struct finding *f = only(r, "hostpci-syntax", SEVERITY_ERROR, 1);
+	const struct finding *f = only(r, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, 1);
 	assert_non_null(strstr(f->message, "Cannot set both 'host' and 'mapping'."));
 	run_free(r);
 	r = validate_one("hostpci0: pcie=1\nmachine: q35\n");
-	f = only(r, "hostpci-syntax", SEVERITY_ERROR, 1);
+	f = only(r, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, 1);
 	assert_non_null(strstr(f->message, "Either 'host' or 'mapping' must be set."));
 	run_free(r);
 }
@@ -205,7 +207,7 @@ static void legacy_igd_rules(void **state)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct run *r = validate_one(cases[i].config);
-		if (r->findings.count != 1 || strcmp(r->findings.items[0].check, "legacy-igd") != 0 ||
+		if (r->findings.count != 1 || r->findings.items[0].check != CHECK_LEGACY_IGD ||
 		    !strstr(r->findings.items[0].message, cases[i].words))
 			fail_msg("case %zu: expected legacy-igd about '%s'", i, cases[i].words);
 		run_free(r);
@@ -230,22 +232,22 @@ static void romfile_paths(void **state)
 {
 	(void)state;
 	struct run *r = validate_one("hostpci0: 01:00,romfile=/usr/share/kvm/vbios.bin\n");
-	const struct finding *f = only(r, "romfile-path", SEVERITY_ERROR, 1);
+	const struct finding *f = only(r, CHECK_ROMFILE_PATH, SEVERITY_ERROR, 1);
 	assert_non_null(strstr(f->message, "/usr/share/kvm//usr/share/kvm/vbios.bin"));
 	run_free(r);
 	r = validate_one("hostpci0: 01:00,romfile=../../../etc/shadow\n");
-	only(r, "romfile-path", SEVERITY_ERROR, 1);
+	only(r, CHECK_ROMFILE_PATH, SEVERITY_ERROR, 1);
 	run_free(r);
 	/* out and back in resolves inside; a sibling with the same prefix is outside */
 	r = validate_one("hostpci0: 01:00,romfile=a/../../kvm/x.rom\n");
-	only(r, "romfile-path", SEVERITY_WARNING, 1);
+	only(r, CHECK_ROMFILE_PATH, SEVERITY_WARNING, 1);
 	run_free(r);
 	r = validate_one("hostpci0: 01:00,romfile=../kvm2/x.rom\n");
-	f = only(r, "romfile-path", SEVERITY_ERROR, 1);
+	f = only(r, CHECK_ROMFILE_PATH, SEVERITY_ERROR, 1);
 	assert_non_null(strstr(f->message, "resolves to /usr/share/kvm2/x.rom"));
 	run_free(r);
 	r = validate_one("hostpci0: 01:00,romfile=roms/../x.rom\n");
-	only(r, "romfile-path", SEVERITY_WARNING, 1);
+	only(r, CHECK_ROMFILE_PATH, SEVERITY_WARNING, 1);
 	run_free(r);
 }
 
@@ -300,11 +302,21 @@ static void device_rule_findings_outlive_the_rules(void **state)
 	struct findings out;
 	findings_init(&out);
 	validate_offline_rules(&checked, 1, &rules, &mappings, &out);
-	rules_free(&rules);
+	/* the finding names its rule by index; its id comes from the rules it ran with */
 	size_t found = 0;
-	for (size_t i = 0; i < out.count; i++)
-		found += strcmp(out.items[i].check, "test-gpu-wants-q35") == 0;
+	for (size_t i = 0; i < out.count; i++) {
+		if (out.items[i].check != CHECK_DEVICE_RULE)
+			continue;
+		assert_int_equal(out.items[i].rule, 0);
+		assert_string_equal(rules_finding_id(&rules, &out.items[i]), "test-gpu-wants-q35");
+		found++;
+	}
 	assert_int_equal(found, 1);
+	/* nothing in a finding points into the rules: freeing them first leaves the findings
+	 * whole (the sanitizers watch the reads and the frees below) */
+	rules_free(&rules);
+	for (size_t i = 0; i < out.count; i++)
+		assert_non_null(out.items[i].message);
 	findings_free(&out);
 	pve_config_free(&config);
 	pve_mappings_free(&mappings);
@@ -385,14 +397,99 @@ static void mapping_paths_are_never_cut(void **state)
 	pve_mappings_free(&mappings);
 }
 
-static void catalogue_is_complete(void **state)
+static bool is_kebab_case(const char *s)
+{
+	if (!s || !(*s >= 'a' && *s <= 'z'))
+		return false;
+	for (const char *p = s; *p; p++) {
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+			  (*p == '-' && p[1] && p[1] != '-');
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Code can emit nothing but an enum check_id (a string does not compile), so every id a code
+ * path can emit is one of these: each has a catalogue row with a real severity and a
+ * kebab-case id of its own, and rules/default.yaml configures each of them and nothing
+ * else.  pcipt-rules(5) and the CLI's "30 checks configured" count the same catalogue. */
+static void every_check_id_is_in_the_catalogue(void **state)
 {
 	(void)state;
-	const char *ids[] = {"config-syntax", "hostpci-syntax", "hostpci-duplicate", "device-shared",
-			     "pcie-needs-q35", "xvga-ovmf", "legacy-igd", "romfile-path"};
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		assert_true(rules_check_index(ids[i]) >= 0);
+	assert_int_equal(CHECK_COUNT, 30);
+	assert_int_equal(rules_check_count(), CHECK_COUNT);
+	for (int i = 0; i < CHECK_COUNT; i++) {
+		const char *id = check_id_name((enum check_id)i);
+		if (!is_kebab_case(id))
+			fail_msg("check %d: '%s' is not a kebab-case id", i, id ? id : "(none)");
+		assert_int_equal(check_id_from_name(id), i);
+		for (int k = 0; k < i; k++) {
+			if (strcmp(check_id_name((enum check_id)k), id) == 0)
+				fail_msg("checks %d and %d share the id %s", k, i, id);
+		}
+		const struct rules_check_info *info = &rules_check_catalogue[i];
+		if (info->code_severity < SEVERITY_INFO || info->code_severity > SEVERITY_ERROR)
+			fail_msg("%s has no catalogue row (severity %d)", id, info->code_severity);
+		assert_int_equal(rules_check_index(id), i);
+	}
+	/* a device rule's finding is no catalogue check: its id lives in the rules */
+	assert_null(check_id_name(CHECK_COUNT));
+	assert_null(check_id_name(CHECK_DEVICE_RULE));
+	assert_int_equal(check_id_from_name("no-such-check"), -1);
 	assert_int_equal(rules_check_index("no-such-check"), -1);
+
+	/* rules/default.yaml: checks: names every catalogue id once, and nothing else */
+	struct yaml_node *root;
+	struct yaml_tree_error err;
+	assert_int_equal(yaml_tree_parse(rules_builtin_yaml, rules_builtin_yaml_size, &root, &err),
+			 0);
+	const struct yaml_node *checks = yaml_tree_get(root, "checks");
+	assert_non_null(checks);
+	assert_int_equal(checks->kind, YAML_NODE_MAPPING);
+	bool named[CHECK_COUNT] = {false};
+	for (size_t k = 0; k < checks->count; k++) {
+		const char *id = checks->keys[k]->value;
+		int i = check_id_from_name(id);
+		if (i < 0)
+			fail_msg("default.yaml:%u configures '%s', which no code emits",
+				 checks->keys[k]->line, id);
+		assert_false(named[i]);
+		named[i] = true;
+	}
+	for (int i = 0; i < CHECK_COUNT; i++) {
+		if (!named[i])
+			fail_msg("default.yaml leaves out %s", check_id_name((enum check_id)i));
+	}
+	yaml_tree_free(root);
+}
+
+/* A finding's id as output prints it: a catalogue check's own, a device rule's from the rules
+ * the checks ran with; the rules set the severity of the first and leave the second's. */
+static void findings_print_with_their_check_id(void **state)
+{
+	(void)state;
+	const char *yaml = "version: 1\n"
+			   "checks: {xvga-ovmf: error}\n"
+			   "devices:\n"
+			   "  - {id: first-rule, name: A, hint: h, match: {vendor: 1}}\n"
+			   "  - {id: second-rule, name: B, hint: h, match: {vendor: 2}}\n";
+	struct rules rules;
+	struct rules_error rerr;
+	assert_int_equal(rules_parse(yaml, strlen(yaml), NULL, &rules, &rerr), 0);
+	struct source_ref src = {"100.conf", 0, 100};
+	struct findings list;
+	findings_init(&list);
+	findings_add(&list, CHECK_XVGA_OVMF, SEVERITY_WARNING, &src, 1);
+	findings_add_device_rule(&list, 1, SEVERITY_INFO, &src, 2);
+	assert_string_equal(rules_finding_id(&rules, &list.items[0]), "xvga-ovmf");
+	assert_string_equal(rules_finding_id(&rules, &list.items[1]), "second-rule");
+	rules_apply(&rules, &list);
+	assert_int_equal(list.count, 2);
+	assert_int_equal(list.items[0].severity, SEVERITY_ERROR);
+	assert_int_equal(list.items[1].severity, SEVERITY_INFO);
+	findings_free(&list);
+	rules_free(&rules);
 }
 
 int main(void)
@@ -407,7 +504,8 @@ int main(void)
 		cmocka_unit_test(legacy_igd_rules),
 		cmocka_unit_test(romfile_paths),
 		cmocka_unit_test(snapshots_are_not_judged),
-		cmocka_unit_test(catalogue_is_complete),
+		cmocka_unit_test(every_check_id_is_in_the_catalogue),
+		cmocka_unit_test(findings_print_with_their_check_id),
 		cmocka_unit_test(device_rule_findings_outlive_the_rules),
 		cmocka_unit_test(mapping_paths_are_never_cut),
 	};

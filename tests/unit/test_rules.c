@@ -48,10 +48,10 @@ static void builtin_rules_load_and_match_the_catalogue(void **state)
 	/* every check is configured by the default file, at its code's own level */
 	for (size_t i = 0; i < rules_check_count(); i++) {
 		if (!r.checks[i].set)
-			fail_msg("default rules leave out %s", rules_check_catalogue[i].id);
+			fail_msg("default rules leave out %s", check_id_name((enum check_id)i));
 		if (r.checks[i].severity != rules_check_catalogue[i].code_severity)
 			fail_msg("%s: default severity differs from the code's",
-				 rules_check_catalogue[i].id);
+				 check_id_name((enum check_id)i));
 	}
 	assert_true(r.device_count >= 5);
 	const struct rules_device *nvidia = NULL, *k80 = NULL;
@@ -188,7 +188,7 @@ static void unknown_keys_name_every_allowed_key(void **state)
 		for (size_t k = 0; info->params && info->params[k]; k++) {
 			char yaml[256];
 			snprintf(yaml, sizeof(yaml), "version: 1\nchecks: {%s: {%s: [x]}}\n",
-				 info->id, info->params[k]);
+				 check_id_name((enum check_id)i), info->params[k]);
 			struct rules r;
 			struct rules_error err;
 			if (parse(yaml, &r, &err) != 0)
@@ -278,24 +278,25 @@ static void severities_follow_the_rules(void **state)
 			   "config-syntax: off}\n";
 	assert_int_equal(parse(text, &r, &err), 0);
 	/* primary findings take the rules' severity */
-	assert_int_equal(rules_severity(&r, "xvga-ovmf", SEVERITY_WARNING), SEVERITY_ERROR);
-	assert_int_equal(rules_severity(&r, "device-shared", SEVERITY_ERROR), SEVERITY_WARNING);
+	assert_int_equal(rules_severity(&r, CHECK_XVGA_OVMF, SEVERITY_WARNING), SEVERITY_ERROR);
+	assert_int_equal(rules_severity(&r, CHECK_DEVICE_SHARED, SEVERITY_ERROR), SEVERITY_WARNING);
 	/* milder ones stay one step below */
-	assert_int_equal(rules_severity(&r, "device-shared", SEVERITY_WARNING), SEVERITY_INFO);
+	assert_int_equal(rules_severity(&r, CHECK_DEVICE_SHARED, SEVERITY_WARNING), SEVERITY_INFO);
 	/* a file pcipt could not read cannot be silenced */
-	assert_int_equal(rules_severity(&r, "config-syntax", SEVERITY_ERROR), SEVERITY_ERROR);
-	assert_int_equal(rules_severity(&r, "config-syntax", SEVERITY_WARNING), SEVERITY_OFF);
-	assert_int_equal(rules_severity(&r, "not-a-check", SEVERITY_INFO), SEVERITY_INFO);
+	assert_int_equal(rules_severity(&r, CHECK_CONFIG_SYNTAX, SEVERITY_ERROR), SEVERITY_ERROR);
+	assert_int_equal(rules_severity(&r, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING), SEVERITY_OFF);
+	/* a device rule's finding keeps the severity its rule gave it */
+	assert_int_equal(rules_severity(&r, CHECK_DEVICE_RULE, SEVERITY_INFO), SEVERITY_INFO);
 
 	struct findings list;
 	findings_init(&list);
 	struct source_ref src = {"/etc/pve/qemu-server/100.conf", 0, 100};
-	findings_add(&list, "config-syntax", SEVERITY_WARNING, &src, 1);
-	findings_add(&list, "xvga-ovmf", SEVERITY_WARNING, &src, 2);
-	findings_add(&list, "config-syntax", SEVERITY_WARNING, &src, 3);
+	findings_add(&list, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, &src, 1);
+	findings_add(&list, CHECK_XVGA_OVMF, SEVERITY_WARNING, &src, 2);
+	findings_add(&list, CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, &src, 3);
 	rules_apply(&r, &list);
 	assert_int_equal(list.count, 1);
-	assert_string_equal(list.items[0].check, "xvga-ovmf");
+	assert_int_equal(list.items[0].check, CHECK_XVGA_OVMF);
 	assert_int_equal(list.items[0].severity, SEVERITY_ERROR);
 	findings_free(&list);
 	rules_free(&r);
