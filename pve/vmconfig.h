@@ -76,7 +76,7 @@ struct pve_setting {
 
 struct pve_hostpci_setting {
 	struct pve_setting raw;
-	struct pve_hostpci dev; /* valid when raw.set */
+	struct pve_hostpci dev; /* valid when raw.set: the value of that line, parsed once */
 };
 
 enum pve_bios { PVE_BIOS_SEABIOS, PVE_BIOS_OVMF };
