@@ -187,7 +187,7 @@ static int validate_vm(const struct hook_options *o, const struct rules *rules,
 {
 	struct lint_input input = {
 		.path = NULL,
-		.display = xasprintf(PATH_PVE_QEMU_SERVER "/%ld.conf", o->vmid),
+		.display = pve_vm_config_path(o->vmid),
 	};
 	input.path = root_join(o->root, input.display);
 	struct findings findings;
@@ -215,7 +215,7 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 			const struct rules *rules, const struct host *host, struct bind_set *ret,
 			const struct log_ctx *log)
 {
-	char *display = xasprintf(PATH_PVE_QEMU_SERVER "/%ld.conf", o->vmid);
+	char *display = pve_vm_config_path(o->vmid);
 	char *path = root_join(o->root, display);
 	struct pve_config config;
 	struct pve_load_error lerr;

@@ -3,6 +3,7 @@
 #include "keys.h"
 #include "propstr.h"
 #include "vmoptions.h"
+#include "../lib/paths.h"
 #include "../lib/xalloc.h"
 
 #include <ctype.h>
@@ -19,6 +20,11 @@ static long vmid_with_suffix(const char *s, const char *suffix)
 	if (digits == 0 || digits > 9 || strcmp(s + digits, suffix) != 0 || s[0] == '0')
 		return -1;
 	return strtol(s, NULL, 10);
+}
+
+char *pve_vm_config_path(long vmid)
+{
+	return xasprintf("%s/%ld.conf", PATH_PVE_QEMU_SERVER, vmid);
 }
 
 long pve_vmid_from_path(const char *path)

@@ -130,6 +130,10 @@ int pve_config_load(const char *path, const char *display_path, struct pve_confi
 
 void pve_config_free(struct pve_config *config);
 
+/* Where Proxmox keeps the config of VM vmid on this node: "/etc/pve/qemu-server/VMID.conf", a
+ * host path (under --root, root_join() it).  malloc'd. */
+char *pve_vm_config_path(long vmid);
+
 /* VMID from a file name "100.conf" (any directory); -1 when it is not one. */
 long pve_vmid_from_path(const char *path);
 /* VMID from "100"; -1 when it is not one. */

@@ -114,7 +114,7 @@ static int check_storage_dir(const char *root, const struct pve_storage *s, char
 static int read_vm_hookscript(const char *root, long vmid, const char *volume, bool *ret_set,
 			      char *error, size_t size)
 {
-	char *display = xasprintf("%s/%ld.conf", PATH_PVE_QEMU_SERVER, vmid);
+	char *display = pve_vm_config_path(vmid);
 	char *path = root_join(root, display);
 	struct pve_config config;
 	struct pve_load_error lerr;

@@ -267,11 +267,12 @@ static int list_node_configs(const char *root, struct lint_input **ret, size_t *
 	size_t n = 0, cap = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (pve_vmid_from_path(e->d_name) < 0)
+		long vmid = pve_vmid_from_path(e->d_name);
+		if (vmid < 0)
 			continue;
 		xgrow((void **)&inputs, &cap, n + 1, sizeof(*inputs));
 		inputs[n].path = xasprintf("%s/%s", dir, e->d_name);
-		inputs[n].display = xasprintf("%s/%s", PATH_PVE_QEMU_SERVER, e->d_name);
+		inputs[n].display = pve_vm_config_path(vmid);
 		n++;
 	}
 	closedir(d);
@@ -425,7 +426,7 @@ int main(int argc, char **argv)
 				inputs[input_count].path = xstrdup(arg);
 				inputs[input_count++].display = xstrdup(arg);
 			} else if (pve_vmid_parse(arg) > 0) {
-				char *rel = xasprintf("%s/%s.conf", PATH_PVE_QEMU_SERVER, arg);
+				char *rel = pve_vm_config_path(pve_vmid_parse(arg));
 				inputs[input_count].path = root_join(o.root, rel);
 				inputs[input_count++].display = rel;
 			} else {
