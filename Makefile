@@ -30,7 +30,8 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-
 LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS)
 
 # Library modules shared by both programs (one header each).
-LIB_SRC := lib/xalloc.c lib/check_ids.c lib/findings.c lib/textfile.c lib/rootfs.c lib/settings.c
+LIB_SRC := lib/xalloc.c lib/check_ids.c lib/findings.c lib/textfile.c lib/rootfs.c lib/settings.c \
+	lib/pciaddr.c
 PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve/vmconfig.c \
 	pve/mapping.c pve/storage.c
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c

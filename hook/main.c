@@ -14,7 +14,6 @@
 #include "../lib/paths.h"
 #include "../lib/settings.h"
 #include "../lib/xalloc.h"
-#include "../pve/mapping.h"
 #include "../pve/vmconfig.h"
 #include "../validator/lint.h"
 #include "../validator/report.h"
@@ -181,16 +180,36 @@ static int parse_options(int argc, char **argv, struct hook_options *o)
 	return EXIT_TROUBLE;
 }
 
-/* The checks pcipt-validate VMID runs; findings go to stderr (the task log).  Returns the
- * exit status: 0 when the start may go on. */
-static int validate_vm(const struct hook_options *o, const struct rules *rules,
-		       const struct host *host, const struct log_ctx *log)
+/* The devices to bind, with the drivers they have now: the devices the checks judged. */
+static int plan_devices(const struct hook_options *o, const struct settings *settings,
+			const struct rules *rules, const struct host *host,
+			const struct vm_devices *devices, struct bind_set *ret,
+			const struct log_ctx *log)
 {
-	struct lint_input input = {.fs = o->root, .path = pve_config_path(o->vmid)};
+	bool peers = settings->bind_group_peers && rules->bind.group_peers == RULES_BIND_GROUP_PEERS;
+	if (bind_plan(host, devices, peers, ret) < 0) {
+		log_error(log, "VM %ld would bind more than %d devices; refusing", o->vmid,
+			  LEDGER_MAX_DEVICES);
+		return -1;
+	}
+	return 0;
+}
+
+/* The checks pcipt-validate VMID runs; findings go to stderr (the task log).  When the start
+ * may go on, the plan of the bind, made from the devices the checks resolved: the config and
+ * pci.cfg are read once, so what is bound is what was judged.  Returns the exit status: 0
+ * when the start may go on. */
+static int validate_vm(const struct hook_options *o, const struct settings *settings,
+		       const struct rules *rules, const struct host *host,
+		       struct bind_set *ret_plan, const struct log_ctx *log)
+{
+	struct lint_input input = {.fs = o->root, .path = pve_vm_config_path(o->vmid)};
 	input.display = xstrdup(input.path);
 	struct findings findings;
 	findings_init(&findings);
-	int r = lint_loaded_host(&input, 1, host, rules, false, &findings);
+	struct lint_prepared prepared;
+	lint_prepare(&input, 1, host, false, &prepared, &findings);
+	int r = lint_check_prepared(&prepared, rules, &findings);
 	struct report_options ro = {.color = false, .errors_only = false, .rules = rules};
 	report_text(stderr, &findings, &ro);
 	size_t errors = findings_count(&findings, SEVERITY_ERROR);
@@ -202,44 +221,15 @@ static int validate_vm(const struct hook_options *o, const struct rules *rules,
 			  errors > 1 ? "s" : "");
 		status = EXIT_REFUSED;
 	}
+	/* a config that was read is the one input (r == 0) */
+	if (status == EXIT_OK &&
+	    plan_devices(o, settings, rules, host, &prepared.devices[0], ret_plan, log) < 0)
+		status = EXIT_TROUBLE;
+	lint_prepared_free(&prepared);
 	findings_free(&findings);
 	free(input.path);
 	free(input.display);
 	return status;
-}
-
-/* The devices to bind, with the drivers they have now. */
-static int plan_devices(const struct hook_options *o, const struct settings *settings,
-			const struct rules *rules, const struct host *host, struct bind_set *ret,
-			const struct log_ctx *log)
-{
-	char *display = pve_config_path(o->vmid);
-	struct pve_config config;
-	struct pve_load_error lerr;
-	int r = pve_config_load(o->root, display, display, &config, &lerr);
-	if (r < 0) {
-		log_error(log, "%s: %s", display, lerr.message);
-		free(display);
-		return -1;
-	}
-	/* the checks have reported an unreadable pci.cfg already; here it only maps nothing */
-	struct pve_mappings mappings = {0};
-	struct text_error terr;
-	bool have_mappings = pve_mappings_load(o->root, PATH_PVE_PCI_MAPPING, PATH_PVE_PCI_MAPPING,
-					       &mappings, &terr) == 0;
-	struct vm_devices devices;
-	vm_devices_resolve(&config.vm, o->vmid, host, have_mappings ? &mappings : NULL, &devices);
-	bool peers = settings->bind_group_peers && rules->bind.group_peers == RULES_BIND_GROUP_PEERS;
-	int r2 = bind_plan(host, &devices, peers, ret);
-	if (r2 < 0)
-		log_error(log, "VM %ld would bind more than %d devices; refusing", o->vmid,
-			  LEDGER_MAX_DEVICES);
-	vm_devices_free(&devices);
-	if (have_mappings)
-		pve_mappings_free(&mappings);
-	pve_config_free(&config);
-	free(display);
-	return r2 < 0 ? -1 : 0;
 }
 
 /* One run's view of the ledger: read under the lock, changed in memory, written back before
@@ -437,10 +427,7 @@ static int judge_in_child(const struct hook_options *o, const struct settings *s
 			log_error(log, "cannot read the host: %s", herr.message);
 			j->status = EXIT_TROUBLE;
 		} else {
-			j->status = validate_vm(o, rules, &host, log);
-			if (j->status == EXIT_OK &&
-			    plan_devices(o, settings, rules, &host, &j->plan, log) < 0)
-				j->status = EXIT_TROUBLE;
+			j->status = validate_vm(o, settings, rules, &host, &j->plan, log);
 			host_free(&host);
 		}
 		fflush(stdout);

@@ -1,6 +1,7 @@
 #include "sysfs.h"
 
 #include "../lib/paths.h"
+#include "../lib/pciaddr.h"
 #include "../lib/xalloc.h"
 
 #include <ctype.h>
@@ -108,20 +109,6 @@ const char *host_file_kind(const struct rootfs *root, const char *path)
 
 bool host_is_pci_address(const char *s)
 {
-	/* DOMAIN:BB:SS.F, DOMAIN 4 to 8 hex digits */
-	size_t domain = strspn(s, "0123456789abcdef");
-	if (domain < 4 || domain > 8)
-		return false;
-	s += domain;
-	static const char shape[] = ":xx:xx.x";
-	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
-		char c = s[i];
-		if (shape[i] == 'x') {
-			if (!isdigit((unsigned char)c) && !(c >= 'a' && c <= 'f'))
-				return false;
-		} else if (c != shape[i]) {
-			return false;
-		}
-	}
-	return s[sizeof(shape) - 1] == '\0' && s[7] <= '7';
+	struct pci_addr a;
+	return pci_addr_parse(s, strlen(s), PCI_ADDR_SYSFS, &a);
 }

@@ -1,6 +1,7 @@
 #include "hostpci.h"
 
 #include "propstr.h"
+#include "../lib/pciaddr.h"
 #include "../lib/xalloc.h"
 
 #include <errno.h>
@@ -8,69 +9,71 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_lower_hex(char c)
+/* PCIRE = (?:[a-f0-9]{4,}:)?[a-f0-9]{2}:[a-f0-9]{2}(?:\.[a-f0-9])? (QemuServer/PCI.pm), with
+ * what the caller requires besides (flags) */
+bool pve_pci_id_parse_as(const char *text, size_t len, unsigned flags, struct pve_pci_id *ret)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-static unsigned hex_value(const char *s, size_t n)
-{
-	unsigned v = 0;
-	for (size_t i = 0; i < n; i++)
-		v = v * 16 + (unsigned)(s[i] <= '9' ? s[i] - '0' : s[i] - 'a' + 10);
-	return v;
-}
-
-/* PCIRE = (?:[a-f0-9]{4,}:)?[a-f0-9]{2}:[a-f0-9]{2}(?:\.[a-f0-9])? (QemuServer/PCI.pm) */
-bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret)
-{
-	const char *p = text, *end = text + len;
-	const char *domain = "0000";
-	size_t domain_len = 4;
-
-	/* A domain is present when a run of 4+ hex digits is followed by ':' */
-	size_t run = 0;
-	while (p + run < end && is_lower_hex(p[run]))
-		run++;
-	if (run >= 4 && p + run < end && p[run] == ':') {
-		domain = p;
-		domain_len = run;
-		p += run + 1;
-	}
-	if (end - p < 5 || !is_lower_hex(p[0]) || !is_lower_hex(p[1]) || p[2] != ':' ||
-	    !is_lower_hex(p[3]) || !is_lower_hex(p[4]))
+	struct pci_addr a;
+	if (!pci_addr_parse(text, len, flags, &a))
 		return false;
-	unsigned bus = hex_value(p, 2), device = hex_value(p + 3, 2);
-	int function = -1;
-	p += 5;
-	if (p < end) {
-		if (end - p != 2 || p[0] != '.' || !is_lower_hex(p[1]))
-			return false;
-		function = (int)hex_value(p + 1, 1);
-	}
 	memset(ret, 0, sizeof(*ret));
+	/* the domain's digits as written; "0000" when there is none */
+	const char *domain = a.domain_digits ? text : "0000";
+	size_t domain_len = a.domain_digits ? a.domain_digits : 4;
 	if (domain_len > 8) {
 		/* Proxmox accepts it; no host has it.  Kept short for messages. */
 		ret->domain_too_long = true;
 		snprintf(ret->slot, sizeof(ret->slot), "%.*s%s:%02x:%02x",
 			 (int)(domain_len > 16 ? 16 : domain_len), domain,
-			 domain_len > 16 ? "..." : "", bus, device);
+			 domain_len > 16 ? "..." : "", a.bus, a.device);
 	} else {
 		snprintf(ret->slot, sizeof(ret->slot), "%.*s:%02x:%02x", (int)domain_len, domain,
-			 bus, device);
+			 a.bus, a.device);
 	}
-	if (function >= 0)
-		snprintf(ret->id, sizeof(ret->id), "%s.%x", ret->slot, (unsigned)function & 0xfu);
+	if (a.function >= 0)
+		snprintf(ret->id, sizeof(ret->id), "%s.%x", ret->slot, (unsigned)a.function & 0xfu);
 	else
 		snprintf(ret->id, sizeof(ret->id), "%s", ret->slot);
 	size_t shown = len < sizeof(ret->written) - 3 ? len : 44;
 	memcpy(ret->written, text, shown);
 	strcpy(ret->written + shown, shown < len ? "..." : "");
 	ret->domain_zero_padded = domain_len > 4 && domain_len <= 8 && domain[0] == '0';
-	ret->bus = bus;
-	ret->device = device;
-	ret->function = function;
+	ret->bus = a.bus;
+	ret->device = a.device;
+	ret->function = a.function;
 	return true;
+}
+
+bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret)
+{
+	return pve_pci_id_parse_as(text, len, 0, ret);
+}
+
+int pve_pci_id_list_parse(const char *text, unsigned flags, struct pve_pci_id **ret_ids,
+			  size_t *ret_count)
+{
+	size_t max = 1;
+	for (const char *p = text; *p; p++)
+		max += *p == ';';
+	struct pve_pci_id *ids = ret_ids ? xcalloc(max, sizeof(*ids)) : NULL;
+	struct pve_pci_id scratch;
+	size_t n = 0;
+	for (const char *p = text;;) {
+		size_t len = strcspn(p, ";");
+		if (!pve_pci_id_parse_as(p, len, flags, ids ? &ids[n] : &scratch)) {
+			free(ids);
+			return -EINVAL;
+		}
+		n++;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	if (ret_ids)
+		*ret_ids = ids;
+	if (ret_count)
+		*ret_count = n;
+	return 0;
 }
 
 const char *pve_pci_id_names_no_device(const struct pve_pci_id *id)
@@ -110,15 +113,9 @@ bool pve_hostpci_is_multifunction(const struct pve_hostpci *h)
 
 static const char *check_host_list(const char *value)
 {
-	struct pve_pci_id id;
-	for (const char *p = value;;) {
-		size_t len = strcspn(p, ";");
-		if (!pve_pci_id_parse(p, len, &id))
-			return "value does not match the regex pattern";
-		if (!p[len])
-			return NULL;
-		p += len + 1;
-	}
+	return pve_pci_id_list_parse(value, 0, NULL, NULL) < 0
+		       ? "value does not match the regex pattern"
+		       : NULL;
 }
 
 static const char *check_romfile(const char *value)
@@ -189,20 +186,9 @@ int pve_hostpci_parse(const char *value, struct pve_hostpci *ret, struct prop_er
 
 	struct pve_hostpci h = {0};
 	const char *host = propstr_get(&props, "host");
-	if (host) {
-		size_t n = 1;
-		for (const char *p = host; *p; p++)
-			n += *p == ';';
-		h.ids = xcalloc(n, sizeof(*h.ids));
-		for (const char *p = host;;) {
-			size_t len = strcspn(p, ";");
-			/* cannot fail: check_host_list accepted every ID */
-			pve_pci_id_parse(p, len, &h.ids[h.id_count++]);
-			if (!p[len])
-				break;
-			p += len + 1;
-		}
-	}
+	/* cannot fail: check_host_list accepted every ID */
+	if (host)
+		pve_pci_id_list_parse(host, 0, &h.ids, &h.id_count);
 	h.mapping = dup_or_null(propstr_get(&props, "mapping"));
 	h.pcie = tristate(&props, "pcie");
 	h.x_vga = tristate(&props, "x-vga");

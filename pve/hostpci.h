@@ -63,6 +63,14 @@ bool pve_hostpci_key_is_boolean(const char *key);
 
 /* Parse one ID (the PCIRE pattern); false when it does not match. */
 bool pve_pci_id_parse(const char *text, size_t len, struct pve_pci_id *ret);
+/* The same with what the caller requires besides (enum pci_addr_flags of lib/pciaddr.h; a
+ * pci.cfg path= needs PCI_ADDR_DOMAIN_REQUIRED). */
+bool pve_pci_id_parse_as(const char *text, size_t len, unsigned flags, struct pve_pci_id *ret);
+/* A ';'-separated list of IDs (host=, a map line's path=), each parsed with flags: 0 with
+ * *ret_ids malloc'd and *ret_count of them, or -EINVAL when one does not match.  ret_ids and
+ * ret_count may be NULL: the list is only checked. */
+int pve_pci_id_list_parse(const char *text, unsigned flags, struct pve_pci_id **ret_ids,
+			  size_t *ret_count);
 
 /* The first host function the ID names, as Proxmox's sorted device list has it: the ID itself,
  * or function 0 of the slot ("0000:01:00" -> "0000:01:00.0"). */

@@ -125,7 +125,8 @@ static int plain(char *why, struct prop_errors *ret)
 	return -EINVAL;
 }
 
-int pve_key_check_value(const char *key, const char *value, struct prop_errors *ret)
+int pve_key_check_value(const char *key, const char *value, struct pve_hostpci *ret_hostpci,
+			struct prop_errors *ret)
 {
 	/* check_type refuses values with line breaks: a stray CR inside a line */
 	if (strpbrk(value, "\r\n"))
@@ -133,7 +134,9 @@ int pve_key_check_value(const char *key, const char *value, struct prop_errors *
 	if (pve_hostpci_index(key) >= 0) {
 		struct pve_hostpci h;
 		int r = pve_hostpci_parse(value, &h, ret);
-		if (r == 0)
+		if (r == 0 && ret_hostpci)
+			*ret_hostpci = h;
+		else if (r == 0)
 			pve_hostpci_free(&h);
 		return r;
 	}

@@ -8,6 +8,7 @@
 #ifndef PCIPT_PVE_KEYS_H
 #define PCIPT_PVE_KEYS_H
 
+#include "hostpci.h"
 #include "propstr.h"
 
 #include <stdbool.h>
@@ -16,8 +17,11 @@ bool pve_key_is_known(const char *key);
 
 /* check_type for key's value: 0 when Proxmox keeps the line, else -EINVAL with *ret set to
  * its complaints (Proxmox warns and drops the line).  Of the format-backed keys, those pcipt
- * models are parsed in depth; other known keys are accepted as Proxmox would store them. */
-int pve_key_check_value(const char *key, const char *value, struct prop_errors *ret);
+ * models are parsed in depth; other known keys are accepted as Proxmox would store them.
+ * A hostpciN value kept is handed over typed in *ret_hostpci (pve_hostpci_free() it) when
+ * ret_hostpci is not NULL, so that it is parsed once; untouched otherwise. */
+int pve_key_check_value(const char *key, const char *value, struct pve_hostpci *ret_hostpci,
+			struct prop_errors *ret);
 
 /* hostpciN: N in 0..15, or -1 when key is not a hostpci key. */
 int pve_hostpci_index(const char *key);

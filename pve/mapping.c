@@ -1,6 +1,7 @@
 #include "mapping.h"
 
 #include "propstr.h"
+#include "../lib/pciaddr.h"
 #include "../lib/xalloc.h"
 
 #include <stdio.h>
@@ -24,31 +25,16 @@ static const char *check_id_pair(const char *v)
 	return parse_id_pair(v, &a, &b) ? NULL : "value does not match the regex pattern";
 }
 
-static bool is_lower_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
 /* [a-f0-9]{4,}:[a-f0-9]{2}:[a-f0-9]{2}(\.[a-f0-9])?, ';'-separated: the domain is required.
  * Lowercase only ($PCI_RE in PVE::Mapping::PCI; JSONSchema matches patterns case-sensitively),
  * so Proxmox skips a map line with "0000:0A:00" and finds no device for it on this node. */
+#define PATH_ID_FLAGS PCI_ADDR_DOMAIN_REQUIRED
+
 static const char *check_path(const char *v)
 {
-	for (const char *p = v;;) {
-		size_t len = strcspn(p, ";");
-		size_t run = strspn(p, "0123456789abcdef");
-		if (run < 4 || run >= len || p[run] != ':')
-			return "value does not match the regex pattern";
-		const char *q = p + run + 1;
-		size_t rest = len - run - 1;
-		if (!(rest == 5 || rest == 7) || !is_lower_hex(q[0]) || !is_lower_hex(q[1]) ||
-		    q[2] != ':' || !is_lower_hex(q[3]) || !is_lower_hex(q[4]) ||
-		    (rest == 7 && (q[5] != '.' || !is_lower_hex(q[6]))))
-			return "value does not match the regex pattern";
-		if (!p[len])
-			return NULL;
-		p += len + 1;
-	}
+	return pve_pci_id_list_parse(v, PATH_ID_FLAGS, NULL, NULL) < 0
+		       ? "value does not match the regex pattern"
+		       : NULL;
 }
 
 static const struct prop_schema map_schema[] = {
@@ -88,6 +74,8 @@ static int parse_map_line(const char *value, unsigned line, struct pve_mapping_e
 	}
 	e.node = xstrdup(node);
 	e.path = xstrdup(path);
+	/* cannot fail: check_path accepted every ID */
+	pve_pci_id_list_parse(path, PATH_ID_FLAGS, &e.ids, &e.id_count);
 	parse_id_pair(id, &e.vendor, &e.device);
 	snprintf(e.id_text, sizeof(e.id_text), "%s", id);
 	if (sub) {
@@ -175,6 +163,7 @@ void pve_mappings_free(struct pve_mappings *m)
 		for (size_t k = 0; k < m->items[i].entry_count; k++) {
 			free(m->items[i].entries[k].node);
 			free(m->items[i].entries[k].path);
+			free(m->items[i].entries[k].ids);
 		}
 		free(m->items[i].entries);
 		free(m->items[i].name);

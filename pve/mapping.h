@@ -9,6 +9,7 @@
 #ifndef PCIPT_PVE_MAPPING_H
 #define PCIPT_PVE_MAPPING_H
 
+#include "hostpci.h"
 #include "../lib/textfile.h"
 
 #include <stdbool.h>
@@ -23,6 +24,8 @@ struct pve_mapping_entry {
 	 * compares these strings with sysfs' lowercase ones, so "10DE:1b80" fails there */
 	char id_text[10], subsystem_text[10];
 	char *path;                                   /* 0000:07:00 or 0000:07:00.0;0000:07:00.1 */
+	struct pve_pci_id *ids;                       /* path's IDs, in order (at least one) */
+	size_t id_count;
 	int iommu_group;                              /* -1 when not given */
 	unsigned line;
 };

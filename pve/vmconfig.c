@@ -22,6 +22,11 @@ static long vmid_with_suffix(const char *s, const char *suffix)
 	return strtol(s, NULL, 10);
 }
 
+char *pve_vm_config_path(long vmid)
+{
+	return xasprintf("%s/%ld.conf", PATH_PVE_QEMU_SERVER, vmid);
+}
+
 long pve_vmid_from_path(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -278,6 +283,8 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 		xgrow((void **)&buf, &buf_cap, tl->length + 1, 1);
 		memcpy(buf, line, tl->length + 1);
 		char *key, *value;
+		int hostpci = -1;
+		struct pve_hostpci typed = {0};
 		if (!split_key_line(buf, &key, &value)) {
 			const char *first = line + strspn(line, " \t");
 			enum pve_problem_kind kind = *first == '#' ? PVE_PROBLEM_INDENTED_COMMENT
@@ -316,7 +323,10 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 				continue;
 			}
 			struct prop_errors errors;
-			if (pve_key_check_value(key, value, &errors) < 0) {
+			/* the main section's hostpciN lines are kept typed, parsed this once */
+			hostpci = s->kind == PVE_SECTION_MAIN ? pve_hostpci_index(key) : -1;
+			if (pve_key_check_value(key, value, hostpci >= 0 ? &typed : NULL,
+						&errors) < 0) {
 				add_problem(&c, &problem_cap, PVE_PROBLEM_BAD_VALUE, s->kind, number,
 					    key, prop_errors_text(&errors));
 				c.problems[c.problem_count - 1].value = xstrdup(value);
@@ -328,6 +338,11 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 			key = "ide2"; /* Proxmox's alias */
 		unsigned overridden;
 		set_entry(s, key, value, number, &overridden);
+		if (hostpci >= 0) {
+			/* with its line: the last line of a key wins, its value with it */
+			pve_hostpci_free(&c.vm.hostpci[hostpci].dev);
+			c.vm.hostpci[hostpci].dev = typed;
+		}
 		if (overridden) {
 			add_problem(&c, &problem_cap, PVE_PROBLEM_DUPLICATE_KEY, s->kind, overridden,
 				    key, NULL);
@@ -358,17 +373,14 @@ static struct pve_setting setting(const struct pve_config *c, const char *key)
 }
 
 /* Every value below passed pve_key_check_value() while loading, so the typed parsers
- * cannot fail here. */
+ * cannot fail here.  The hostpciN values were kept typed then (vm->hostpci[i].dev). */
 static void build_typed_view(struct pve_config *c, size_t *problem_cap)
 {
 	struct pve_vm *vm = &c->vm;
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		char key[24];
 		snprintf(key, sizeof(key), "hostpci%d", i);
-		struct pve_hostpci_setting *h = &vm->hostpci[i];
-		h->raw = setting(c, key);
-		if (h->raw.set && pve_hostpci_parse(h->raw.value, &h->dev, NULL) < 0)
-			h->raw.set = false;
+		vm->hostpci[i].raw = setting(c, key);
 	}
 	vm->machine = setting(c, "machine");
 	if (vm->machine.set) {
@@ -458,9 +470,4 @@ void pve_config_free(struct pve_config *c)
 	pve_args_free(&c->vm.args_words);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
-}
-
-char *pve_config_path(long vmid)
-{
-	return xasprintf(PATH_PVE_QEMU_SERVER "/%ld.conf", vmid);
 }

@@ -77,7 +77,7 @@ struct pve_setting {
 
 struct pve_hostpci_setting {
 	struct pve_setting raw;
-	struct pve_hostpci dev; /* valid when raw.set */
+	struct pve_hostpci dev; /* valid when raw.set: the value of that line, parsed once */
 };
 
 enum pve_bios { PVE_BIOS_SEABIOS, PVE_BIOS_OVMF };
@@ -131,10 +131,12 @@ int pve_config_load(const struct rootfs *fs, const char *path, const char *displ
 
 void pve_config_free(struct pve_config *config);
 
+/* Where Proxmox keeps the config of VM vmid on this node: "/etc/pve/qemu-server/VMID.conf", a
+ * host path (read through the run's rootfs).  malloc'd. */
+char *pve_vm_config_path(long vmid);
+
 /* VMID from a file name "100.conf" (any directory); -1 when it is not one. */
 long pve_vmid_from_path(const char *path);
-/* A VM's config on its node, as a host path: /etc/pve/qemu-server/VMID.conf (malloc'd). */
-char *pve_config_path(long vmid);
 /* VMID from "100"; -1 when it is not one. */
 long pve_vmid_parse(const char *s);
 

@@ -82,7 +82,7 @@ static char *join_words(const struct rules_string_list *l)
 static bool mapping_is_multifunction(const struct pve_mapping_entry *e)
 {
 	/* a path without a function, or a ';' list, passes several functions */
-	return strchr(e->path, ';') || !strchr(e->path, '.');
+	return e->id_count > 1 || e->ids[0].function < 0;
 }
 
 /* What the VM lacks for rule r, as a malloc'd phrase; NULL when nothing offline can tell. */

@@ -40,12 +40,7 @@ static char *line_list(const int *lines, size_t n)
  * (a slot without one starts at function 0). */
 static void first_device(const struct pve_mapping_entry *e, char *buf, size_t size)
 {
-	struct pve_pci_id id;
-	size_t len = strcspn(e->path, ";");
-	if (pve_pci_id_parse(e->path, len, &id))
-		pve_pci_id_first_function(&id, buf, size);
-	else
-		snprintf(buf, size, "%.*s", (int)len, e->path);
+	pve_pci_id_first_function(&e->ids[0], buf, size);
 }
 
 static void judge_mapping(const struct checked_config *c, const char *name, const int *lines,

@@ -652,22 +652,20 @@ static void check_hookscript(const struct vm_check *k, const struct vm_files *fi
 			     files->hook_path);
 }
 
-void check_vm_on_host(const struct checked_config *c, const struct host_view *view,
-		      const struct vm_files *files, const struct rules *rules,
-		      struct findings *out)
+void check_vm_on_host(const struct checked_config *c, const struct vm_devices *devices,
+		      const struct host_view *view, const struct vm_files *files,
+		      const struct rules *rules, struct findings *out)
 {
-	struct vm_devices devices;
-	vm_devices_resolve(&c->config->vm, c->source.vmid, view->host, view->mappings, &devices);
-	struct vm_check k = {c, view, view->host, &devices, rules, out};
+	struct vm_check k = {c, view, view->host, devices, rules, out};
 	report_resolution(&k);
-	check_expanded_lines(c, &devices, out);
-	int *groups_done = xcalloc(devices.count + 1, sizeof(int));
+	check_expanded_lines(c, devices, out);
+	int *groups_done = xcalloc(devices->count + 1, sizeof(int));
 	size_t ngroups = 0;
-	for (size_t i = 0; i < devices.count; i++) {
-		const struct vm_device *vd = &devices.items[i];
+	for (size_t i = 0; i < devices->count; i++) {
+		const struct vm_device *vd = &devices->items[i];
 		bool first_of_address = true;
 		for (size_t j = 0; j < i; j++)
-			first_of_address &= devices.items[j].dev != vd->dev;
+			first_of_address &= devices->items[j].dev != vd->dev;
 		if (!first_of_address)
 			continue; /* the same function on two lines: hostpci-duplicate */
 		if (vd->dev->iommu_group >= 0 && !vd->mdev &&
@@ -695,6 +693,5 @@ void check_vm_on_host(const struct checked_config *c, const struct host_view *vi
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++)
 		check_rom(&k, files, i);
 	check_hookscript(&k, files);
-	check_device_rules_on_host(c, view, &devices, rules, out);
-	vm_devices_free(&devices);
+	check_device_rules_on_host(c, view, devices, rules, out);
 }

@@ -112,10 +112,12 @@ void check_host_readiness(const struct host_view *view, struct findings *out);
 
 /* Every host check of one VM: device-missing, device-ids, group-isolation, host-critical,
  * sriov-pf, boot-vga, romfile-*, rom-uefi, reset-method, bus-reset-scope, d3cold, rmrr,
- * in-use, hookscript-missing and the device rules with what the host has. */
-void check_vm_on_host(const struct checked_config *c, const struct host_view *view,
-		      const struct vm_files *files, const struct rules *rules,
-		      struct findings *out);
+ * in-use, hookscript-missing and the device rules with what the host has.  devices: the VM's
+ * devices on this host (vm_devices_resolve), the ones pcipt-hook binds. */
+struct vm_devices;
+void check_vm_on_host(const struct checked_config *c, const struct vm_devices *devices,
+		      const struct host_view *view, const struct vm_files *files,
+		      const struct rules *rules, struct findings *out);
 
 /* Device rules for the devices the VM passes on this host (ids and class from sysfs, host
  * requirements against modules and modprobe.d). */

@@ -21,21 +21,18 @@ struct claims {
 	size_t count;
 };
 
-static void collect_claims(const struct host *host, const struct groups_vm *vms, size_t n,
-			   const struct pve_mappings *mappings, struct claims *ret)
+static void collect_claims(const struct groups_vm *vms, size_t n, struct claims *ret)
 {
 	size_t cap = 0;
 	*ret = (struct claims){0};
 	for (size_t i = 0; i < n; i++) {
-		struct vm_devices d;
-		vm_devices_resolve(&vms[i].config->vm, vms[i].config->vmid, host, mappings, &d);
-		for (size_t k = 0; k < d.count; k++) {
+		const struct vm_devices *d = vms[i].devices;
+		for (size_t k = 0; k < d->count; k++) {
 			xgrow((void **)&ret->items, &cap, ret->count + 1, sizeof(*ret->items));
 			ret->items[ret->count++] =
-				(struct claim){d.items[k].dev->address, vms[i].config->vmid,
-					       d.items[k].hostpci, vms[i].display, d.items[k].line};
+				(struct claim){d->items[k].dev->address, vms[i].config->vmid,
+					       d->items[k].hostpci, vms[i].display, d->items[k].line};
 		}
-		vm_devices_free(&d);
 	}
 }
 
@@ -76,10 +73,10 @@ static void device_text(FILE *out, const struct host_pci *pci, const struct host
 }
 
 void report_groups_text(FILE *out, const struct host *host, const struct groups_vm *vms,
-			size_t vm_count, const struct pve_mappings *mappings)
+			size_t vm_count)
 {
 	struct claims c;
-	collect_claims(host, vms, vm_count, mappings, &c);
+	collect_claims(vms, vm_count, &c);
 	const struct host_iommu *m = &host->iommu;
 	if (!m->group_count)
 		fputs("no IOMMU groups: the IOMMU is off (see `pcipt-validate --host`)\n", out);
@@ -135,10 +132,10 @@ static void device_json(FILE *out, const struct host_pci *pci, const struct host
 }
 
 void report_groups_json(FILE *out, const struct host *host, const struct groups_vm *vms,
-			size_t vm_count, const struct pve_mappings *mappings)
+			size_t vm_count)
 {
 	struct claims c;
-	collect_claims(host, vms, vm_count, mappings, &c);
+	collect_claims(vms, vm_count, &c);
 	const struct host_iommu *m = &host->iommu;
 	fputs("{\"groups\":[", out);
 	for (size_t g = 0; g < m->group_count; g++) {

@@ -4,20 +4,21 @@
 #define PCIPT_VALIDATOR_GROUPS_H
 
 #include "../host/host.h"
-#include "../pve/mapping.h"
 #include "../pve/vmconfig.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 
+struct vm_devices;
 struct groups_vm {
 	const struct pve_config *config;
 	const char *display; /* how to name its file */
+	const struct vm_devices *devices; /* what it claims on the host (lint_prepare) */
 };
 
 void report_groups_text(FILE *out, const struct host *host, const struct groups_vm *vms,
-			size_t vm_count, const struct pve_mappings *mappings);
+			size_t vm_count);
 void report_groups_json(FILE *out, const struct host *host, const struct groups_vm *vms,
-			size_t vm_count, const struct pve_mappings *mappings);
+			size_t vm_count);
 
 #endif

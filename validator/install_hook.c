@@ -113,7 +113,7 @@ static int check_storage_dir(const struct rootfs *root, const struct pve_storage
 static int read_vm_hookscript(const struct rootfs *root, long vmid, const char *volume, bool *ret_set,
 			      char *error, size_t size)
 {
-	char *display = pve_config_path(vmid);
+	char *display = pve_vm_config_path(vmid);
 	struct pve_config config;
 	struct pve_load_error lerr;
 	int r = pve_config_load(root, display, display, &config, &lerr);

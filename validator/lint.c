@@ -2,6 +2,7 @@
 
 #include "checks.h"
 #include "groups.h"
+#include "vmdevices.h"
 
 #include "../lib/paths.h"
 #include "../lib/textfile.h"
@@ -356,46 +357,71 @@ int lint_host(const struct lint_input *inputs, size_t count, const struct rootfs
 	return r;
 }
 
-int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct host *host,
-		     const struct rules *rules, bool host_only, struct findings *out)
+void lint_prepare(const struct lint_input *inputs, size_t count, const struct host *host,
+		  bool host_only, struct lint_prepared *ret, struct findings *out)
 {
 	const struct rootfs *root = host->root;
-	/* host-wide findings first: an IOMMU that is off explains everything after it */
-	struct pve_config *configs = xcalloc(count ? count : 1, sizeof(*configs));
-	struct checked_config *checked = xcalloc(count ? count : 1, sizeof(*checked));
-	bool unreadable = false;
-	size_t loaded = load_configs(inputs, count, 1, configs, checked, out, &unreadable);
-	for (size_t i = 0; i < loaded; i++)
-		checked[i].slots_expanded = true;
-	struct pve_mappings mappings = {0};
-	bool have_mappings =
-		!host_only && load_mappings(root, count + 1, &mappings, out, &unreadable);
-	struct pve_storages storages = {0};
-	bool have_storages = !host_only && load_storages(root, count + 2, &storages, out,
-							 &unreadable);
-	struct host_view view = {host, have_mappings ? &mappings : NULL,
-				 have_storages ? &storages : NULL, 0};
+	struct lint_prepared p = {.host = host};
+	p.configs = xcalloc(count ? count : 1, sizeof(*p.configs));
+	p.checked = xcalloc(count ? count : 1, sizeof(*p.checked));
+	p.count = load_configs(inputs, count, 1, p.configs, p.checked, out, &p.unreadable);
+	for (size_t i = 0; i < p.count; i++)
+		p.checked[i].slots_expanded = true;
+	p.have_mappings = !host_only && load_mappings(root, count + 1, &p.mappings, out,
+						      &p.unreadable);
+	p.have_storages = !host_only && load_storages(root, count + 2, &p.storages, out,
+						      &p.unreadable);
+	p.devices = xcalloc(p.count ? p.count : 1, sizeof(*p.devices));
+	for (size_t i = 0; i < p.count; i++)
+		vm_devices_resolve(&p.configs[i].vm, p.checked[i].source.vmid, host,
+				   p.have_mappings ? &p.mappings : NULL, &p.devices[i]);
+	*ret = p;
+}
 
+void lint_prepared_free(struct lint_prepared *p)
+{
+	for (size_t i = 0; i < p->count; i++)
+		vm_devices_free(&p->devices[i]);
+	free(p->devices);
+	free_configs(p->configs, p->checked, p->count);
+	if (p->have_mappings)
+		pve_mappings_free(&p->mappings);
+	if (p->have_storages)
+		pve_storages_free(&p->storages);
+	*p = (struct lint_prepared){0};
+}
+
+int lint_check_prepared(const struct lint_prepared *p, const struct rules *rules,
+			struct findings *out)
+{
+	const struct host *host = p->host;
+	struct host_view view = {host, p->have_mappings ? &p->mappings : NULL,
+				 p->have_storages ? &p->storages : NULL, 0};
+	/* host-wide findings first: an IOMMU that is off explains everything after it */
 	check_host_readiness(&view, out);
 	/* device rules need the host's view of each device: not the offline, mapping-only pass */
-	validate_offline_rules(checked, loaded, rules, NULL, out);
-	for (size_t i = 0; i < loaded; i++) {
+	validate_offline_rules(p->checked, p->count, rules, NULL, out);
+	for (size_t i = 0; i < p->count; i++) {
 		struct vm_files files;
-		vm_files_gather(&checked[i].config->vm, &view, rules, &files);
-		check_vm_on_host(&checked[i], &view, &files, rules, out);
-		check_mapping_lines(&checked[i], view.mappings, host->hostname, host, out);
+		vm_files_gather(&p->configs[i].vm, &view, rules, &files);
+		check_vm_on_host(&p->checked[i], &p->devices[i], &view, &files, rules, out);
+		check_mapping_lines(&p->checked[i], view.mappings, host->hostname, host, out);
 		vm_files_free(&files);
 	}
 	rules_apply(rules, out);
 	apply_device_overrides_on_host(host, rules, out);
 	findings_sort(out);
+	return p->unreadable ? 1 : 0;
+}
 
-	free_configs(configs, checked, loaded);
-	if (have_mappings)
-		pve_mappings_free(&mappings);
-	if (have_storages)
-		pve_storages_free(&storages);
-	return unreadable ? 1 : 0;
+int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct host *host,
+		     const struct rules *rules, bool host_only, struct findings *out)
+{
+	struct lint_prepared p;
+	lint_prepare(inputs, count, host, host_only, &p, out);
+	int r = lint_check_prepared(&p, rules, out);
+	lint_prepared_free(&p);
+	return r;
 }
 
 int lint_groups(const struct lint_input *inputs, size_t count, const struct rootfs *root, bool json,
@@ -407,33 +433,22 @@ int lint_groups(const struct lint_input *inputs, size_t count, const struct root
 		snprintf(error, error_size, "%s", herr.message);
 		return -1;
 	}
-	struct pve_config *configs = xcalloc(count ? count : 1, sizeof(*configs));
-	struct groups_vm *vms = xcalloc(count ? count : 1, sizeof(*vms));
-	size_t loaded = 0;
-	for (size_t i = 0; i < count; i++) {
-		struct pve_load_error err;
-		/* an unreadable config claims nothing; the lint of that VM says why */
-		if (pve_config_load(inputs[i].fs, inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0)
-			continue;
-		vms[loaded] = (struct groups_vm){&configs[loaded], inputs[i].display};
-		loaded++;
-	}
+	/* an unreadable config claims nothing (the lint of that VM says why), and an unreadable
+	 * pci.cfg maps nothing */
 	struct findings ignored;
 	findings_init(&ignored);
-	bool unreadable = false;
-	struct pve_mappings mappings = {0};
-	bool have_mappings = load_mappings(root, 0, &mappings, &ignored, &unreadable);
+	struct lint_prepared p;
+	lint_prepare(inputs, count, &host, false, &p, &ignored);
 	findings_free(&ignored);
+	struct groups_vm *vms = xcalloc(p.count ? p.count : 1, sizeof(*vms));
+	for (size_t i = 0; i < p.count; i++)
+		vms[i] = (struct groups_vm){&p.configs[i], p.checked[i].source.file, &p.devices[i]};
 	if (json)
-		report_groups_json(out, &host, vms, loaded, have_mappings ? &mappings : NULL);
+		report_groups_json(out, &host, vms, p.count);
 	else
-		report_groups_text(out, &host, vms, loaded, have_mappings ? &mappings : NULL);
-	for (size_t i = 0; i < loaded; i++)
-		pve_config_free(&configs[i]);
-	free(configs);
+		report_groups_text(out, &host, vms, p.count);
 	free(vms);
-	if (have_mappings)
-		pve_mappings_free(&mappings);
+	lint_prepared_free(&p);
 	host_free(&host);
 	return 0;
 }

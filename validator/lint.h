@@ -7,6 +7,8 @@
 #include "../lib/rootfs.h"
 
 #include "../lib/findings.h"
+#include "../pve/mapping.h"
+#include "../pve/storage.h"
 #include "../rules/rules.h"
 
 #include <stdbool.h>
@@ -45,11 +47,41 @@ int lint_host(const struct lint_input *inputs, size_t count, const struct rootfs
 	      const struct rules *rules, bool host_only, long long now, struct findings *out,
 	      char *error, size_t error_size);
 
-/* The same over a host already read (pcipt-hook reads it once, under its lock).  Returns 0,
- * or 1 when some input could not be read. */
+/* The same over a host already read.  Returns 0, or 1 when some input could not be read. */
 struct host;
 int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct host *host,
 		     const struct rules *rules, bool host_only, struct findings *out);
+
+/* What the host checks and pcipt-hook's bind plan work from, read and resolved once: the
+ * configs, pci.cfg and storage.cfg, and each VM's devices on the host as qemu-server would
+ * take them at start.  lint_check_prepared() and the plan use this one value, so the devices
+ * the checks judge are the devices that get bound. */
+struct checked_config;
+struct pve_config;
+struct vm_devices;
+struct lint_prepared {
+	const struct host *host;
+	struct pve_config *configs;     /* the inputs that could be read, in input order */
+	struct checked_config *checked; /* [i]: configs[i], and how findings name it */
+	struct vm_devices *devices;     /* [i]: the devices configs[i] names on host */
+	size_t count;
+	struct pve_mappings mappings; /* when have_mappings; else there is no pci.cfg to use */
+	bool have_mappings;
+	struct pve_storages storages; /* when have_storages */
+	bool have_storages;
+	bool unreadable; /* some input could not be read: the run must exit 2 */
+};
+
+/* Read the inputs and pci.cfg and storage.cfg under host->root, and resolve each VM's devices
+ * on host.  Inputs that cannot be read and lines Proxmox skips become findings in out.
+ * host_only: host readiness alone (--host), neither pci.cfg nor storage.cfg is read. */
+void lint_prepare(const struct lint_input *inputs, size_t count, const struct host *host,
+		  bool host_only, struct lint_prepared *ret, struct findings *out);
+/* Every host check over prepared inputs, severities set by rules, findings sorted.  Returns 0,
+ * or 1 when some input could not be read. */
+int lint_check_prepared(const struct lint_prepared *p, const struct rules *rules,
+			struct findings *out);
+void lint_prepared_free(struct lint_prepared *p);
 
 /* --groups: print the host's IOMMU groups (text or JSON) with the VMs among inputs that
  * claim each device (a mapping's alternative as chosen at `now`).  Returns 0, or -1 when the host cannot be read (error says why). */

@@ -287,7 +287,7 @@ static int list_node_vmids(const struct rootfs *root, long **ret, size_t *ret_co
 static void node_config_input(const struct rootfs *root, long vmid, struct lint_input *ret)
 {
 	ret->fs = root;
-	ret->path = pve_config_path(vmid);
+	ret->path = pve_vm_config_path(vmid);
 	ret->display = xstrdup(ret->path);
 }
 
@@ -467,7 +467,7 @@ int main(int argc, char **argv)
 				inputs[input_count++].display = xstrdup(arg);
 			} else if (pve_vmid_parse(arg) > 0) {
 				inputs[input_count].fs = o.root;
-				inputs[input_count].path = pve_config_path(pve_vmid_parse(arg));
+				inputs[input_count].path = pve_vm_config_path(pve_vmid_parse(arg));
 				inputs[input_count].display = xstrdup(inputs[input_count].path);
 				input_count++;
 			} else {

@@ -76,10 +76,10 @@ static bool add_id(struct vm_devices *d, size_t *cap, int index, unsigned line,
  * is an error too ("no 'subsystem-id' for device").  The ids are compared as strings
  * ("$correct_prop ne $configured_prop"), sysfs' lowercase "10de:1b80" with the map line's
  * text, so "10DE:1b80" fails there.  NULL when it holds, else what differs. */
-static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct host_pci *pci,
-			      const struct pve_pci_id *ids, size_t count)
+static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct host_pci *pci)
 {
-	for (size_t i = 0; i < count; i++) {
+	const struct pve_pci_id *ids = e->ids;
+	for (size_t i = 0; i < e->id_count; i++) {
 		const struct host_pci_device *dev = NULL;
 		if (ids[i].function >= 0) {
 			dev = host_pci_find(pci, ids[i].id);
@@ -123,27 +123,6 @@ static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct ho
 	return NULL;
 }
 
-/* The IDs of a map line's path, every one of them (a path list has no limit but pci.cfg's
- * line length, and Proxmox checks and passes each): malloc'd, *ret_count of them. */
-static struct pve_pci_id *split_path(const char *path, size_t *ret_count)
-{
-	size_t max = 1;
-	for (const char *p = path; *p; p++)
-		max += *p == ';';
-	struct pve_pci_id *ids = xcalloc(max, sizeof(*ids));
-	size_t n = 0;
-	for (const char *p = path; *p && n < max;) {
-		size_t len = strcspn(p, ";");
-		if (pve_pci_id_parse(p, len, &ids[n]))
-			n++;
-		p += len;
-		if (*p)
-			p++;
-	}
-	*ret_count = n;
-	return ids;
-}
-
 /* Whether every function an alternative names is free of other VMs. */
 static bool alternative_free(const struct pve_pci_id *ids, size_t n, const struct host *host,
 			     long vmid)
@@ -175,11 +154,7 @@ static bool alternative_used(const struct pve_pci_id *ids, size_t n, const struc
 
 bool vm_mapping_entry_free(const struct pve_mapping_entry *e, const struct host *host, long vmid)
 {
-	size_t n;
-	struct pve_pci_id *ids = split_path(e->path, &n);
-	bool free_of_others = alternative_free(ids, n, host, vmid);
-	free(ids);
-	return free_of_others;
+	return alternative_free(e->ids, e->id_count, host, vmid);
 }
 
 static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsigned line,
@@ -197,13 +172,10 @@ static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsign
 		const struct pve_mapping_entry *e = &m->entries[k];
 		if (!node || strcmp(e->node, node) != 0)
 			continue;
-		size_t n;
-		struct pve_pci_id *ids = split_path(e->path, &n);
 		/* qemu-server checks every alternative on this node and dies on the first that
 		 * does not match the hardware */
-		char *why = mapping_mismatch(e, &host->pci, ids, n);
+		char *why = mapping_mismatch(e, &host->pci);
 		if (why) {
-			free(ids);
 			add_problem(d, index, line, VM_MAPPING_INVALID, why, e->line);
 			return;
 		}
@@ -211,9 +183,9 @@ static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsign
 			first = e;
 		/* then it takes the first alternative no earlier line took and no other VM uses or
 		 * holds reserved (one alternative alone is taken as it is) */
-		if (!chosen && !alternative_used(ids, n, d) && alternative_free(ids, n, host, vmid))
+		if (!chosen && !alternative_used(e->ids, e->id_count, d) &&
+		    alternative_free(e->ids, e->id_count, host, vmid))
 			chosen = e;
-		free(ids);
 	}
 	if (!first) {
 		add_problem(d, index, line, VM_MAPPING_NOT_ON_NODE, xstrdup(node ? node : "?"), 0);
@@ -221,11 +193,8 @@ static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsign
 	}
 	/* none free: the first one stands for all, and in-use says who holds it */
 	const struct pve_mapping_entry *e = chosen ? chosen : first;
-	size_t n;
-	struct pve_pci_id *ids = split_path(e->path, &n);
-	for (size_t i = 0; i < n; i++)
-		add_id(d, cap, index, line, &ids[i], &host->pci, e, h);
-	free(ids);
+	for (size_t i = 0; i < e->id_count; i++)
+		add_id(d, cap, index, line, &e->ids[i], &host->pci, e, h);
 }
 
 void vm_devices_resolve(const struct pve_vm *vm, long vmid, const struct host *host,

@@ -243,3 +243,26 @@ load hook_helpers
 	grep -Eq '^device 0000:03:00.0 nouveau (101:[0-9]+ 103:[0-9]+|103:[0-9]+ 101:[0-9]+)$' "$root/run/pcipt/ledger"
 	[ "$(driver_of 0000:03:00.0)" = vfio-pci ]
 }
+
+@test "a mapping with several alternatives: pre-start binds the one the checks judged, not the one another VM runs with" {
+	build_host hook-mapping
+	mkdir -p "$root/run/pcipt" "$root/run/lock" && chmod 700 "$root/run/pcipt"
+	: >"$root/run/lock/pcipt.lock" && chmod 600 "$root/run/lock/pcipt.lock"
+	hook --root "$root" 111 pre-start
+	expect_status 0
+	# the checks found no fault with the alternative they judged (VM 100's would be in-use)
+	! grep -q 'error' "$err"
+	[ "$(driver_of 0000:03:00.0)" = vfio-pci ]
+	[ "$(driver_of 0000:03:00.1)" = vfio-pci ]
+	[ "$(driver_of 0000:01:00.0)" = vfio-pci ]
+	sed -E 's/ 111:[0-9]+$/ 111:T/' "$root/run/pcipt/ledger" |
+		diff -u <(printf 'pcipt-ledger 1\ndevice 0000:03:00.0 nouveau 111:T\ndevice 0000:03:00.1 snd_hda_intel 111:T\n') -
+	# VM 100 stops: the first alternative is free again, and both take it
+	rm "$root/run/qemu-server/100.pid"
+	hook --root "$root" 111 post-stop
+	expect_status 0
+	hook --root "$root" --dry-run 111 pre-start
+	expect_status 0
+	grep -q '^0000:01:00.0: ' "$out"
+	! grep -q '0000:03:00' "$out"
+}

@@ -8,7 +8,8 @@
  *   - the checks are pure: each copy of the config in the pair run gets exactly the findings
  *     the single run got, plus (for the second copy only) one device-shared finding per
  *     hostpci line that claims whole host devices;
- *   - findings_sort() orders by source, then line. */
+ *   - findings_sort() orders by source, then line;
+ *   - the typed hostpciN value kept while reading is the value of the line that won. */
 #include "fuzz.h"
 
 #include "../../lib/findings.h"
@@ -67,6 +68,31 @@ static size_t claiming_lines(const struct pve_config *config)
 	return n;
 }
 
+/* The value kept typed for hostpciN is the one its winning line holds: parsing that line's
+ * text again gives the same devices. */
+static void check_hostpci_typed(const struct pve_config *config)
+{
+	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
+		const struct pve_hostpci_setting *s = &config->vm.hostpci[i];
+		if (!s->raw.set) {
+			if (s->dev.id_count || s->dev.mapping)
+				abort();
+			continue;
+		}
+		struct pve_hostpci again;
+		if (pve_hostpci_parse(s->raw.value, &again, NULL) < 0)
+			abort();
+		if (again.id_count != s->dev.id_count || !again.mapping != !s->dev.mapping ||
+		    (again.mapping && strcmp(again.mapping, s->dev.mapping) != 0))
+			abort();
+		for (size_t k = 0; k < again.id_count; k++) {
+			if (strcmp(again.ids[k].id, s->dev.ids[k].id) != 0)
+				abort();
+		}
+		pve_hostpci_free(&again);
+	}
+}
+
 static void check_sorted(const struct findings *list)
 {
 	for (size_t i = 1; i < list->count; i++) {
@@ -99,6 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (config.vmid != 100 || config.section_count < 1 ||
 	    config.sections[0].kind != PVE_SECTION_MAIN)
 		abort();
+	check_hostpci_typed(&config);
 
 	struct checked_config one[1] = {
 		{.config = &config, .source = {config.path, 0, config.vmid}},

@@ -5,8 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../../lib/pciaddr.h"
 #include "../../pve/hostpci.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +176,69 @@ static void overlap(void **state)
 	assert_true(pve_pci_id_overlap(&c, &c));
 }
 
+/* One grammar for every PCI address pcipt reads; the flags say what a caller requires. */
+static void pci_address_grammar(void **state)
+{
+	(void)state;
+	const unsigned hostpci = 0, path = PCI_ADDR_DOMAIN_REQUIRED, sysfs = PCI_ADDR_SYSFS;
+	static const struct {
+		const char *text;
+		unsigned flags;
+		bool ok;
+	} cases[] = {
+		{"01:00.0", hostpci, true},           {"01:00", hostpci, true},
+		{"0000:01:00", hostpci, true},        {"123456789:01:00.f", hostpci, true},
+		{"000:01:00.0", hostpci, false},      {"01:0A.0", hostpci, false},
+		{"01:00.", hostpci, false},           {"01:00.00", hostpci, false},
+		{"0000:01", hostpci, false},          {"", hostpci, false},
+		{"01:00.0", path, false},             {"0000:07:00", path, true},
+		{"10000:07:00.1", path, true},        {"0000:0A:00", path, false},
+		{"0000:01:00.0", sysfs, true},        {"ffffffff:ff:1f.7", sysfs, true},
+		{"100000000:01:00.0", sysfs, false},  {"0000:01:00.8", sysfs, false},
+		{"0000:01:00", sysfs, false},         {"01:00.0", sysfs, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pci_addr a = {.bus = 999};
+		bool ok = pci_addr_parse(cases[i].text, strlen(cases[i].text), cases[i].flags, &a);
+		if (ok != cases[i].ok)
+			fail_msg("%s with flags %#x: %s", cases[i].text, cases[i].flags,
+				 ok ? "accepted" : "refused");
+		if (!ok)
+			assert_int_equal(a.bus, 999); /* untouched */
+	}
+	struct pci_addr a;
+	assert_true(pci_addr_parse("10000:e1:1f.7", 13, PCI_ADDR_SYSFS, &a));
+	assert_int_equal(a.domain_digits, 5);
+	assert_int_equal(a.domain, 0x10000);
+	assert_int_equal(a.bus, 0xe1);
+	assert_int_equal(a.device, 0x1f);
+	assert_int_equal(a.function, 7);
+	assert_true(pci_addr_parse("01:00", 5, 0, &a));
+	assert_int_equal(a.domain_digits, 0);
+	assert_int_equal(a.function, -1);
+	/* the length bounds the text: a list is parsed one ID at a time */
+	assert_true(pci_addr_parse("01:00.0;02:00.0", 7, 0, &a));
+}
+
+/* A ';' list of IDs: all of them, or none when one fails. */
+static void id_lists(void **state)
+{
+	(void)state;
+	struct pve_pci_id *ids = NULL;
+	size_t n = 0;
+	assert_int_equal(pve_pci_id_list_parse("0000:08:00.0;0000:08:00.1", PCI_ADDR_DOMAIN_REQUIRED,
+					       &ids, &n),
+			 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ids[1].id, "0000:08:00.1");
+	free(ids);
+	assert_int_equal(pve_pci_id_list_parse("0000:08:00.0;08:00.1", PCI_ADDR_DOMAIN_REQUIRED,
+					       NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(pve_pci_id_list_parse("0000:08:00.0;08:00.1", 0, NULL, NULL), 0);
+	assert_int_equal(pve_pci_id_list_parse("01:00;", 0, NULL, NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +248,8 @@ int main(void)
 		cmocka_unit_test(options_proxmox_rejects),
 		cmocka_unit_test(overlap),
 		cmocka_unit_test(domains_no_device_has),
+		cmocka_unit_test(pci_address_grammar),
+		cmocka_unit_test(id_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

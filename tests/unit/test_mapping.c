@@ -43,6 +43,13 @@ static void sections_map_lines_and_problems(void **state)
 	assert_int_equal(gpu->entries[0].iommu_group, 16);
 	assert_int_equal(gpu->entries[0].line, 3);
 	assert_string_equal(gpu->entries[1].path, "0000:08:00.0;0000:08:00.1");
+	/* path= is kept as typed IDs too: the resolver never parses it again */
+	assert_int_equal(gpu->entries[0].id_count, 1);
+	assert_string_equal(gpu->entries[0].ids[0].slot, "0000:07:00");
+	assert_int_equal(gpu->entries[0].ids[0].function, -1);
+	assert_int_equal(gpu->entries[1].id_count, 2);
+	assert_string_equal(gpu->entries[1].ids[0].id, "0000:08:00.0");
+	assert_int_equal(gpu->entries[1].ids[1].function, 1);
 	assert_int_equal(gpu->entries[1].iommu_group, -1);
 	assert_null(pve_mappings_find(&m, "Bad Name"));
 	const struct pve_mapping *nic = pve_mappings_find(&m, "nic");

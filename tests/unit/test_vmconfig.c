@@ -336,6 +336,11 @@ static void vmid_from_path(void **state)
 	assert_int_equal(pve_vmid_from_path("/x/0100.conf"), -1);
 	assert_int_equal(pve_vmid_from_path("/x/100.conf.bak"), -1);
 	assert_int_equal(pve_vmid_from_path("/x/vm.conf"), -1);
+	/* the one place a VM's config path is made, and its round trip */
+	char *path = pve_vm_config_path(100);
+	assert_string_equal(path, "/etc/pve/qemu-server/100.conf");
+	assert_int_equal(pve_vmid_from_path(path), 100);
+	free(path);
 }
 
 int main(void)
