@@ -1,4 +1,5 @@
-/* Bounded, validated loading of small text files (VM configs, later rules and settings).
+/* Bounded, validated loading of small text files (VM configs, pci.cfg, storage.cfg, rules,
+ * pcipt.conf), read through a rootfs.
  *
  * Everything pcipt parses comes from files an admin (or an attacker with write access to
  * /etc/pve) controls, so the loader enforces limits before any parser sees a byte: a size

@@ -1,5 +1,10 @@
-/* The checks: pure functions of (VM configs, later host and rules) that append findings.
- * Check ids are stable; tests and scripts outside the repo depend on them. */
+/* The checks: functions of (VM configs, the host snapshot, the rules) that append findings.
+ * Check ids are stable (lib/check_ids.h); tests and scripts outside the repo depend on them.
+ *
+ * Nearly everything a check looks at was read before it runs (host_load, vm_files_gather).
+ * Three reads still happen inside checks, through the host's rootfs: the live module
+ * parameters of xvga-device, unsafe-interrupts and a device rule's module option, and
+ * describe(), which names devices from pci.ids through libpci. */
 #ifndef PCIPT_VALIDATOR_CHECKS_H
 #define PCIPT_VALIDATOR_CHECKS_H
 
@@ -91,7 +96,7 @@ struct host_view {
 	size_t source_index; /* ordering of host-wide findings (before the configs) */
 };
 
-/* Files a VM names on the host, read before the checks run (the checks do no I/O). */
+/* Files a VM names on the host (option ROMs, the hookscript), read before the checks run. */
 struct vm_files {
 	char *rom_path[PVE_MAX_HOSTPCI]; /* NULL: no romfile, or romfile-path refused it */
 	struct host_rom rom[PVE_MAX_HOSTPCI];

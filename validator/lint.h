@@ -1,6 +1,7 @@
-/* The offline lint, config by config: load the resource mappings, then each config, run every
- * offline check, and let the rules set the severities.  Inputs pcipt cannot read become
- * findings too, so one bad file never hides the others. */
+/* The lints: offline (config by config, streamed), against a host (one preparation step,
+ * lint_prepare, that pcipt-validate and pcipt-hook share), and --groups.  Every file is read
+ * through a rootfs.  Inputs pcipt cannot read become findings too, so one bad file never
+ * hides the others. */
 #ifndef PCIPT_VALIDATOR_LINT_H
 #define PCIPT_VALIDATOR_LINT_H
 
