@@ -6,6 +6,7 @@
 #include "../lib/xalloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <pci/pci.h>
@@ -57,59 +58,55 @@ __attribute__((format(printf, 1, 2))) static void pci_debug_ignore(char *msg, ..
 }
 
 /* --- sysfs attributes libpci does not read ---------------------------------------------- */
-static int read_int_attr(const struct rootfs *root, const char *address, const char *attr)
+/* Attributes of one device, read relative to its directory, opened once per device: each
+ * read is one component under a directory already resolved inside the root. */
+static int read_int_attr(int dev, const char *attr)
 {
-	char *p = host_device_path(address, attr);
 	long long v;
-	int r = host_read_number(root, p, &v);
-	free(p);
+	int r = host_read_number_at(dev, attr, &v);
 	return r < 0 || v < -1 || v > 1000000 ? -1 : (int)v;
 }
 
-static char *read_string_attr(const struct rootfs *root, const char *address, const char *attr)
+static char *read_string_attr(int dev, const char *attr)
 {
-	char *p = host_device_path(address, attr);
 	char buf[256];
-	int r = host_read_attr(root, p, buf, sizeof(buf));
-	free(p);
-	return r < 0 ? NULL : xstrdup(buf);
+	return host_read_attr_at(dev, attr, buf, sizeof(buf)) < 0 ? NULL : xstrdup(buf);
 }
 
-static char *read_link_attr(const struct rootfs *root, const char *address, const char *attr)
+/* the last component of a link's target ("driver" -> "vfio-pci") */
+static char *read_link_attr(int dev, const char *attr)
 {
-	char *p = host_device_path(address, attr);
-	char buf[256];
-	int r = host_read_link_name(root, p, buf, sizeof(buf));
-	free(p);
-	return r < 0 ? NULL : xstrdup(buf);
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(dev, attr, target, sizeof(target));
+	if (n <= 0 || (size_t)n >= sizeof(target))
+		return NULL;
+	target[n] = '\0';
+	while (n > 1 && target[n - 1] == '/')
+		target[--n] = '\0';
+	const char *base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	return *base ? xstrdup(base) : NULL;
 }
 
-static bool attr_exists(const struct rootfs *root, const char *address, const char *attr)
+static bool attr_is(int dev, const char *attr, bool dir)
 {
-	char *p = host_device_path(address, attr);
-	bool r = rootfs_exists(root, p);
-	free(p);
-	return r;
+	struct stat st;
+	return fstatat(dev, attr, &st, AT_SYMLINK_NOFOLLOW) == 0 && (!dir || S_ISDIR(st.st_mode));
 }
 
-static void read_sysfs_attributes(const struct rootfs *root, struct host_pci_device *d)
+static void read_sysfs_attributes(int dev, struct host_pci_device *d)
 {
-	char *p = host_device_path(d->address, "pci_bus");
-	d->is_bridge = rootfs_is_dir(root, p);
-	free(p);
+	d->is_bridge = attr_is(dev, "pci_bus", true);
 	/* the kernel makes boot_vga only for VGA-class devices and sriov_* only for functions
 	 * with an SR-IOV capability: skip the reads that cannot succeed (a scan's cost is its
 	 * system calls) */
-	d->boot_vga = (d->class_code >> 16) == 0x03 ? read_int_attr(root, d->address, "boot_vga")
-						      : -1;
-	d->has_reset = attr_exists(root, d->address, "reset");
-	d->reset_method = read_string_attr(root, d->address, "reset_method");
-	d->power_state = read_string_attr(root, d->address, "power_state");
-	d->d3cold_allowed = read_int_attr(root, d->address, "d3cold_allowed");
-	d->sriov_totalvfs = d->sriov != HOST_NO ? read_int_attr(root, d->address, "sriov_totalvfs")
-						: -1;
-	d->sriov_numvfs = d->sriov != HOST_NO ? read_int_attr(root, d->address, "sriov_numvfs")
-					      : -1;
+	d->boot_vga = (d->class_code >> 16) == 0x03 ? read_int_attr(dev, "boot_vga") : -1;
+	d->has_reset = attr_is(dev, "reset", false);
+	d->reset_method = read_string_attr(dev, "reset_method");
+	d->power_state = read_string_attr(dev, "power_state");
+	d->d3cold_allowed = read_int_attr(dev, "d3cold_allowed");
+	d->sriov_totalvfs = d->sriov != HOST_NO ? read_int_attr(dev, "sriov_totalvfs") : -1;
+	d->sriov_numvfs = d->sriov != HOST_NO ? read_int_attr(dev, "sriov_numvfs") : -1;
 }
 
 /* --- config space ------------------------------------------------------------------------ */
@@ -232,8 +229,11 @@ static void copy_device(const struct rootfs *root, struct pci_dev *dev,
 	d->revision = dev->rev_id;
 	d->config_size = readable_config_size(dev);
 	d->header_type = d->config_size ? pci_read_byte(dev, PCI_HEADER_TYPE) & 0x7f : 0;
-	d->driver = read_link_attr(root, d->address, "driver");
-	char *group = read_link_attr(root, d->address, "iommu_group");
+	char *dir = host_device_path(d->address, NULL);
+	int sysdir = rootfs_open(root, dir, O_PATH | O_DIRECTORY, 0);
+	free(dir);
+	d->driver = sysdir >= 0 ? read_link_attr(sysdir, "driver") : NULL;
+	char *group = sysdir >= 0 ? read_link_attr(sysdir, "iommu_group") : NULL;
 	char *end = NULL;
 	long g = group ? strtol(group, &end, 10) : -1;
 	d->iommu_group = group && *group && !*end && g >= 0 && g < 1000000 ? (int)g : -1;
@@ -246,7 +246,12 @@ static void copy_device(const struct rootfs *root, struct pci_dev *dev,
 		d->bars[i].size = dev->size[i];
 	}
 	read_capabilities(dev, d);
-	read_sysfs_attributes(root, d);
+	if (sysdir >= 0) {
+		read_sysfs_attributes(sysdir, d);
+		close(sysdir);
+	} else {
+		d->boot_vga = d->d3cold_allowed = d->sriov_totalvfs = d->sriov_numvfs = -1;
+	}
 }
 
 static int compare_devices(const void *a, const void *b)

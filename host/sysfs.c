@@ -11,13 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int host_read_attr(const struct rootfs *root, const char *path, char *buf, size_t size)
+/* data (n bytes, malloc'd, freed here) as an attribute in buf: no NUL byte, trailing blanks
+ * and newlines removed; its length or -errno */
+static int attr_into(int r, char *data, size_t n, char *buf)
 {
-	if (size == 0)
-		return -EINVAL;
-	char *data;
-	size_t n;
-	int r = rootfs_read(root, path, 0, size - 1, &data, &n);
 	if (r == -EFBIG)
 		r = -E2BIG; /* bigger than the caller's buffer */
 	if (r < 0)
@@ -34,12 +31,29 @@ int host_read_attr(const struct rootfs *root, const char *path, char *buf, size_
 	return (int)n;
 }
 
-int host_read_number(const struct rootfs *root, const char *path, long long *ret)
+int host_read_attr(const struct rootfs *root, const char *path, char *buf, size_t size)
 {
-	char buf[64];
-	int r = host_read_attr(root, path, buf, sizeof(buf));
-	if (r < 0)
-		return r;
+	if (size == 0)
+		return -EINVAL;
+	char *data = NULL;
+	size_t n = 0;
+	int r = rootfs_read(root, path, 0, size - 1, &data, &n);
+	return attr_into(r, data, n, buf);
+}
+
+int host_read_attr_at(int dir, const char *name, char *buf, size_t size)
+{
+	if (size == 0)
+		return -EINVAL;
+	char *data = NULL;
+	size_t n = 0;
+	int r = rootfs_read_at(dir, name, size - 1, &data, &n);
+	return attr_into(r, data, n, buf);
+}
+
+/* buf (an attribute's text) as exactly one number */
+static int number_of(const char *buf, long long *ret)
+{
 	const char *s = buf;
 	while (isspace((unsigned char)*s))
 		s++;
@@ -52,6 +66,20 @@ int host_read_number(const struct rootfs *root, const char *path, long long *ret
 		return -EINVAL;
 	*ret = v;
 	return 0;
+}
+
+int host_read_number(const struct rootfs *root, const char *path, long long *ret)
+{
+	char buf[64];
+	int r = host_read_attr(root, path, buf, sizeof(buf));
+	return r < 0 ? r : number_of(buf, ret);
+}
+
+int host_read_number_at(int dir, const char *name, long long *ret)
+{
+	char buf[64];
+	int r = host_read_attr_at(dir, name, buf, sizeof(buf));
+	return r < 0 ? r : number_of(buf, ret);
 }
 
 int host_read_link_name(const struct rootfs *root, const char *path, char *buf, size_t size)

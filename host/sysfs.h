@@ -19,6 +19,11 @@
  * and reading never blocks on one that is not). */
 int host_read_attr(const struct rootfs *root, const char *path, char *buf, size_t size);
 
+/* The same for the attribute name of a directory opened once (rootfs_open(), O_PATH): a
+ * device's attributes read without resolving its path each time. */
+int host_read_attr_at(int dir, const char *name, char *buf, size_t size);
+int host_read_number_at(int dir, const char *name, long long *ret);
+
 /* An attribute holding one number ("0x10de", "1", "-1"): base 0 for strtoll rules.  -EINVAL
  * when the content is not exactly one number. */
 int host_read_number(const struct rootfs *root, const char *path, long long *ret);

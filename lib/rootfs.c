@@ -329,6 +329,24 @@ int rootfs_read(const struct rootfs *fs, const char *path, int flags, size_t max
 	return r;
 }
 
+int rootfs_read_at(int dir, const char *name, size_t max, char **ret, size_t *ret_size)
+{
+	if (strchr(name, '/'))
+		return -EINVAL;
+	int fd = openat(dir, name, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = -errno;
+		struct stat st;
+		if (e == -ENXIO && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(st.st_mode))
+			return not_regular(st.st_mode);
+		return e;
+	}
+	int r = rootfs_read_fd(fd, max, ret, ret_size);
+	close(fd);
+	return r;
+}
+
 int rootfs_readlink(const struct rootfs *fs, const char *path, char *buf, size_t size)
 {
 	if (size == 0)

@@ -67,6 +67,10 @@ bool rootfs_is_dir(const struct rootfs *fs, const char *path);
  * never blocks the reader).  flags may add O_NOFOLLOW. */
 int rootfs_read(const struct rootfs *fs, const char *path, int flags, size_t max, char **ret,
 		size_t *ret_size);
+/* The same for name, one component, in the directory dir (a descriptor rootfs_open() gave):
+ * never a link (O_NOFOLLOW), so it cannot lead out of where dir is.  Reading many files of
+ * one directory (a device's sysfs attributes) this way resolves the directory once. */
+int rootfs_read_at(int dir, const char *name, size_t max, char **ret, size_t *ret_size);
 /* The same on an open descriptor (checked to be a regular file first). */
 int rootfs_read_fd(int fd, size_t max, char **ret, size_t *ret_size);
 
