@@ -168,9 +168,12 @@ install: $(B)/pcipt-validate $(B)/pcipt-hook man
 	install -m 0644 $(B)/man/pcipt-rules.5 $(B)/man/pcipt.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 
 # --- Debian package: a copy of the tree with packaging/debian as debian/ ------
+# The files the package build needs, copied without git: an exported tree (`git archive`, a
+# release tarball) builds the package as a checkout does.
+DEB_TREE := Makefile README.md COPYING lib pve host rules validator hook packaging
 deb:
 	rm -rf $(B)/deb && mkdir -p $(B)/deb/pcipt-$(VERSION)
-	git ls-files -z | xargs -0 cp -P --parents -t $(B)/deb/pcipt-$(VERSION)
+	cp -RP $(DEB_TREE) $(B)/deb/pcipt-$(VERSION)/
 	cp -r packaging/debian $(B)/deb/pcipt-$(VERSION)/debian
 	cd $(B)/deb/pcipt-$(VERSION) && dpkg-buildpackage -us -uc -b
 	@ls $(B)/deb/*.deb
