@@ -137,12 +137,26 @@ demo: $(B)/pcipt-validate
 	@$(B)/pcipt-validate --root $(B)/demo-host --groups
 
 # --- libFuzzer builds (clang) ----------------------------------------------
+# The core is compiled once into its own archive, instrumented for coverage but without
+# libFuzzer's main (fuzzer-no-link); each target links its own file with it.
 FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FZ := $(B)/fuzz/obj
 fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/%)
-$(B)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) hook/kernel.c $(B)/rules_builtin.c
+
+$(FZ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $^ $(LDLIBS_ALL)
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) -MMD -MP -c $< -o $@
+$(FZ)/rules_builtin.o: $(B)/rules_builtin.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
+
+$(B)/fuzz/libpcipt.a: $(CORE_SRC:%.c=$(FZ)/%.o) $(FZ)/rules_builtin.o
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_TARGETS:%=$(B)/fuzz/%): $(B)/fuzz/%: $(FZ)/tests/fuzz/%.o $(B)/fuzz/libpcipt.a
+	$(FUZZ_CC) -g -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS_ALL)
 
 # --- system test: a real kernel under QEMU ---------------------------------
 system-test: $(B)/pcipt-validate $(if $(wildcard hook/main.c),$(B)/pcipt-hook)
