@@ -6,6 +6,8 @@
 #   make bench      offline lint of 10,000 configs against `cat`; host mode on a 256-device
 #                   fake host against `lspci -n`
 #   make fuzz       build libFuzzer targets with clang (when available) into build/fuzz/
+#   make format-check  every C source laid out as .clang-format says (clang-format 14);
+#                   make format reformats them
 #   make man        the man pages (scdoc) into build/man/
 #   make install    DESTDIR=... PREFIX=/usr: programs, settings, rules, man pages, bash completion
 #   make deb        build/deb/pcipt_VERSION_amd64.deb with dpkg-buildpackage
@@ -53,7 +55,7 @@ FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionr
 B := build
 S := build/san
 
-.PHONY: all man demo check fuzz bench system-test install deb clean
+.PHONY: all man demo check fuzz format format-check bench system-test install deb clean
 # keep intermediate objects (and keep make quiet about deleting them after the test summary)
 .SECONDARY:
 all: $(B)/pcipt-validate $(B)/pcipt-hook man
@@ -157,6 +159,12 @@ $(B)/fuzz/libpcipt.a: $(CORE_SRC:%.c=$(FZ)/%.o) $(FZ)/rules_builtin.o
 
 $(FUZZ_TARGETS:%=$(B)/fuzz/%): $(B)/fuzz/%: $(FZ)/tests/fuzz/%.o $(B)/fuzz/libpcipt.a
 	$(FUZZ_CC) -g -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS_ALL)
+
+# --- formatting: clang-format 14 (Debian bookworm's), as its output differs between versions
+format-check:
+	@tests/format-check.sh
+format:
+	tests/format-check.sh --fix
 
 # --- system test: a real kernel under QEMU ---------------------------------
 system-test: $(B)/pcipt-validate $(if $(wildcard hook/main.c),$(B)/pcipt-hook)
