@@ -15,8 +15,8 @@
 
 #define VFIO_DRIVER "vfio-pci"
 
-__attribute__((format(printf, 2, 3))) static void say(const struct bind_options *o,
-						      const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void say(const struct bind_options *o, const char *fmt,
+						      ...)
 {
 	if (!o->say)
 		return;
@@ -66,7 +66,8 @@ int bind_plan(const struct host *host, const struct vm_devices *devices, bool gr
 		plan_add(ret, vd->dev, &overflow);
 		if (!group_peers)
 			continue;
-		const struct host_iommu_group *g = host_iommu_group(&host->iommu, vd->dev->iommu_group);
+		const struct host_iommu_group *g =
+			host_iommu_group(&host->iommu, vd->dev->iommu_group);
 		for (size_t k = 0; g && k < g->device_count; k++) {
 			const struct host_pci_device *p = host_pci_find(&host->pci, g->devices[k]);
 			/* Proxmox leaves bridges alone; a device the host runs on is refused by
@@ -79,18 +80,18 @@ int bind_plan(const struct host *host, const struct vm_devices *devices, bool gr
 }
 
 /* One sysfs write, said first; in a dry run only said. */
-static int step(const struct bind_options *o, const char *path, const char *value,
-		const char *what, const char *address, struct hook_error *err)
+static int step(const struct bind_options *o, const char *path, const char *value, const char *what,
+		const char *address, struct hook_error *err)
 {
-	say(o, "%s: %s: write '%s' to %s", address, what,
-	    strcmp(value, "\n") == 0 ? "\\n" : value, path);
+	say(o, "%s: %s: write '%s' to %s", address, what, strcmp(value, "\n") == 0 ? "\\n" : value,
+	    path);
 	if (o->dry_run)
 		return 0;
 	int r = kernel_write(o->root, path, value, o->timeout_ms);
 	if (r == -ETIMEDOUT)
 		snprintf(err->message, sizeof(err->message),
-			 "%s: %s: writing %s did not finish within %u s: the driver hangs",
-			 address, what, path, o->timeout_ms / 1000);
+			 "%s: %s: writing %s did not finish within %u s: the driver hangs", address,
+			 what, path, o->timeout_ms / 1000);
 	else if (r < 0)
 		snprintf(err->message, sizeof(err->message), "%s: %s: writing %s failed: %s",
 			 address, what, path, strerror(-r));
@@ -110,8 +111,9 @@ static int verify_driver(const struct bind_options *o, const char *address, cons
 		return r;
 	}
 	if (strcmp(now, want) != 0) {
-		snprintf(err->message, sizeof(err->message), "%s: after probing, its driver is %s, "
-							     "not %s",
+		snprintf(err->message, sizeof(err->message),
+			 "%s: after probing, its driver is %s, "
+			 "not %s",
 			 address, now[0] ? now : "none", want[0] ? want : "none");
 		return -EIO;
 	}
@@ -127,13 +129,14 @@ int bind_give_back(const struct bind_options *o, const char *address, const char
 	if (!o->dry_run) {
 		int r = kernel_driver(o->root, address, now, sizeof(now));
 		if (r == -ENODEV) {
-			say(o, "%s: the device is gone (removed or hot-unplugged); nothing to give back",
+			say(o,
+			    "%s: the device is gone (removed or hot-unplugged); nothing to give back",
 			    address);
 			return 0;
 		}
 		if (r < 0) {
-			snprintf(err->message, sizeof(err->message), "%s: cannot read its driver: %s",
-				 address, strerror(-r));
+			snprintf(err->message, sizeof(err->message),
+				 "%s: cannot read its driver: %s", address, strerror(-r));
 			return r;
 		}
 		/* unbinding from vfio-pci towards a driver that is not there would leave the
@@ -203,8 +206,8 @@ static int bind_one(const struct bind_options *o, const struct bind_record *rec,
 	if (!o->dry_run) {
 		int r = kernel_driver(o->root, rec->address, before, STATE_MAX_DRIVER);
 		if (r < 0) {
-			snprintf(err->message, sizeof(err->message), "%s: cannot read its driver: %s",
-				 rec->address, strerror(-r));
+			snprintf(err->message, sizeof(err->message),
+				 "%s: cannot read its driver: %s", rec->address, strerror(-r));
 			return r;
 		}
 	}

@@ -33,7 +33,8 @@ static int do_write(void *arg)
 	return -e;
 }
 
-int kernel_write(const struct rootfs *root, const char *path, const char *value, unsigned timeout_ms)
+int kernel_write(const struct rootfs *root, const char *path, const char *value,
+		 unsigned timeout_ms)
 {
 	struct write_job job = {root, path, value};
 	return kernel_timed(do_write, &job, timeout_ms);

@@ -15,7 +15,8 @@
 
 /* Write value to the sysfs attribute path (a host path, resolved under root).  Returns 0 or
  * -errno; -ETIMEDOUT when the write did not finish within timeout_ms. */
-int kernel_write(const struct rootfs *root, const char *path, const char *value, unsigned timeout_ms);
+int kernel_write(const struct rootfs *root, const char *path, const char *value,
+		 unsigned timeout_ms);
 
 /* The driver bound to address now: 0 with buf "" when none, -ENODEV when the device is gone,
  * or -errno. */

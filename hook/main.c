@@ -186,7 +186,8 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 			const struct vm_devices *devices, struct bind_set *ret,
 			const struct log_ctx *log)
 {
-	bool peers = settings->bind_group_peers && rules->bind.group_peers == RULES_BIND_GROUP_PEERS;
+	bool peers =
+		settings->bind_group_peers && rules->bind.group_peers == RULES_BIND_GROUP_PEERS;
 	if (bind_plan(host, devices, peers, ret) < 0) {
 		log_error(log, "VM %ld would bind more than %d devices; refusing", o->vmid,
 			  LEDGER_MAX_DEVICES);
@@ -299,8 +300,9 @@ static void drop_dead_holders(struct ledger_run *lr)
 	struct host_runstate rs;
 	host_runstate_load(lr->o->root, lr->now, &rs);
 	if (rs.unlisted) {
-		log_error(lr->log, "%s: which VMs run is unknown, so no holder of a device is judged "
-				   "dead now",
+		log_error(lr->log,
+			  "%s: which VMs run is unknown, so no holder of a device is judged "
+			  "dead now",
 			  rs.unlisted);
 		host_runstate_free(&rs);
 		return;
@@ -314,10 +316,11 @@ static void drop_dead_holders(struct ledger_run *lr)
 				continue;
 			}
 			char line[200];
-			snprintf(line, sizeof(line),
-				 "VM %ld no longer holds %s: no QEMU runs for it, and its pre-start "
-				 "was %lld s ago",
-				 h->vmid, rec->address, lr->now - h->since);
+			snprintf(
+				line, sizeof(line),
+				"VM %ld no longer holds %s: no QEMU runs for it, and its pre-start "
+				"was %lld s ago",
+				h->vmid, rec->address, lr->now - h->since);
 			log_line((void *)lr->log, line);
 			ledger_release(rec, h->vmid);
 		}
@@ -401,7 +404,8 @@ struct judgement {
  * copy of the lock (lock_acquire: every child drops it), so one stuck for good holds no other
  * start.  Returns the exit status. */
 static int judge_in_child(const struct hook_options *o, const struct settings *settings,
-			  const struct rules *rules, const struct log_ctx *log, long long now, long long timeout_ms, struct bind_set *ret_plan)
+			  const struct rules *rules, const struct log_ctx *log, long long now,
+			  long long timeout_ms, struct bind_set *ret_plan)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -482,10 +486,11 @@ static int judge_in_child(const struct hook_options *o, const struct settings *s
 		/* one stuck in the kernel ignores the signal until it leaves: not waited for */
 		kill(child, SIGKILL);
 		(void)waitpid(child, NULL, WNOHANG);
-		log_error(log, "VM %ld must not start: pre-start did not finish within %u s "
-			       "(prestart_deadline): reading the host did not return; a device that "
-			       "does not answer (a wedged GPU) can stall config-space reads in the "
-			       "kernel",
+		log_error(log,
+			  "VM %ld must not start: pre-start did not finish within %u s "
+			  "(prestart_deadline): reading the host did not return; a device that "
+			  "does not answer (a wedged GPU) can stall config-space reads in the "
+			  "kernel",
 			  o->vmid, settings->prestart_deadline);
 		status = EXIT_REFUSED;
 	} else {
@@ -522,8 +527,8 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 	}
 	drop_dead_holders(&lr);
 	struct bind_set *plan = xcalloc(1, sizeof(*plan));
-	int status = judge_in_child(o, settings, rules, log, lr.now,
-				    deadline_ms - ms_since(&start), plan);
+	int status = judge_in_child(o, settings, rules, log, lr.now, deadline_ms - ms_since(&start),
+				    plan);
 	if (status == EXIT_OK && !hold_plan(&lr, plan)) {
 		log_error(log, "the ledger has no room for VM %ld's devices; refusing", o->vmid);
 		status = EXIT_TROUBLE;
@@ -551,9 +556,10 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 			if (undone)
 				release_vm(&lr, o->vmid);
 			else
-				log_error(log, "a write may still land: VM %ld holds its devices for "
-					       "%d s more, then any pcipt-hook run gives them back "
-					       "(or now: pcipt-hook %ld post-stop)",
+				log_error(log,
+					  "a write may still land: VM %ld holds its devices for "
+					  "%d s more, then any pcipt-hook run gives them back "
+					  "(or now: pcipt-hook %ld post-stop)",
 					  o->vmid, LEDGER_GRACE_SECONDS, o->vmid);
 			left += give_back_unheld(&lr);
 			ledger_run_save(&lr);
@@ -602,8 +608,9 @@ static int post_stop(const struct hook_options *o, const struct settings *settin
 	size_t left = give_back_unheld(&lr);
 	int status = ledger_run_save(&lr) < 0 || left ? EXIT_REFUSED : EXIT_OK;
 	if (left)
-		log_error(log, "%zu device%s not given back (named above); the ledger keeps them: "
-			       "the next pcipt-hook run tries again",
+		log_error(log,
+			  "%zu device%s not given back (named above); the ledger keeps them: "
+			  "the next pcipt-hook run tries again",
 			  left, left > 1 ? "s" : "");
 	free(lr.ledger);
 	lock_release(lock);
@@ -661,12 +668,14 @@ int main(int argc, char **argv)
 	}
 	free(rules_display);
 	if (settings.sets_state_dir)
-		fprintf(stderr, "pcipt-hook: warning: pcipt.conf: state_dir is no longer read: the "
-				"ledger is always %s/ledger\n",
+		fprintf(stderr,
+			"pcipt-hook: warning: pcipt.conf: state_dir is no longer read: the "
+			"ledger is always %s/ledger\n",
 			PATH_PCIPT_STATE_DIR);
 	if (settings.sets_lock_file)
-		fprintf(stderr, "pcipt-hook: warning: pcipt.conf: lock_file is no longer read: the "
-				"lock is always %s\n",
+		fprintf(stderr,
+			"pcipt-hook: warning: pcipt.conf: lock_file is no longer read: the "
+			"lock is always %s\n",
 			PATH_PCIPT_LOCK);
 	/* pcipt.conf and the rules' bind: both have a say: either can keep devices on vfio-pci
 	 * after the stop, and the shorter timeout is the limit */

@@ -16,9 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-
-__attribute__((format(printf, 2, 3))) static int fail(struct hook_error *err, const char *fmt,
-						      ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct hook_error *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -31,7 +29,8 @@ bool state_driver_name_ok(const char *name)
 {
 	size_t n = strlen(name);
 	return n > 0 && n < STATE_MAX_DRIVER &&
-	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+		       n;
 }
 
 #define LEDGER_NAME "ledger"
@@ -120,8 +119,9 @@ static int read_ours(const struct rootfs *root, const char *name, const char *pa
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		r = fail(err, "%s is not a regular file; refusing it", path);
 	} else if (st.st_uid != geteuid() || (st.st_mode & 077)) {
-		r = fail(err, "%s is not pcipt's (owner uid %u, mode %04o; expected uid %u, mode "
-			      "0600); refusing it",
+		r = fail(err,
+			 "%s is not pcipt's (owner uid %u, mode %04o; expected uid %u, mode "
+			 "0600); refusing it",
 			 path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
 			 (unsigned)geteuid());
 	} else if ((unsigned long long)st.st_size > max) {
@@ -159,7 +159,6 @@ static bool take_line(const char **p, const char *end, char *buf, size_t size)
 	*p = eol + 1;
 	return true;
 }
-
 
 /* "101:1764716400" */
 static bool parse_holder(const char *word, struct ledger_holder *ret)
@@ -205,7 +204,8 @@ static int parse_record(char *line, unsigned number, struct ledger *l, struct ho
 			return fail(err, "line %u: VM %ld holds %s twice", number, holder.vmid,
 				    address);
 		if (rec->holder_count == LEDGER_MAX_HOLDERS)
-			return fail(err, "line %u: more than %d holders", number, LEDGER_MAX_HOLDERS);
+			return fail(err, "line %u: more than %d holders", number,
+				    LEDGER_MAX_HOLDERS);
 		rec->holders[rec->holder_count++] = holder;
 	}
 	return 0;
@@ -280,7 +280,7 @@ int ledger_write(const struct rootfs *root, const struct ledger *l, struct hook_
 	if (l->count == 0)
 		return remove_ours(root, LEDGER_NAME, err);
 	size_t cap = 32 + l->count * (HOST_PCI_ADDRESS_MAX + STATE_MAX_DRIVER + 16 +
-				       LEDGER_MAX_HOLDERS * 32);
+				      LEDGER_MAX_HOLDERS * 32);
 	char *text = xmalloc(cap), *p = text;
 	p += sprintf(p, "pcipt-ledger 1\n");
 	for (size_t i = 0; i < l->count; i++) {
@@ -373,8 +373,8 @@ static char *legacy_path(const struct rootfs *root, long vmid)
 }
 
 /* "pcipt-state 1", "vmid N", then "device ADDRESS DRIVER" lines */
-static int legacy_parse(const char *text, size_t size, long vmid, struct ledger *l,
-			long long since, struct hook_error *err)
+static int legacy_parse(const char *text, size_t size, long vmid, struct ledger *l, long long since,
+			struct hook_error *err)
 {
 	const char *p = text, *end = text + size;
 	char line[256];
@@ -472,7 +472,8 @@ int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct hook_err
 	}
 	char *full = rootfs_display_path(root, PATH_PCIPT_LOCK);
 	rootfs_mkdir_parents(root, PATH_PCIPT_LOCK, 0755);
-	int fd = rootfs_open(root, PATH_PCIPT_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0600);
+	int fd = rootfs_open(root, PATH_PCIPT_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK,
+			     0600);
 	if (fd < 0) {
 		int e = -fd;
 		snprintf(err->message, sizeof(err->message), "cannot open the lock %s: %s", full,
@@ -508,7 +509,8 @@ int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct hook_err
 			       (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (ms >= timeout_ms) {
 			snprintf(err->message, sizeof(err->message),
-				 "another pcipt-hook has held %s for %u s", full, timeout_ms / 1000);
+				 "another pcipt-hook has held %s for %u s", full,
+				 timeout_ms / 1000);
 			close(fd);
 			free(full);
 			return -ETIMEDOUT;

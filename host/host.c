@@ -115,11 +115,13 @@ void host_rom_load(const struct rootfs *root, const char *path, struct host_rom 
 		return;
 	}
 	ret->size = size;
-	ret->parsed = optionrom_parse((const uint8_t *)data, size, &ret->rom, &ret->parse_error) == 0;
+	ret->parsed =
+		optionrom_parse((const uint8_t *)data, size, &ret->rom, &ret->parse_error) == 0;
 	free(data);
 }
 
-int host_file_mode(const struct rootfs *root, const char *path, unsigned *ret_mode, bool *ret_regular)
+int host_file_mode(const struct rootfs *root, const char *path, unsigned *ret_mode,
+		   bool *ret_regular)
 {
 	struct stat st;
 	int r = rootfs_stat(root, path, &st);

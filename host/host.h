@@ -26,10 +26,10 @@ enum host_bootloader {
 struct host_boot {
 	struct cmdline running; /* /proc/cmdline */
 	bool have_running;
-	int running_error;      /* !have_running: why /proc/cmdline could not be read (-errno;
+	int running_error;   /* !have_running: why /proc/cmdline could not be read (-errno;
 				 * -EINVAL: not a regular file).  Then what the running kernel was
 				 * booted with is unknown, never "nothing" */
-	struct cmdline next;    /* from the bootloader file */
+	struct cmdline next; /* from the bootloader file */
 	bool have_next;
 	enum host_bootloader loader;
 	bool proxmox_boot_tool; /* /etc/kernel/proxmox-boot-uuids: refresh through the tool */
@@ -65,10 +65,10 @@ bool host_iommu_enabled(const struct host *h);
 
 /* An option ROM file as the ROM checks see it. */
 struct host_rom {
-	int read_error; /* 0, or -errno: -ENOENT missing, -EFBIG too big... */
+	int read_error;   /* 0, or -errno: -ENOENT missing, -EFBIG too big... */
 	const char *kind; /* read_error -EINVAL or -EISDIR: what the path is instead of a regular
 			   * file ("a named pipe", "a socket", "a device", "a directory"), static */
-	size_t size;    /* bytes read (0: an empty file, which QEMU refuses) */
+	size_t size;      /* bytes read (0: an empty file, which QEMU refuses) */
 	bool parsed;
 	struct optionrom rom;
 	struct optionrom_error parse_error;
@@ -83,7 +83,8 @@ void host_rom_load(const struct rootfs *root, const char *path, struct host_rom 
 char *host_node_name(const struct rootfs *root);
 
 /* A file's existence and mode, for hookscripts: 0, or -errno. */
-int host_file_mode(const struct rootfs *root, const char *path, unsigned *ret_mode, bool *ret_regular);
+int host_file_mode(const struct rootfs *root, const char *path, unsigned *ret_mode,
+		   bool *ret_regular);
 
 /* Whether a device's driver is one of the drivers a group peer may have and still be free
  * (no driver, vfio-pci, pci-stub...). */

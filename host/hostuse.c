@@ -87,8 +87,8 @@ static void trace_done(struct trace *t)
 /* --- block devices ------------------------------------------------------------------------ */
 
 /* rootfs_list() on a trace: a directory too large to list is remembered, not skipped */
-static int list_traced(const struct rootfs *root, const char *path, char ***ret_names, size_t *ret_count,
-		       struct host_uses *u)
+static int list_traced(const struct rootfs *root, const char *path, char ***ret_names,
+		       size_t *ret_count, struct host_uses *u)
 {
 	int r = rootfs_list(root, path, ret_names, ret_count);
 	if (r == -E2BIG && !u->unlisted)
@@ -211,7 +211,8 @@ static bool copy_field(const char *start, size_t len, char *out, size_t size)
 
 /* "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue" */
 int mountinfo_parse_line(const char *line, unsigned *major, unsigned *minor, char *mount_point,
-			 size_t mp_size, char *fstype, size_t fs_size, char *source, size_t src_size)
+			 size_t mp_size, char *fstype, size_t fs_size, char *source,
+			 size_t src_size)
 {
 	const char *fields[64];
 	size_t lens[64], n = 0;
@@ -359,9 +360,9 @@ static void trace_interface(const struct rootfs *root, const char *ifname, const
 		free(real);
 		return;
 	}
-	char *next_chain = depth == 0 ? xstrdup("") :
-			   *chain	  ? xasprintf("%s, %s", chain, ifname)
-					  : xstrdup(ifname);
+	char *next_chain = depth == 0 ? xstrdup("")
+			   : *chain   ? xasprintf("%s, %s", chain, ifname)
+				      : xstrdup(ifname);
 	char address[HOST_PCI_ADDRESS_MAX + 1];
 	if (pci_address_in_path(real, address)) {
 		char *full = *next_chain ? xasprintf("%s, over %s)", what, next_chain)

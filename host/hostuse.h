@@ -20,7 +20,7 @@ enum host_use_kind { HOST_USE_MOUNT, HOST_USE_ROUTE };
 struct host_use {
 	char address[HOST_PCI_ADDRESS_MAX + 1]; /* the PCI device */
 	enum host_use_kind kind;
-	char *what;             /* "/ (ext4 on /dev/mapper/pve-root, dm-0 over sda3)",
+	char *what; /* "/ (ext4 on /dev/mapper/pve-root, dm-0 over sda3)",
 				 * "vmbr0 (default route, over bond0, eno1)" */
 };
 
@@ -43,6 +43,7 @@ const struct host_use *host_uses_find(const struct host_uses *uses, const char *
 /* Parsing helpers, exposed for tests: the major:minor, mount point and source of one
  * mountinfo line (mount point unescaped: "\040" is a blank); 0 or -EINVAL. */
 int mountinfo_parse_line(const char *line, unsigned *major, unsigned *minor, char *mount_point,
-			 size_t mp_size, char *fstype, size_t fs_size, char *source, size_t src_size);
+			 size_t mp_size, char *fstype, size_t fs_size, char *source,
+			 size_t src_size);
 
 #endif

@@ -14,7 +14,7 @@
 #define IOMEM_MAX_FRAMEBUFFERS 64
 
 static const char *const framebuffer_names[] = {"BOOTFB", "efifb", "simplefb", "vesafb",
-						 "simple-framebuffer"};
+						"simple-framebuffer"};
 
 static bool is_framebuffer(const char *name)
 {
@@ -66,9 +66,9 @@ void iomem_parse(const char *text, struct host_iomem *ret)
 				memcpy(buf, name, name_len);
 				buf[name_len] = '\0';
 				if (is_framebuffer(buf)) {
-					m.framebuffers = xrealloc(m.framebuffers,
-								  (m.count + 1) *
-									  sizeof(*m.framebuffers));
+					m.framebuffers =
+						xrealloc(m.framebuffers,
+							 (m.count + 1) * sizeof(*m.framebuffers));
 					struct host_framebuffer *fb = &m.framebuffers[m.count++];
 					fb->start = start;
 					fb->end = end;

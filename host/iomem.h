@@ -19,7 +19,7 @@ struct host_framebuffer {
 };
 
 struct host_iomem {
-	bool readable;  /* the file was read and shows real addresses */
+	bool readable; /* the file was read and shows real addresses */
 	struct host_framebuffer *framebuffers;
 	size_t count;
 };

@@ -151,14 +151,14 @@ static int compare_groups(const void *a, const void *b)
 static bool parse_group_number(const char *s, int *ret)
 {
 	/* the kernel names groups by plain decimal numbers: "01" is not group 1 */
-	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 6 ||
-	    (s[0] == '0' && s[1]))
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 6 || (s[0] == '0' && s[1]))
 		return false;
 	*ret = atoi(s);
 	return true;
 }
 
-static int load_groups(const struct rootfs *root, struct host_iommu *m, struct host_iommu_error *err)
+static int load_groups(const struct rootfs *root, struct host_iommu *m,
+		       struct host_iommu_error *err)
 {
 	char **names;
 	size_t n;
@@ -250,9 +250,9 @@ void host_iommu_free(struct host_iommu *m)
 const struct host_iommu_group *host_iommu_group(const struct host_iommu *m, int number)
 {
 	struct host_iommu_group key = {.number = number};
-	return m->group_count ? bsearch(&key, m->groups, m->group_count, sizeof(key),
-					compare_groups)
-			      : NULL;
+	return m->group_count
+		       ? bsearch(&key, m->groups, m->group_count, sizeof(key), compare_groups)
+		       : NULL;
 }
 
 const struct host_region *host_group_direct_region(const struct host_iommu_group *g)

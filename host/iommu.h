@@ -66,7 +66,8 @@ struct host_iommu_error {
  * active); one that exists and cannot be listed (more than ROOTFS_MAX_DIR_ENTRIES entries, more
  * than HOST_MAX_IOMMU_GROUPS groups, unreadable) is an input pcipt cannot read: -errno with
  * err naming it, *ret untouched. */
-int host_iommu_load(const struct rootfs *root, struct host_iommu *ret, struct host_iommu_error *err);
+int host_iommu_load(const struct rootfs *root, struct host_iommu *ret,
+		    struct host_iommu_error *err);
 void host_iommu_free(struct host_iommu *iommu);
 
 const struct host_iommu_group *host_iommu_group(const struct host_iommu *iommu, int number);

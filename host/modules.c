@@ -16,10 +16,10 @@
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
-static const char statement_limit_message[] =
-    "more than " STRINGIFY(MODPROBE_MAX_STATEMENTS) " modprobe statements; the rest are not read";
+static const char statement_limit_message[] = "more than " STRINGIFY(
+	MODPROBE_MAX_STATEMENTS) " modprobe statements; the rest are not read";
 static const char listing_limit_message[] = "more than " STRINGIFY(
-    MODPROBE_MAX_STATEMENTS) " modules listed to load; the rest are not read";
+	MODPROBE_MAX_STATEMENTS) " modules listed to load; the rest are not read";
 
 /* Longest piece of a user's line quoted back in a message. */
 #define QUOTE_MAX 64
@@ -74,9 +74,9 @@ static void add_problem(struct host_modules *m, const char *file, unsigned line,
 	}
 	m->problems = grow(m->problems, m->problem_count, sizeof(*m->problems));
 	m->problems[m->problem_count++] = (struct modules_problem){
-	    .file = xstrdup(file),
-	    .line = line,
-	    .message = message,
+		.file = xstrdup(file),
+		.line = line,
+		.message = message,
 	};
 }
 
@@ -144,12 +144,12 @@ static void add_statement(struct host_modules *m, enum modprobe_kind kind, const
 	m->statements = grow(m->statements, m->statement_count, sizeof(*m->statements));
 	struct modprobe_statement *s = &m->statements[m->statement_count++];
 	*s = (struct modprobe_statement){
-	    .kind = kind,
-	    .module = xstrdup(module),
-	    .words = words,
-	    .word_count = word_count,
-	    .file = xstrdup(file),
-	    .line = line,
+		.kind = kind,
+		.module = xstrdup(module),
+		.words = words,
+		.word_count = word_count,
+		.file = xstrdup(file),
+		.line = line,
 	};
 	module_name_normalise(s->module);
 }
@@ -211,10 +211,10 @@ static bool parse_modprobe_line(char *line, unsigned number, const char *file,
 	}
 	char *module = strtok_r(NULL, KMOD_BLANKS, &save);
 	if (!module) {
-		char *what =
-		    kind == MODPROBE_ALIAS
-			? xasprintf("'alias %.*s' without a module name", QUOTE_MAX, wildcard)
-			: xasprintf("'%s' without a module name", cmd);
+		char *what = kind == MODPROBE_ALIAS
+				     ? xasprintf("'alias %.*s' without a module name", QUOTE_MAX,
+						 wildcard)
+				     : xasprintf("'%s' without a module name", cmd);
 		problem_ignored(m, file, number, what);
 		free(what);
 		return true;
@@ -300,9 +300,9 @@ void modprobe_parse(const char *text, size_t size, const char *display_path,
 			if (*p == '\n')
 				line++;
 		add_problem(
-		    into, display_path, line,
-		    xstrdup("the line ends in CR LF: modprobe keeps the CR as part of the "
-			    "last word (\"blacklist nouveau\\r\" does not blacklist nouveau)"));
+			into, display_path, line,
+			xstrdup("the line ends in CR LF: modprobe keeps the CR as part of the "
+				"last word (\"blacklist nouveau\\r\" does not blacklist nouveau)"));
 	}
 
 	char *buf = xmalloc(size + 1);
@@ -376,18 +376,18 @@ void modules_load_parse(const char *text, size_t size, const char *display_path,
 			 * line as one module name. */
 			int len = end - start > QUOTE_MAX ? QUOTE_MAX : (int)(end - start);
 			add_problem(
-			    into, display_path, number,
-			    xasprintf("'%.*s': systemd-modules-load takes the whole line as a "
-				      "module name and will not find it; module parameters "
-				      "belong in an 'options' line in /etc/modprobe.d",
-				      len, text + start));
+				into, display_path, number,
+				xasprintf("'%.*s': systemd-modules-load takes the whole line as a "
+					  "module name and will not find it; module parameters "
+					  "belong in an 'options' line in /etc/modprobe.d",
+					  len, text + start));
 		}
 		into->listed = grow(into->listed, into->listed_count, sizeof(*into->listed));
 		struct module_listing *l = &into->listed[into->listed_count++];
 		*l = (struct module_listing){
-		    .module = xstrndup(text + start, name_end - start),
-		    .file = xstrdup(display_path),
-		    .line = number,
+			.module = xstrndup(text + start, name_end - start),
+			.file = xstrdup(display_path),
+			.line = number,
 		};
 		module_name_normalise(l->module);
 	}
@@ -407,8 +407,8 @@ static bool masked(const struct rootfs *root, const char *path)
 	       strcmp(name, "null") == 0;
 }
 
-static void read_config_file(const struct rootfs *root, const char *path, bool missing_ok, parse_fn *parse,
-			     struct host_modules *m)
+static void read_config_file(const struct rootfs *root, const char *path, bool missing_ok,
+			     parse_fn *parse, struct host_modules *m)
 {
 	char *data;
 	size_t size;
@@ -556,12 +556,12 @@ static void read_loaded(const struct rootfs *root, struct host_modules *m)
 int host_modules_load(const struct rootfs *root, struct host_modules *ret)
 {
 	static const char *const modules_load_dirs[] = {
-	    PATH_MODULES_LOAD_D_ETC, PATH_MODULES_LOAD_D_RUN, PATH_MODULES_LOAD_D_USR_LOCAL,
-	    PATH_MODULES_LOAD_D_USR, PATH_MODULES_LOAD_D_LIB,
+		PATH_MODULES_LOAD_D_ETC, PATH_MODULES_LOAD_D_RUN, PATH_MODULES_LOAD_D_USR_LOCAL,
+		PATH_MODULES_LOAD_D_USR, PATH_MODULES_LOAD_D_LIB,
 	};
 	static const char *const modprobe_dirs[] = {
-	    PATH_MODPROBE_D_ETC, PATH_MODPROBE_D_RUN, PATH_MODPROBE_D_USR_LOCAL,
-	    PATH_MODPROBE_D_LIB, PATH_MODPROBE_D_USR,
+		PATH_MODPROBE_D_ETC, PATH_MODPROBE_D_RUN, PATH_MODPROBE_D_USR_LOCAL,
+		PATH_MODPROBE_D_LIB, PATH_MODPROBE_D_USR,
 	};
 	struct host_modules m = {0};
 	read_loaded(root, &m);

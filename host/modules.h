@@ -26,8 +26,8 @@ enum modprobe_kind {
 
 struct modprobe_statement {
 	enum modprobe_kind kind;
-	char *module;  /* normalised: '-' replaced by '_' (for alias: the target module) */
-	char **words;  /* the rest of the line, split on blanks (options: "k=v" words;
+	char *module; /* normalised: '-' replaced by '_' (for alias: the target module) */
+	char **words; /* the rest of the line, split on blanks (options: "k=v" words;
 			* install: the command words; softdep: "pre:", names, "post:", names;
 			* alias: the wildcard) */
 	size_t word_count;
@@ -91,8 +91,8 @@ const struct modprobe_statement *host_module_blacklisted(const struct host_modul
 /* The value a modprobe.d `options` line gives module's parameter (last one wins, as modprobe
  * passes them all and the module keeps the last); NULL when none.  *ret_statement (may be
  * NULL) gets the statement. */
-const char *host_module_option(const struct host_modules *m, const char *module,
-			       const char *param, const struct modprobe_statement **ret_statement);
+const char *host_module_option(const struct host_modules *m, const char *module, const char *param,
+			       const struct modprobe_statement **ret_statement);
 /* The live value of /sys/module/MODULE/parameters/PARAM (e.g. "Y", "N", "1"); -errno when
  * the module is not loaded or has no such parameter. */
 int host_module_param(const struct rootfs *root, const char *module, const char *param, char *buf,

@@ -50,8 +50,9 @@ const char *optionrom_code_type_name(unsigned code_type)
 static int not_a_rom(const uint8_t *data, size_t size, struct optionrom_error *err)
 {
 	if (size >= 2 && data[0] == 'M' && data[1] == 'Z')
-		return fail(err, 0, "a PE/COFF executable (an .efi driver), not an option ROM: no "
-				    "0x55AA signature");
+		return fail(err, 0,
+			    "a PE/COFF executable (an .efi driver), not an option ROM: no "
+			    "0x55AA signature");
 	if (size == 0)
 		return fail(err, 0, "empty file, not an option ROM");
 	return fail(err, 0, "no 0x55AA signature at offset 0: not an option ROM");
@@ -71,8 +72,9 @@ int optionrom_parse(const uint8_t *data, size_t size, struct optionrom *ret,
 			return fail(err, offset, "image header at 0x%zx is truncated", offset);
 		const uint8_t *img = data + offset;
 		if (img[0] != 0x55 || img[1] != 0xaa)
-			return fail(err, offset, "image at 0x%zx has no 0x55AA signature (the "
-						 "previous image is not marked last)",
+			return fail(err, offset,
+				    "image at 0x%zx has no 0x55AA signature (the "
+				    "previous image is not marked last)",
 				    offset);
 		size_t pcir = u16_at(img + 0x18);
 		if (pcir < 0x1a || pcir > size - offset || size - offset - pcir < PCIR_MIN_LENGTH)

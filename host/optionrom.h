@@ -27,11 +27,11 @@ enum optionrom_code_type {
 #define OPTIONROM_EFI_MACHINE_AA64 0xaa64
 
 struct optionrom_image {
-	size_t offset, length;   /* bytes */
+	size_t offset, length; /* bytes */
 	unsigned vendor, device;
-	unsigned class_code;     /* 24 bits: base class, subclass, programming interface */
+	unsigned class_code; /* 24 bits: base class, subclass, programming interface */
 	unsigned pcir_revision;
-	unsigned code_type;      /* enum optionrom_code_type, or another value as found */
+	unsigned code_type; /* enum optionrom_code_type, or another value as found */
 	bool last;
 	/* code type 3 only */
 	bool efi_signature_ok;

@@ -144,20 +144,21 @@ static void read_capabilities(struct pci_dev *dev, struct host_pci_device *d)
 	d->pcie_type = (pci_read_word(dev, exp->addr + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4;
 	if (d->config_size >= 4096) {
 		d->acs = pci_find_cap(dev, PCI_EXT_CAP_ID_ACS, PCI_CAP_EXTENDED) ? HOST_YES
-										   : HOST_NO;
+										 : HOST_NO;
 		d->sriov = pci_find_cap(dev, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED) ? HOST_YES
-											 : HOST_NO;
+										     : HOST_NO;
 	}
 }
 
 static char *lookup_name(struct pci_access *pacc, const struct host_pci_device *d)
 {
 	char buf[512];
-	const char *name = pacc ? pci_lookup_name(pacc, buf, sizeof(buf),
-						  PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE |
-							  PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-						  d->vendor, d->device)
-				: NULL;
+	const char *name =
+		pacc ? pci_lookup_name(pacc, buf, sizeof(buf),
+				       PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE |
+					       PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+				       d->vendor, d->device)
+		     : NULL;
 	if (name)
 		return xstrdup(name);
 	char vbuf[256];
@@ -207,8 +208,7 @@ const char *host_pci_name(const struct host_pci *pci, const struct host_pci_devi
 	return name;
 }
 
-static void copy_device(const struct rootfs *root, struct pci_dev *dev,
-			struct host_pci_device *d)
+static void copy_device(const struct rootfs *root, struct pci_dev *dev, struct host_pci_device *d)
 {
 	/* driver and iommu_group are links read below with one readlink() each: libpci's
 	 * PCI_FILL_DRIVER/IOMMU_GROUP resolve them with realpath(), a readlink() per path
@@ -284,12 +284,13 @@ static void free_devices(struct host_pci_device *devices, size_t count)
  * pciutils before 3.8), config (every config space read).  modalias, label, numa_node, vpd
  * and slots/ are opened only for fill flags and reads pcipt never asks for. */
 static const char *const libpci_files[] = {
-	"vendor", "device", "class", "revision", "subsystem_vendor", "subsystem_device",
-	"resource", "irq", "config",
+	"vendor",           "device",   "class", "revision", "subsystem_vendor",
+	"subsystem_device", "resource", "irq",   "config",
 };
 
 /* dir: a device directory as a host path.  0, or -EINVAL with err naming the file. */
-static int check_device_files(const struct rootfs *root, const char *dir, struct host_pci_error *err)
+static int check_device_files(const struct rootfs *root, const char *dir,
+			      struct host_pci_error *err)
 {
 	int fd = rootfs_open(root, dir, O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
@@ -339,9 +340,9 @@ static int check_libpci_files(const struct rootfs *root, struct host_pci_error *
 			continue;
 		/* the files it opens are named from the parsed numbers (struct pci_dev keeps bus,
 		 * slot and function in a u8), not from the directory entry */
-		char *dir = xasprintf(PATH_SYS_PCI_DEVICES "/%04x:%02x:%02x.%d", (int)domain,
-				      (unsigned char)bus, (unsigned char)slot,
-				      (unsigned char)function);
+		char *dir =
+			xasprintf(PATH_SYS_PCI_DEVICES "/%04x:%02x:%02x.%d", (int)domain,
+				  (unsigned char)bus, (unsigned char)slot, (unsigned char)function);
 		r = check_device_files(root, dir, err);
 		free(dir);
 	}
@@ -463,12 +464,25 @@ size_t host_pci_slot_functions(const struct host_pci *pci, const struct host_pci
 const char *host_pci_class_name(unsigned class_code)
 {
 	static const char *const names[] = {
-		"unclassified device", "mass storage controller", "network controller",
-		"display controller", "multimedia controller", "memory controller", "bridge",
-		"communication controller", "system peripheral", "input device",
-		"docking station", "processor", "serial bus controller", "wireless controller",
-		"intelligent controller", "satellite controller", "encryption controller",
-		"signal processing controller", "processing accelerator",
+		"unclassified device",
+		"mass storage controller",
+		"network controller",
+		"display controller",
+		"multimedia controller",
+		"memory controller",
+		"bridge",
+		"communication controller",
+		"system peripheral",
+		"input device",
+		"docking station",
+		"processor",
+		"serial bus controller",
+		"wireless controller",
+		"intelligent controller",
+		"satellite controller",
+		"encryption controller",
+		"signal processing controller",
+		"processing accelerator",
 	};
 	unsigned base = class_code >> 16;
 	return base < sizeof(names) / sizeof(names[0]) ? names[base] : "device";

@@ -51,10 +51,10 @@ struct host_pci_device {
 	char *power_state;    /* NULL: attribute absent */
 	int d3cold_allowed;   /* -1: attribute absent */
 	int sriov_totalvfs, sriov_numvfs; /* -1: not an SR-IOV physical function */
-	int config_size;      /* config bytes readable; 64 when not run as root */
-	int pcie_type;        /* HOST_PCIE_* */
-	enum host_tristate acs;   /* ACS extended capability */
-	enum host_tristate sriov; /* SR-IOV extended capability */
+	int config_size;                  /* config bytes readable; 64 when not run as root */
+	int pcie_type;                    /* HOST_PCIE_* */
+	enum host_tristate acs;           /* ACS extended capability */
+	enum host_tristate sriov;         /* SR-IOV extended capability */
 	struct host_pci_bar bars[6];
 };
 

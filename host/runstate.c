@@ -103,8 +103,8 @@ static bool parse_qemu_cmdline(const char *data, size_t size, long vmid, char **
 					memcpy(addr, host + 6, alen);
 					addr[alen] = '\0';
 					if (host_is_pci_address(addr)) {
-						*devices = xrealloc(*devices,
-								    (*count + 1) * sizeof(**devices));
+						*devices = xrealloc(
+							*devices, (*count + 1) * sizeof(**devices));
 						(*devices)[(*count)++] = xstrdup(addr);
 					}
 				}
@@ -123,7 +123,8 @@ static void load_running(const struct rootfs *root, struct host_runstate *s)
 	int listed = rootfs_list(root, PATH_QEMU_RUN_DIR, &names, &n);
 	if (listed < 0) {
 		if (listed != -ENOENT)
-			s->unlisted = xasprintf("%s: %s", PATH_QEMU_RUN_DIR, host_list_error(listed));
+			s->unlisted =
+				xasprintf("%s: %s", PATH_QEMU_RUN_DIR, host_list_error(listed));
 		return;
 	}
 	for (size_t i = 0; i < n && s->vm_count < RUNSTATE_MAX_ITEMS; i++) {
@@ -150,8 +151,8 @@ static void load_running(const struct rootfs *root, struct host_runstate *s)
 		size_t count = 0;
 		if (parse_qemu_cmdline(data, size, (long)vmid, &devices, &count)) {
 			s->vms = xrealloc(s->vms, (s->vm_count + 1) * sizeof(*s->vms));
-			s->vms[s->vm_count++] = (struct host_running_vm){(long)vmid, (long)pid,
-									 devices, count};
+			s->vms[s->vm_count++] =
+				(struct host_running_vm){(long)vmid, (long)pid, devices, count};
 		} else {
 			rootfs_free_names(devices, count);
 		}
@@ -165,8 +166,7 @@ void host_runstate_load(const struct rootfs *root, long long now, struct host_ru
 	struct host_runstate s = {0};
 	char *text;
 	size_t size;
-	if (rootfs_read(root, PATH_PCI_RESERVATIONS, 0, RUNSTATE_MAX_FILE, &text,
-			   &size) == 0) {
+	if (rootfs_read(root, PATH_PCI_RESERVATIONS, 0, RUNSTATE_MAX_FILE, &text, &size) == 0) {
 		runstate_parse_reservations(text, &s);
 		free(text);
 	}

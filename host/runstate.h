@@ -16,9 +16,9 @@
 struct host_reservation {
 	char address[HOST_PCI_ADDRESS_MAX + 1]; /* as written: "0000:01:00.0" */
 	long vmid;
-	bool by_pid;      /* pid: held while that process lives; else time: until then */
-	long long value;  /* the pid or the epoch */
-	bool live;        /* the pid runs, or the time has not passed */
+	bool by_pid;     /* pid: held while that process lives; else time: until then */
+	long long value; /* the pid or the epoch */
+	bool live;       /* the pid runs, or the time has not passed */
 };
 
 struct host_running_vm {

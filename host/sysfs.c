@@ -110,22 +110,25 @@ char *host_device_path(const char *address, const char *attr)
 
 const char *host_list_error(int r)
 {
-	return r == -E2BIG ? "more than " STRINGIFY(ROOTFS_MAX_DIR_ENTRIES) " entries" : strerror(-r);
+	return r == -E2BIG ? "more than " STRINGIFY(ROOTFS_MAX_DIR_ENTRIES) " entries"
+			   : strerror(-r);
 }
 
 const char *host_read_error(int r)
 {
-	return r == -EINVAL ? "not a regular file" : r == -EFBIG || r == -E2BIG ? "too large" : strerror(-r);
+	return r == -EINVAL                 ? "not a regular file"
+	       : r == -EFBIG || r == -E2BIG ? "too large"
+					    : strerror(-r);
 }
 
 const char *host_mode_kind(unsigned mode)
 {
 	if (S_ISREG(mode))
 		return NULL;
-	return S_ISFIFO(mode)			? "a named pipe"
-	       : S_ISSOCK(mode)			? "a socket"
+	return S_ISFIFO(mode)                   ? "a named pipe"
+	       : S_ISSOCK(mode)                 ? "a socket"
 	       : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
-	       : S_ISDIR(mode)			? "a directory"
+	       : S_ISDIR(mode)                  ? "a directory"
 						: "no regular file";
 }
 

@@ -48,7 +48,7 @@ enum check_id {
 #define PCIPT_CHECK_ENUM(name, id) CHECK_##name,
 	PCIPT_CHECK_LIST(PCIPT_CHECK_ENUM)
 #undef PCIPT_CHECK_ENUM
-	CHECK_COUNT, /* the number of catalogue checks; not a check */
+		CHECK_COUNT, /* the number of catalogue checks; not a check */
 	/* Not a catalogue check: a finding of a device rule of the rules file.  Its id is the
 	 * rule's own (struct finding.rule says which rule). */
 	CHECK_DEVICE_RULE,

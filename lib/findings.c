@@ -57,9 +57,8 @@ struct finding *findings_add(struct findings *list, enum check_id check, enum se
 	return f;
 }
 
-struct finding *findings_add_device_rule(struct findings *list, size_t rule,
-					 enum severity severity, const struct source_ref *src,
-					 unsigned line)
+struct finding *findings_add_device_rule(struct findings *list, size_t rule, enum severity severity,
+					 const struct source_ref *src, unsigned line)
 {
 	struct finding *f = findings_add(list, CHECK_DEVICE_RULE, severity, src, line);
 	f->rule = rule;

@@ -28,18 +28,18 @@ struct source_ref {
 
 struct finding {
 	enum check_id check; /* CHECK_DEVICE_RULE: a device rule's finding, see rule */
-	size_t rule;        /* CHECK_DEVICE_RULE: the rule's index among the loaded rules'
+	size_t rule;         /* CHECK_DEVICE_RULE: the rule's index among the loaded rules'
 			     * devices (an index, not a pointer: findings may outlive the rules);
 			     * the id it prints with comes from those rules */
 	enum severity severity;
 	char *file;
-	size_t source;      /* source_ref.index */
-	unsigned line;      /* 1-based; 0 when the finding is about the whole file */
-	long vmid;          /* -1 when not known */
-	char *device;       /* e.g. "0000:01:00.0"; NULL when not about one device */
+	size_t source; /* source_ref.index */
+	unsigned line; /* 1-based; 0 when the finding is about the whole file */
+	long vmid;     /* -1 when not known */
+	char *device;  /* e.g. "0000:01:00.0"; NULL when not about one device */
 	char *message;
-	char *hint;         /* NULL when there is nothing to add */
-	size_t order;       /* insertion order, keeps sorting stable */
+	char *hint;   /* NULL when there is nothing to add */
+	size_t order; /* insertion order, keeps sorting stable */
 };
 
 struct findings {
@@ -56,9 +56,8 @@ void findings_free(struct findings *list);
 struct finding *findings_add(struct findings *list, enum check_id check, enum severity severity,
 			     const struct source_ref *src, unsigned line);
 /* The same for a device rule: rule is its index among the loaded rules' devices. */
-struct finding *findings_add_device_rule(struct findings *list, size_t rule,
-					 enum severity severity, const struct source_ref *src,
-					 unsigned line);
+struct finding *findings_add_device_rule(struct findings *list, size_t rule, enum severity severity,
+					 const struct source_ref *src, unsigned line);
 void finding_message(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_hint(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_device(struct finding *f, const char *device);

@@ -18,9 +18,9 @@
 #endif
 
 struct rootfs {
-	char *root;    /* as given, without trailing '/' except for "/" itself */
-	char *real;    /* the root's canonical path, for rootfs_resolve() */
-	int dir_fd;    /* O_PATH | O_DIRECTORY of the root; -1 for the live host */
+	char *root;      /* as given, without trailing '/' except for "/" itself */
+	char *real;      /* the root's canonical path, for rootfs_resolve() */
+	int dir_fd;      /* O_PATH | O_DIRECTORY of the root; -1 for the live host */
 	bool no_openat2; /* the kernel (or a seccomp filter) refused openat2: walk by hand */
 };
 
@@ -141,8 +141,8 @@ static int walk_in_root(int root_fd, const char *path, int flags, mode_t mode)
 		}
 		struct stat st;
 		bool follow = !last || !(flags & O_NOFOLLOW);
-		if (fstatat(stack[depth], name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
-		    follow) {
+		if (fstatat(stack[depth], name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode) && follow) {
 			if (++links > MAX_LINKS) {
 				result = -ELOOP;
 				break;
@@ -373,7 +373,8 @@ int rootfs_inside(const struct rootfs *fs, const char *real_path, char **ret)
 		return 0;
 	}
 	size_t rl = strlen(fs->real);
-	if (strncmp(real_path, fs->real, rl) != 0 || (real_path[rl] != '/' && real_path[rl] != '\0'))
+	if (strncmp(real_path, fs->real, rl) != 0 ||
+	    (real_path[rl] != '/' && real_path[rl] != '\0'))
 		return -EXDEV;
 	*ret = xstrdup(real_path[rl] ? real_path + rl : "/");
 	return 0;

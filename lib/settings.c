@@ -58,7 +58,8 @@ static int prepass(char *buf, struct settings_error *err)
 			line++;
 			statement_start = true;
 			if (quote)
-				return fail(err, -EINVAL, line - 1, "string is not closed on its line");
+				return fail(err, -EINVAL, line - 1,
+					    "string is not closed on its line");
 			continue;
 		}
 		if (quote) {
@@ -67,9 +68,10 @@ static int prepass(char *buf, struct settings_error *err)
 			else if (*p == quote)
 				quote = 0;
 			else if (*p == '$' && p[1] == '{' && quote == '"')
-				return fail(err, -EINVAL, line,
-					    "${...} is not expanded in pcipt.conf (libconfuse would "
-					    "read the environment); write the value itself");
+				return fail(
+					err, -EINVAL, line,
+					"${...} is not expanded in pcipt.conf (libconfuse would "
+					"read the environment); write the value itself");
 			continue;
 		}
 		if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
@@ -90,7 +92,8 @@ static int prepass(char *buf, struct settings_error *err)
 				p++;
 			}
 			if (!*p)
-				return fail(err, -EINVAL, start, "comment opened here is not closed");
+				return fail(err, -EINVAL, start,
+					    "comment opened here is not closed");
 			p[0] = p[1] = ' ';
 			p++;
 			continue;
@@ -104,15 +107,16 @@ static int prepass(char *buf, struct settings_error *err)
 			return fail(err, -EINVAL, line,
 				    "pcipt.conf has no sections: '%c' is not allowed", *p);
 		if (*p == '$' && p[1] == '{')
-			return fail(err, -EINVAL, line,
-				    "${...} is not expanded in pcipt.conf (libconfuse would read the "
-				    "environment); write the value itself");
+			return fail(
+				err, -EINVAL, line,
+				"${...} is not expanded in pcipt.conf (libconfuse would read the "
+				"environment); write the value itself");
 		if (statement_start && strncmp(p, "include", 7) == 0 &&
 		    (p[7] == '(' || p[7] == ' ' || p[7] == '\t' || p[7] == '\0' || p[7] == '\n'))
 			return fail(err, -EINVAL, line,
 				    "include is not supported in pcipt.conf; put every setting in "
 				    "this file");
-		if (*p == ';' )
+		if (*p == ';')
 			statement_start = true;
 		else if (*p != ' ' && *p != '\t' && *p != '\r')
 			statement_start = false;
@@ -153,8 +157,7 @@ static int pick(const char *value, const char *const *words, unsigned line, cons
 		    words[1], words[2] ? " or " : "", words[2] ? words[2] : "", value);
 }
 
-int settings_parse(const char *text, size_t size, struct settings *ret,
-		   struct settings_error *err)
+int settings_parse(const char *text, size_t size, struct settings *ret, struct settings_error *err)
 {
 	memset(err, 0, sizeof(*err));
 	struct text_file tf;
@@ -212,7 +215,8 @@ int settings_parse(const char *text, size_t size, struct settings *ret,
 	if (log < 0 || color < 0) {
 		r = -EINVAL;
 	} else if (timeout < 1 || timeout > 600) {
-		r = fail(err, -EINVAL, 0, "bind_timeout must be 1 to 600 seconds, not %ld", timeout);
+		r = fail(err, -EINVAL, 0, "bind_timeout must be 1 to 600 seconds, not %ld",
+			 timeout);
 	} else if (deadline < 10 || deadline > 3600) {
 		r = fail(err, -EINVAL, 0, "prestart_deadline must be 10 to 3600 seconds, not %ld",
 			 deadline);
@@ -235,7 +239,8 @@ int settings_parse(const char *text, size_t size, struct settings *ret,
 	return r;
 }
 
-int settings_load(const struct rootfs *fs, const char *path, struct settings *ret, struct settings_error *err)
+int settings_load(const struct rootfs *fs, const char *path, struct settings *ret,
+		  struct settings_error *err)
 {
 	char *data;
 	size_t size;

@@ -18,7 +18,7 @@ enum settings_log { SETTINGS_LOG_SYSLOG, SETTINGS_LOG_STDERR };
 enum settings_color { SETTINGS_COLOR_AUTO, SETTINGS_COLOR_ALWAYS, SETTINGS_COLOR_NEVER };
 
 struct settings {
-	char *rules;     /* rules file; NULL: the default lookup */
+	char *rules;                /* rules file; NULL: the default lookup */
 	unsigned bind_timeout;      /* seconds one sysfs write may take, 1..600 */
 	unsigned prestart_deadline; /* seconds the whole pre-start may take, 10..3600 */
 	bool restore_on_stop;
@@ -40,9 +40,9 @@ void settings_defaults(struct settings *ret);
 
 /* Parse text (a whole pcipt.conf).  Returns 0, or a negative errno with err filled; *ret is
  * untouched on failure. */
-int settings_parse(const char *text, size_t size, struct settings *ret,
-		   struct settings_error *err);
-int settings_load(const struct rootfs *fs, const char *path, struct settings *ret, struct settings_error *err);
+int settings_parse(const char *text, size_t size, struct settings *ret, struct settings_error *err);
+int settings_load(const struct rootfs *fs, const char *path, struct settings *ret,
+		  struct settings_error *err);
 
 void settings_free(struct settings *s);
 

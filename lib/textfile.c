@@ -85,7 +85,8 @@ static int split_lines(char *data, size_t size, struct text_file *ret, struct te
 			if (i < size || len > 0) {
 				xgrow((void **)&lines, &cap, count + 1, sizeof(*lines));
 				data[start + len] = '\0';
-				lines[count++] = (struct text_line){data + start, len, number, crlf};
+				lines[count++] =
+					(struct text_line){data + start, len, number, crlf};
 			}
 			number++;
 			start = i + 1;
@@ -122,8 +123,7 @@ int text_file_from_buffer(const char *buf, size_t size, struct text_file *ret,
 			  struct text_error *err)
 {
 	if (size > TEXT_MAX_FILE_SIZE)
-		return fail(err, -EFBIG, 0, 0, "file is larger than %d bytes",
-			    TEXT_MAX_FILE_SIZE);
+		return fail(err, -EFBIG, 0, 0, "file is larger than %d bytes", TEXT_MAX_FILE_SIZE);
 	char *data = xmalloc(size + 1);
 	memcpy(data, buf, size);
 	data[size] = '\0';

@@ -17,7 +17,7 @@
 #define TEXT_MAX_LINE_LENGTH (64 * 1024)
 
 struct text_line {
-	char *text;      /* NUL-terminated, without the line end */
+	char *text; /* NUL-terminated, without the line end */
 	size_t length;
 	unsigned number; /* 1-based */
 	bool crlf;       /* ended in "\r\n" */
@@ -32,10 +32,10 @@ struct text_file {
 };
 
 struct text_error {
-	int code;         /* negative errno: -EFBIG too large, -E2BIG a line too long,
+	int code;        /* negative errno: -EFBIG too large, -E2BIG a line too long,
 			   * -EILSEQ a NUL byte or invalid UTF-8, -EINVAL not a regular file */
-	unsigned line;    /* 0 when not about a line */
-	unsigned column;  /* 1-based byte column, 0 when not about a column */
+	unsigned line;   /* 0 when not about a line */
+	unsigned column; /* 1-based byte column, 0 when not about a column */
 	char message[160];
 };
 

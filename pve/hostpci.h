@@ -17,12 +17,12 @@
 #define PVE_MAX_HOSTPCI 16 /* $MAX_HOSTPCI_DEVICES: hostpci0..hostpci15 */
 
 struct pve_pci_id {
-	char id[64];    /* normalised: "0000:01:00.0", or "0000:01:00" for all functions */
-	char slot[48];  /* "0000:01:00": the part shared by every function of the card */
+	char id[64];      /* normalised: "0000:01:00.0", or "0000:01:00" for all functions */
+	char slot[48];    /* "0000:01:00": the part shared by every function of the card */
 	char written[48]; /* as the config writes it ("01:00.0"), for Proxmox's own messages;
 			   * longer than 44 characters: cut, with "..." */
 	unsigned bus, device;
-	int function;   /* -1 for the all-functions form */
+	int function; /* -1 for the all-functions form */
 	/* more than 8 hex digits of domain: Proxmox accepts it, but no host has such a
 	 * domain (Linux's are 32-bit); id and slot hold at most 16 of its digits, then "..." */
 	bool domain_too_long;

@@ -111,10 +111,11 @@ void pve_mappings_parse(const struct text_file *text, const char *display_path,
 			size_t len = strcspn(line, " \t");
 			char *name = xstrndup(line, len);
 			if (line[len + strspn(line + len, " \t")] || pve_check_configid(name)) {
-				add_problem(&m, &problem_cap, number,
-					    xasprintf("'%.60s' is not a mapping name; Proxmox skips "
-						      "this section",
-						      line));
+				add_problem(
+					&m, &problem_cap, number,
+					xasprintf("'%.60s' is not a mapping name; Proxmox skips "
+						  "this section",
+						  line));
 				free(name);
 				current = NULL;
 				continue;
@@ -176,8 +177,8 @@ void pve_mappings_free(struct pve_mappings *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int pve_mappings_load(const struct rootfs *fs, const char *path, const char *display_path, struct pve_mappings *ret,
-		      struct text_error *err)
+int pve_mappings_load(const struct rootfs *fs, const char *path, const char *display_path,
+		      struct pve_mappings *ret, struct text_error *err)
 {
 	struct text_file text;
 	int r = text_file_load(fs, path, &text, err);

@@ -17,16 +17,16 @@
 
 struct pve_mapping_entry {
 	char *node;
-	unsigned vendor, device;                      /* id=VVVV:DDDD */
+	unsigned vendor, device; /* id=VVVV:DDDD */
 	bool has_subsystem;
-	unsigned subsystem_vendor, subsystem_device;  /* subsystem-id=VVVV:DDDD */
+	unsigned subsystem_vendor, subsystem_device; /* subsystem-id=VVVV:DDDD */
 	/* id= and subsystem-id= as written (either case): PVE::Mapping::PCI::assert_valid
 	 * compares these strings with sysfs' lowercase ones, so "10DE:1b80" fails there */
 	char id_text[10], subsystem_text[10];
-	char *path;                                   /* 0000:07:00 or 0000:07:00.0;0000:07:00.1 */
-	struct pve_pci_id *ids;                       /* path's IDs, in order (at least one) */
+	char *path;             /* 0000:07:00 or 0000:07:00.0;0000:07:00.1 */
+	struct pve_pci_id *ids; /* path's IDs, in order (at least one) */
 	size_t id_count;
-	int iommu_group;                              /* -1 when not given */
+	int iommu_group; /* -1 when not given */
 	unsigned line;
 };
 
@@ -55,8 +55,8 @@ void pve_mappings_parse(const struct text_file *text, const char *display_path,
 			struct pve_mappings *ret);
 /* Read and parse the file at path.  Returns 0, or -errno with err filled (-ENOENT: there is
  * no pci.cfg, which is no error for callers: no mappings). */
-int pve_mappings_load(const struct rootfs *fs, const char *path, const char *display_path, struct pve_mappings *ret,
-		      struct text_error *err);
+int pve_mappings_load(const struct rootfs *fs, const char *path, const char *display_path,
+		      struct pve_mappings *ret, struct text_error *err);
 const struct pve_mapping *pve_mappings_find(const struct pve_mappings *m, const char *name);
 void pve_mappings_free(struct pve_mappings *m);
 

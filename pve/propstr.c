@@ -132,7 +132,8 @@ static char *check_value(const struct prop_schema *key, const char *v)
 	switch (key->type) {
 	case PROP_BOOLEAN:
 		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
-			return xasprintf("%s: type check ('boolean') failed - got '%s'", key->name, v);
+			return xasprintf("%s: type check ('boolean') failed - got '%s'", key->name,
+					 v);
 		return NULL;
 	case PROP_ENUM:
 		if (!in_enum(key->enum_values, v)) {
@@ -146,11 +147,13 @@ static char *check_value(const struct prop_schema *key, const char *v)
 		return NULL;
 	case PROP_INTEGER:
 		if (!is_integer(v))
-			return xasprintf("%s: type check ('integer') failed - got '%s'", key->name, v);
+			return xasprintf("%s: type check ('integer') failed - got '%s'", key->name,
+					 v);
 		return check_range(key, v);
 	case PROP_NUMBER:
 		if (!is_number(v))
-			return xasprintf("%s: type check ('number') failed - got '%s'", key->name, v);
+			return xasprintf("%s: type check ('number') failed - got '%s'", key->name,
+					 v);
 		return check_range(key, v);
 	case PROP_STRING:
 		if (key->check) {
@@ -197,8 +200,8 @@ void prop_errors_add(struct prop_errors *errors, enum prop_error_kind kind, cons
 		     const char *message)
 {
 	errors->items = xrealloc(errors->items, (errors->count + 1) * sizeof(*errors->items));
-	errors->items[errors->count++] = (struct prop_error){
-		kind, key ? xstrdup(key) : NULL, xstrdup(message)};
+	errors->items[errors->count++] =
+		(struct prop_error){kind, key ? xstrdup(key) : NULL, xstrdup(message)};
 }
 
 const struct prop_error *prop_errors_find(const struct prop_errors *errors,
@@ -252,8 +255,8 @@ static int compare_errors_by_key(const void *a, const void *b)
 
 /* The split of parse_property_string(): dies on a duplicate or missing key, keeps unknown
  * keys.  Returns false with *error set when it dies. */
-static bool split_parts(const struct prop_schema *schema, const char *text,
-			struct raw_part **ret, size_t *ret_count, struct prop_errors *errors)
+static bool split_parts(const struct prop_schema *schema, const char *text, struct raw_part **ret,
+			size_t *ret_count, struct prop_errors *errors)
 {
 	struct raw_part *parts = NULL;
 	size_t n = 0, cap = 0;
@@ -275,16 +278,19 @@ static bool split_parts(const struct prop_schema *schema, const char *text,
 			} else if (!eq) {
 				if (!default_key || default_used) {
 					/* a second bare value names the default key again */
-					char *msg = default_key
-							    ? xasprintf("duplicate key in comma-separated "
-									"list property: %s",
-									default_key->name)
-							    : xstrdup("value without key, but schema does "
-								      "not define a default key");
+					char *msg =
+						default_key
+							? xasprintf(
+								  "duplicate key in comma-separated "
+								  "list property: %s",
+								  default_key->name)
+							: xstrdup("value without key, but schema does "
+								  "not define a default key");
 					prop_errors_add(errors,
 							default_key ? PROP_ERROR_DUPLICATE_KEY
 								    : PROP_ERROR_NO_DEFAULT,
-							default_key ? default_key->name : NULL, msg);
+							default_key ? default_key->name : NULL,
+							msg);
 					free(msg);
 					ok = false;
 					break;
@@ -351,7 +357,8 @@ int propstr_parse(const struct prop_schema *schema, const char *text, struct pro
 				why = xasprintf("%s: property is not defined in schema and the "
 						"schema does not allow additional properties",
 						parts[i].name);
-				prop_errors_add(&errors, PROP_ERROR_UNKNOWN_KEY, parts[i].name, why);
+				prop_errors_add(&errors, PROP_ERROR_UNKNOWN_KEY, parts[i].name,
+						why);
 				free(why);
 			} else if ((why = check_value(parts[i].key, parts[i].value))) {
 				prop_errors_add(&errors, PROP_ERROR_BAD_VALUE, parts[i].name, why);
@@ -366,7 +373,8 @@ int propstr_parse(const struct prop_schema *schema, const char *text, struct pro
 	if (!errors.count) {
 		list.items = xcalloc(n ? n : 1, sizeof(*list.items));
 		for (size_t i = 0; i < n; i++) {
-			list.items[list.count++] = (struct prop_value){parts[i].key, parts[i].value};
+			list.items[list.count++] =
+				(struct prop_value){parts[i].key, parts[i].value};
 			parts[i].value = NULL;
 		}
 	}

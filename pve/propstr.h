@@ -49,9 +49,9 @@ struct prop_list {
 enum prop_error_kind {
 	PROP_ERROR_DUPLICATE_KEY, /* "duplicate key in comma-separated list property: K" */
 	PROP_ERROR_MISSING_KEY,   /* "missing key in comma-separated list property" */
-	PROP_ERROR_NO_DEFAULT,    /* "value without key, but schema does not define a default key" */
-	PROP_ERROR_UNKNOWN_KEY,   /* "K: property is not defined in schema and ..." */
-	PROP_ERROR_BAD_VALUE,     /* K's value fails its type, enum, range, pattern or format */
+	PROP_ERROR_NO_DEFAULT,  /* "value without key, but schema does not define a default key" */
+	PROP_ERROR_UNKNOWN_KEY, /* "K: property is not defined in schema and ..." */
+	PROP_ERROR_BAD_VALUE,   /* K's value fails its type, enum, range, pattern or format */
 };
 
 struct prop_error {
@@ -86,7 +86,8 @@ void propstr_free(struct prop_list *list);
 int pve_parse_boolean(const char *word);
 
 /* Common value formats. Each returns NULL when value is valid, else the complaint. */
-const char *pve_check_configid(const char *value);   /* pve-configid, as format: "invalid format - ..." */
-const char *pve_check_volume_id(const char *value);  /* pve-volume-id */
+const char *
+pve_check_configid(const char *value); /* pve-configid, as format: "invalid format - ..." */
+const char *pve_check_volume_id(const char *value); /* pve-volume-id */
 
 #endif

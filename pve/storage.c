@@ -25,13 +25,14 @@ static bool type_in(const char *type, const char *const *types, size_t count)
 
 static void finish(struct pve_storage *s)
 {
-	static const char *const file_types[] = {"dir", "nfs", "cifs", "cephfs", "glusterfs",
-						 "btrfs"};
+	static const char *const file_types[] = {"dir",    "nfs",       "cifs",
+						 "cephfs", "glusterfs", "btrfs"};
 	static const char *const network_types[] = {"nfs", "cifs", "cephfs", "glusterfs"};
 	s->network = type_in(s->type, network_types, COUNT(network_types));
 	/* network storages are shared whatever the config says (their plugins' `shared`) */
 	s->shared |= s->network;
-	if (!s->path && type_in(s->type, file_types, COUNT(file_types)) && strcmp(s->type, "dir") != 0)
+	if (!s->path && type_in(s->type, file_types, COUNT(file_types)) &&
+	    strcmp(s->type, "dir") != 0)
 		s->path = xasprintf("/mnt/pve/%s", s->id);
 }
 
@@ -156,12 +157,15 @@ void pve_storages_parse(const struct text_file *text, struct pve_storages *ret)
 void pve_storages_default(struct pve_storages *ret)
 {
 	ret->items = xcalloc(1, sizeof(*ret->items));
-	ret->items[0] = (struct pve_storage){.type = xstrdup("dir"), .id = xstrdup("local"),
-					     .path = xstrdup("/var/lib/vz"), .snippets = true};
+	ret->items[0] = (struct pve_storage){.type = xstrdup("dir"),
+					     .id = xstrdup("local"),
+					     .path = xstrdup("/var/lib/vz"),
+					     .snippets = true};
 	ret->count = 1;
 }
 
-int pve_storages_load(const struct rootfs *fs, const char *path, struct pve_storages *ret, struct text_error *err)
+int pve_storages_load(const struct rootfs *fs, const char *path, struct pve_storages *ret,
+		      struct text_error *err)
 {
 	struct text_file text;
 	int r = text_file_load(fs, path, &text, err);

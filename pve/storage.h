@@ -16,12 +16,12 @@
 struct pve_storage {
 	char *type; /* dir, nfs, cifs, cephfs, lvmthin, zfspool... */
 	char *id;
-	char *path; /* NULL when the type has none */
+	char *path;    /* NULL when the type has none */
 	bool snippets; /* content includes snippets */
 	bool disabled;
-	bool network;  /* NFS, CIFS, CephFS, GlusterFS: mounted at path by Proxmox */
-	bool shared;   /* the same storage on every node (every network storage, or `shared 1`) */
-	char *nodes;   /* `nodes` list, comma separated; NULL: every node */
+	bool network; /* NFS, CIFS, CephFS, GlusterFS: mounted at path by Proxmox */
+	bool shared;  /* the same storage on every node (every network storage, or `shared 1`) */
+	char *nodes;  /* `nodes` list, comma separated; NULL: every node */
 	char *snippets_dir; /* `content-dirs snippets=DIR`, relative to path; NULL: "snippets" */
 	unsigned line;
 };
@@ -37,7 +37,8 @@ void pve_storages_default(struct pve_storages *ret);
 /* The storage.cfg at path; without one (-ENOENT), what Proxmox assumes (pve_storages_default),
  * and 0.  One that exists and cannot be read (not a regular file, not UTF-8, too large...) is
  * no "only local": -errno with err filled, *ret untouched. */
-int pve_storages_load(const struct rootfs *fs, const char *path, struct pve_storages *ret, struct text_error *err);
+int pve_storages_load(const struct rootfs *fs, const char *path, struct pve_storages *ret,
+		      struct text_error *err);
 const struct pve_storage *pve_storages_find(const struct pve_storages *s, const char *id);
 void pve_storages_free(struct pve_storages *s);
 

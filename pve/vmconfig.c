@@ -90,8 +90,8 @@ static struct pve_entry *set_entry(struct pve_section *s, const char *key, const
 static void append_description(struct pve_section *s, const char *text)
 {
 	size_t len = strlen(text);
-	xgrow((void **)&s->description, &s->description_capacity,
-	      s->description_length + len + 2, 1);
+	xgrow((void **)&s->description, &s->description_capacity, s->description_length + len + 2,
+	      1);
 	char *out = s->description + s->description_length;
 	for (const char *p = text; *p; p++) {
 		if (p[0] == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
@@ -271,8 +271,9 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 			if (k && strcmp(k, "snapstate") == 0) {
 				/* Proxmox's own marker, written while a snapshot is made */
 				unsigned overridden;
-				set_entry(s, "snapstate", line + klen + 1 + strspn(line + klen + 1, " \t"),
-					  number, &overridden);
+				set_entry(s, "snapstate",
+					  line + klen + 1 + strspn(line + klen + 1, " \t"), number,
+					  &overridden);
 			} else {
 				add_problem(&c, &problem_cap, PVE_PROBLEM_SNAPSTATE_MARKER, s->kind,
 					    number, k, xstrdup(line));
@@ -288,7 +289,7 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 		if (!split_key_line(buf, &key, &value)) {
 			const char *first = line + strspn(line, " \t");
 			enum pve_problem_kind kind = *first == '#' ? PVE_PROBLEM_INDENTED_COMMENT
-								  : PVE_PROBLEM_UNPARSEABLE;
+								   : PVE_PROBLEM_UNPARSEABLE;
 			/* name the key when it is well-formed (the value is what failed), so an
 			 * empty hostpciN line is recognised as one */
 			char *k = NULL;
@@ -325,10 +326,10 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 			struct prop_errors errors;
 			/* the main section's hostpciN lines are kept typed, parsed this once */
 			hostpci = s->kind == PVE_SECTION_MAIN ? pve_hostpci_index(key) : -1;
-			if (pve_key_check_value(key, value, hostpci >= 0 ? &typed : NULL,
-						&errors) < 0) {
-				add_problem(&c, &problem_cap, PVE_PROBLEM_BAD_VALUE, s->kind, number,
-					    key, prop_errors_text(&errors));
+			if (pve_key_check_value(key, value, hostpci >= 0 ? &typed : NULL, &errors) <
+			    0) {
+				add_problem(&c, &problem_cap, PVE_PROBLEM_BAD_VALUE, s->kind,
+					    number, key, prop_errors_text(&errors));
 				c.problems[c.problem_count - 1].value = xstrdup(value);
 				c.problems[c.problem_count - 1].errors = errors;
 				continue;
@@ -344,8 +345,8 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 			c.vm.hostpci[hostpci].dev = typed;
 		}
 		if (overridden) {
-			add_problem(&c, &problem_cap, PVE_PROBLEM_DUPLICATE_KEY, s->kind, overridden,
-				    key, NULL);
+			add_problem(&c, &problem_cap, PVE_PROBLEM_DUPLICATE_KEY, s->kind,
+				    overridden, key, NULL);
 			c.problems[c.problem_count - 1].other_line = number;
 		}
 	}
@@ -422,8 +423,8 @@ static void build_typed_view(struct pve_config *c, size_t *problem_cap)
 	vm->lock = setting(c, "lock");
 }
 
-int pve_config_load(const struct rootfs *fs, const char *path, const char *display_path, struct pve_config *ret,
-		    struct pve_load_error *err)
+int pve_config_load(const struct rootfs *fs, const char *path, const char *display_path,
+		    struct pve_config *ret, struct pve_load_error *err)
 {
 	struct text_file text;
 	struct text_error terr;

@@ -41,16 +41,16 @@ struct pve_section {
 };
 
 enum pve_problem_kind {
-	PVE_PROBLEM_UNPARSEABLE,       /* not a header, comment, or key line */
-	PVE_PROBLEM_INDENTED_COMMENT,  /* '#' not in column 0 */
+	PVE_PROBLEM_UNPARSEABLE,      /* not a header, comment, or key line */
+	PVE_PROBLEM_INDENTED_COMMENT, /* '#' not in column 0 */
 	PVE_PROBLEM_UNKNOWN_KEY,
-	PVE_PROBLEM_BAD_VALUE,         /* the value fails the key's format */
-	PVE_PROBLEM_DUPLICATE_KEY,     /* an earlier line with the same key is overridden */
+	PVE_PROBLEM_BAD_VALUE,     /* the value fails the key's format */
+	PVE_PROBLEM_DUPLICATE_KEY, /* an earlier line with the same key is overridden */
 	PVE_PROBLEM_DELETE_OUTSIDE_PENDING,
-	PVE_PROBLEM_IGNORED_VALUE,     /* bios: kept by Proxmox, but a value it does not act on */
+	PVE_PROBLEM_IGNORED_VALUE, /* bios: kept by Proxmox, but a value it does not act on */
 	PVE_PROBLEM_UNKNOWN_SECTION,
 	PVE_PROBLEM_CRLF,
-	PVE_PROBLEM_ARGS_QUOTING,      /* args: that cannot be split into words */
+	PVE_PROBLEM_ARGS_QUOTING, /* args: that cannot be split into words */
 	/* the line ends in "snapstate: prepare|delete": parse_vm_config's unanchored
 	 * snapshot-state match takes it before any key, and the line's own key is lost */
 	PVE_PROBLEM_SNAPSTATE_MARKER,
@@ -61,10 +61,10 @@ struct pve_problem {
 	enum pve_problem_kind kind;
 	enum pve_section_kind section;
 	unsigned line;
-	unsigned other_line; /* DUPLICATE_KEY: the line that wins */
-	char *key;           /* NULL when the line has no key */
-	char *detail;        /* Proxmox's own complaint, or the offending text */
-	char *value;         /* BAD_VALUE: the rejected value */
+	unsigned other_line;       /* DUPLICATE_KEY: the line that wins */
+	char *key;                 /* NULL when the line has no key */
+	char *detail;              /* Proxmox's own complaint, or the offending text */
+	char *value;               /* BAD_VALUE: the rejected value */
 	struct prop_errors errors; /* BAD_VALUE: the complaints as data (detail joins them) */
 };
 
@@ -85,9 +85,9 @@ enum pve_bios { PVE_BIOS_SEABIOS, PVE_BIOS_OVMF };
 struct pve_vm {
 	struct pve_hostpci_setting hostpci[PVE_MAX_HOSTPCI];
 	struct pve_setting machine;
-	char *machine_type;   /* NULL: Proxmox's default for x86, i440fx ("pc") */
-	bool machine_is_q35;  /* Proxmox: the type matches /q35/ */
-	char *machine_viommu; /* intel | virtio | NULL */
+	char *machine_type;    /* NULL: Proxmox's default for x86, i440fx ("pc") */
+	bool machine_is_q35;   /* Proxmox: the type matches /q35/ */
+	char *machine_viommu;  /* intel | virtio | NULL */
 	char *machine_aw_bits; /* a number as written, or NULL */
 	struct pve_setting bios;
 	enum pve_bios bios_type;
@@ -126,8 +126,8 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 
 /* Load and parse path; display_path is what messages call it.  Returns 0, or a negative errno
  * with err filled (the file is unreadable, too large, has a NUL byte or invalid UTF-8). */
-int pve_config_load(const struct rootfs *fs, const char *path, const char *display_path, struct pve_config *ret,
-		    struct pve_load_error *err);
+int pve_config_load(const struct rootfs *fs, const char *path, const char *display_path,
+		    struct pve_config *ret, struct pve_load_error *err);
 
 void pve_config_free(struct pve_config *config);
 

@@ -127,8 +127,8 @@ bool pve_machine_type_is_q35(const char *type)
 }
 
 static const char *const vga_types[] = {
-	"cirrus", "qxl",  "qxl2",     "qxl3",    "qxl4",  "none",       "serial0", "serial1",
-	"serial2", "serial3", "std", "virtio", "virtio-gl", "vmware", NULL,
+	"cirrus",  "qxl",     "qxl2", "qxl3",   "qxl4",      "none",   "serial0", "serial1",
+	"serial2", "serial3", "std",  "virtio", "virtio-gl", "vmware", NULL,
 };
 static const char *const clipboard_values[] = {"vnc", NULL};
 

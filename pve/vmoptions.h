@@ -8,8 +8,8 @@
 #include <stdbool.h>
 
 struct pve_machine {
-	char *type;   /* NULL when only options were given */
-	char *viommu; /* "intel" | "virtio" | NULL */
+	char *type;    /* NULL when only options were given */
+	char *viommu;  /* "intel" | "virtio" | NULL */
 	char *aw_bits; /* as written (a number Proxmox accepts), or NULL */
 };
 

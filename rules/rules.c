@@ -265,8 +265,8 @@ static void check_free(struct rules_check *c, const struct rules_check_info *inf
 	c->params = NULL;
 }
 
-static int read_check(struct walk *w, const struct yaml_node *n, const struct rules_check_info *info,
-		      struct rules_check *c)
+static int read_check(struct walk *w, const struct yaml_node *n,
+		      const struct rules_check_info *info, struct rules_check *c)
 {
 	if (n->kind == YAML_NODE_SCALAR) {
 		if (read_severity(w, n, &c->severity))
@@ -358,16 +358,16 @@ static void device_free(struct rules_device *d)
 }
 
 /* Read the optional child key of mapping n with reader; returns 0 when absent. */
-#define READ_CHILD(w, n, key, reader, target)                                                  \
-	({                                                                                     \
-		const struct yaml_node *child_ = yaml_tree_get((n), (key));                    \
-		int r_ = 0;                                                                    \
-		if (child_) {                                                                  \
-			size_t mark_ = push_key((w), (key));                                   \
-			r_ = reader((w), child_, (target));                                    \
-			pop((w), mark_);                                                       \
-		}                                                                              \
-		r_;                                                                            \
+#define READ_CHILD(w, n, key, reader, target)                                                      \
+	({                                                                                         \
+		const struct yaml_node *child_ = yaml_tree_get((n), (key));                        \
+		int r_ = 0;                                                                        \
+		if (child_) {                                                                      \
+			size_t mark_ = push_key((w), (key));                                       \
+			r_ = reader((w), child_, (target));                                        \
+			pop((w), mark_);                                                           \
+		}                                                                                  \
+		r_;                                                                                \
 	})
 
 static int read_bios_word(struct walk *w, const struct yaml_node *n, char **ret)
@@ -381,13 +381,14 @@ static int read_bios_word(struct walk *w, const struct yaml_node *n, char **ret)
 
 static int read_match(struct walk *w, const struct yaml_node *n, struct rules_device *d)
 {
-	static const char *const keys[] = {"vendor", "device", "subsystem_vendor",
-					   "subsystem_device", "class", NULL};
+	static const char *const keys[] = {"vendor",           "device", "subsystem_vendor",
+					   "subsystem_device", "class",  NULL};
 	if (expect_kind(w, n, YAML_NODE_MAPPING) || check_keys(w, n, keys))
 		return -EINVAL;
 	if (n->count == 0)
-		return fail(w, n, "give at least one of vendor, device, subsystem_vendor, "
-				  "subsystem_device, class");
+		return fail(w, n,
+			    "give at least one of vendor, device, subsystem_vendor, "
+			    "subsystem_device, class");
 	if (READ_CHILD(w, n, "vendor", read_id_match, &d->vendor) ||
 	    READ_CHILD(w, n, "device", read_id_match, &d->device) ||
 	    READ_CHILD(w, n, "subsystem_vendor", read_id_match, &d->subsystem_vendor) ||
@@ -414,8 +415,8 @@ static int read_when(struct walk *w, const struct yaml_node *n, struct rules_dev
 
 static int read_vm(struct walk *w, const struct yaml_node *n, struct rules_device *d)
 {
-	static const char *const keys[] = {"machine", "bios", "args", "vga_not", "all_functions",
-					   NULL};
+	static const char *const keys[] = {"machine", "bios",          "args",
+					   "vga_not", "all_functions", NULL};
 	if (expect_kind(w, n, YAML_NODE_MAPPING) || check_keys(w, n, keys))
 		return -EINVAL;
 	if (READ_CHILD(w, n, "machine", read_string, &d->vm_machine) ||
@@ -450,7 +451,8 @@ static int read_host(struct walk *w, const struct yaml_node *n, struct rules_dev
 		if (!is_module_param(d->host_module_params.items[i])) {
 			size_t mark = push_key(w, "module_params");
 			size_t mark2 = push_index(w, i);
-			int r = fail(w, mp->items[i], "expected module.parameter=value, got '%.60s'",
+			int r = fail(w, mp->items[i],
+				     "expected module.parameter=value, got '%.60s'",
 				     d->host_module_params.items[i]);
 			pop(w, mark2);
 			pop(w, mark);
@@ -532,7 +534,8 @@ static int read_devices(struct walk *w, const struct yaml_node *n, struct rules 
 		count = i + 1;
 		for (size_t k = 0; !r && k < i; k++) {
 			if (strcmp(devices[k].id, devices[i].id) == 0)
-				r = fail(w, n->items[i], "id '%.60s' is already used by devices[%zu]",
+				r = fail(w, n->items[i],
+					 "id '%.60s' is already used by devices[%zu]",
 					 devices[i].id, k);
 		}
 		pop(w, mark);
@@ -625,8 +628,7 @@ static void rules_copy(const struct rules *base, struct rules *ret)
 				c->params[p].items[k] = xstrdup(b->params[p].items[k]);
 		}
 	}
-	ret->bind = base ? base->bind
-			 : (struct rules_bind){RULES_BIND_GROUP_PEERS, true, 0};
+	ret->bind = base ? base->bind : (struct rules_bind){RULES_BIND_GROUP_PEERS, true, 0};
 	if (!base || !base->device_count)
 		return;
 	ret->devices = xcalloc(base->device_count, sizeof(*ret->devices));
@@ -643,10 +645,12 @@ static void rules_copy(const struct rules *base, struct rules *ret)
 		d->hint = b->hint ? xstrdup(b->hint) : NULL;
 		if (b->override_count) {
 			d->overrides = xcalloc(b->override_count, sizeof(*d->overrides));
-			memcpy(d->overrides, b->overrides, b->override_count * sizeof(*d->overrides));
+			memcpy(d->overrides, b->overrides,
+			       b->override_count * sizeof(*d->overrides));
 		}
 		struct rules_string_list *lists[] = {&d->vm_args, &d->vm_vga_not,
-						     &d->host_module_params, &d->host_drivers_unused};
+						     &d->host_module_params,
+						     &d->host_drivers_unused};
 		for (size_t l = 0; l < 4; l++) {
 			struct rules_string_list src = *lists[l];
 			lists[l]->items = xcalloc(src.count, sizeof(char *));
@@ -707,8 +711,8 @@ int rules_parse(const char *text, size_t size, const struct rules *base, struct 
 	return 0;
 }
 
-int rules_load(const struct rootfs *fs, const char *path, const struct rules *base, struct rules *ret,
-	       struct rules_error *err)
+int rules_load(const struct rootfs *fs, const char *path, const struct rules *base,
+	       struct rules *ret, struct rules_error *err)
 {
 	char *data;
 	size_t size;
@@ -744,11 +748,12 @@ void rules_free(struct rules *rules)
 
 static enum severity one_step_milder(enum severity s)
 {
-	return s == SEVERITY_ERROR ? SEVERITY_WARNING : s == SEVERITY_OFF ? SEVERITY_OFF : SEVERITY_INFO;
+	return s == SEVERITY_ERROR ? SEVERITY_WARNING
+	       : s == SEVERITY_OFF ? SEVERITY_OFF
+				   : SEVERITY_INFO;
 }
 
-enum severity rules_severity(const struct rules *rules, enum check_id check,
-			     enum severity natural)
+enum severity rules_severity(const struct rules *rules, enum check_id check, enum severity natural)
 {
 	if ((unsigned)check >= CHECK_COUNT || !rules)
 		return natural;

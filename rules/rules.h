@@ -56,7 +56,7 @@ struct rules_device {
 	struct rules_string_list vm_vga_not; /* display types that conflict */
 	bool vm_all_functions;
 	/* what the host must have */
-	struct rules_string_list host_module_params; /* "kvm.ignore_msrs=1" */
+	struct rules_string_list host_module_params;  /* "kvm.ignore_msrs=1" */
 	struct rules_string_list host_drivers_unused; /* blacklisted or ids claimed by vfio-pci */
 	enum severity severity;
 	char *hint;
@@ -64,7 +64,7 @@ struct rules_device {
 	struct rules_override {
 		enum check_id check; /* a catalogue check */
 		enum severity severity;
-	} *overrides;
+	} * overrides;
 	size_t override_count;
 };
 
@@ -94,8 +94,8 @@ struct rules_error {
 int rules_parse(const char *text, size_t size, const struct rules *base, struct rules *ret,
 		struct rules_error *err);
 /* The same from a file. */
-int rules_load(const struct rootfs *fs, const char *path, const struct rules *base, struct rules *ret,
-	       struct rules_error *err);
+int rules_load(const struct rootfs *fs, const char *path, const struct rules *base,
+	       struct rules *ret, struct rules_error *err);
 /* The rules compiled into the binary (rules/default.yaml). */
 int rules_load_builtin(struct rules *ret, struct rules_error *err);
 extern const char rules_builtin_yaml[];
@@ -107,8 +107,7 @@ void rules_free(struct rules *rules);
  * at the code's own level) gets the rules' severity, a milder one one step below it, and one
  * above it (a file pcipt could not read) keeps its own.  A device rule's finding
  * (CHECK_DEVICE_RULE) keeps natural: the rule gave it. */
-enum severity rules_severity(const struct rules *rules, enum check_id check,
-			     enum severity natural);
+enum severity rules_severity(const struct rules *rules, enum check_id check, enum severity natural);
 
 /* Apply rules_severity() to every finding; findings turned off are removed. */
 void rules_apply(const struct rules *rules, struct findings *list);

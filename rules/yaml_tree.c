@@ -72,7 +72,8 @@ struct frame {
 
 static int compare_keys(const void *a, const void *b)
 {
-	const struct yaml_node *x = *(struct yaml_node *const *)a, *y = *(struct yaml_node *const *)b;
+	const struct yaml_node *x = *(struct yaml_node *const *)a,
+			       *y = *(struct yaml_node *const *)b;
 	int r = strcmp(x->value, y->value);
 	if (r)
 		return r;
@@ -203,8 +204,8 @@ int yaml_tree_parse(const char *buf, size_t size, struct yaml_node **ret_root,
 				break;
 			}
 			node = new_node(YAML_NODE_SCALAR, &ev.start_mark);
-			node->value = xstrndup((const char *)ev.data.scalar.value,
-					       ev.data.scalar.length);
+			node->value =
+				xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
 			node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 			if (strlen(node->value) != ev.data.scalar.length) {
 				node_free(node);
@@ -217,7 +218,8 @@ int yaml_tree_parse(const char *buf, size_t size, struct yaml_node **ret_root,
 		case YAML_MAPPING_START_EVENT: {
 			bool seq = ev.type == YAML_SEQUENCE_START_EVENT;
 			r = refuse_anchor_and_tag(
-				&ev, seq ? ev.data.sequence_start.anchor : ev.data.mapping_start.anchor,
+				&ev,
+				seq ? ev.data.sequence_start.anchor : ev.data.mapping_start.anchor,
 				seq ? ev.data.sequence_start.tag : ev.data.mapping_start.tag, err);
 			if (r)
 				break;
@@ -231,7 +233,8 @@ int yaml_tree_parse(const char *buf, size_t size, struct yaml_node **ret_root,
 					    YAML_TREE_MAX_NODES);
 				break;
 			}
-			node = new_node(seq ? YAML_NODE_SEQUENCE : YAML_NODE_MAPPING, &ev.start_mark);
+			node = new_node(seq ? YAML_NODE_SEQUENCE : YAML_NODE_MAPPING,
+					&ev.start_mark);
 			stack[depth++] = (struct frame){node, NULL};
 			break;
 		}

@@ -92,8 +92,9 @@ static void hint_for_bad_hostpci(struct finding *f, const char *key, const char 
 		return;
 	case PROP_ERROR_UNKNOWN_KEY:
 		if (strcmp(k, "multifunction") == 0)
-			finding_hint(f, "drop multifunction=...: an address without a function "
-					"(`%s: %s`) passes every function of the card",
+			finding_hint(f,
+				     "drop multifunction=...: an address without a function "
+				     "(`%s: %s`) passes every function of the card",
 				     key, first_id(value, &id) ? short_slot(&id) : "01:00");
 		else if (strcmp(k, "hidden") == 0)
 			finding_hint(f, "hidden= is a CPU option, not a hostpci one: set it with "
@@ -117,7 +118,8 @@ static void hint_for_bad_hostpci(struct finding *f, const char *key, const char 
 		finding_hint(f, "write the address as `lspci -D` shows it: 0000:01:00.0, 01:00.0, "
 				"or 01:00 for every function; separate several with ';'");
 	} else if (strlen(k) > 3 && strcmp(k + strlen(k) - 3, "-id") == 0) {
-		finding_hint(f, "write ids as 0x followed by four hex digits, e.g. vendor-id=0x10de");
+		finding_hint(f,
+			     "write ids as 0x followed by four hex digits, e.g. vendor-id=0x10de");
 	} else if (strcmp(k, "mapping") == 0) {
 		finding_hint(f, "a mapping name starts with a letter and has letters, digits, "
 				"'-' and '_' (see Datacenter > Resource Mappings)");
@@ -128,18 +130,20 @@ static void hint_for_bad_hostpci(struct finding *f, const char *key, const char 
 
 /* What the VM loses when Proxmox drops a hostpciN line: nothing when another line of the
  * same key stays in effect (Proxmox skips the bad line and keeps the good one). */
-static void hostpci_drop_consequence(const struct checked_config *c, const char *key,
-				     unsigned line, char *buf, size_t size)
+static void hostpci_drop_consequence(const struct checked_config *c, const char *key, unsigned line,
+				     char *buf, size_t size)
 {
 	int i = pve_hostpci_index(key);
 	const struct pve_hostpci_setting *s = i >= 0 ? &c->config->vm.hostpci[i] : NULL;
 	if (s && s->raw.set && s->raw.line != line)
-		snprintf(buf, size, "Proxmox will ignore this %s line and start the VM with the "
-				    "device of line %u (%s: %.60s)",
+		snprintf(buf, size,
+			 "Proxmox will ignore this %s line and start the VM with the "
+			 "device of line %u (%s: %.60s)",
 			 key, s->raw.line, key, s->raw.value);
 	else
-		snprintf(buf, size, "Proxmox will ignore this %s line and start the VM without "
-				    "the device",
+		snprintf(buf, size,
+			 "Proxmox will ignore this %s line and start the VM without "
+			 "the device",
 			 key);
 }
 
@@ -165,15 +169,17 @@ static void say_hostpci_unparseable(struct finding *f, const struct checked_conf
 {
 	(void)c;
 	if (is_hostpci_key(p->key)) {
-		finding_message(f, "%s has no value; Proxmox will ignore this %s line and start "
-				   "the VM without the device",
+		finding_message(f,
+				"%s has no value; Proxmox will ignore this %s line and start "
+				"the VM without the device",
 				p->key, p->key);
 		finding_hint(f, "name the device: `%s: 01:00.0`", p->key);
 		return;
 	}
 	/* hostpci0x:, hostpci 0: ... a device the admin meant to pass */
-	finding_message(f, "cannot parse \"%.80s\"%s; Proxmox will ignore this line and start "
-			   "the VM without the device",
+	finding_message(f,
+			"cannot parse \"%.80s\"%s; Proxmox will ignore this line and start "
+			"the VM without the device",
 			p->detail, strlen(p->detail) > 80 ? "..." : "");
 	finding_hint(f, "write it as `hostpciN: 01:00.0` with N from 0 to %d", PVE_MAX_HOSTPCI - 1);
 }
@@ -201,8 +207,9 @@ static void say_hostpci_unknown_key(struct finding *f, const struct checked_conf
 				    const struct pve_problem *p)
 {
 	(void)c;
-	finding_message(f, "unknown setting '%s': Proxmox knows hostpci0 to hostpci%d only; it "
-			   "will ignore this line and start the VM without the device",
+	finding_message(f,
+			"unknown setting '%s': Proxmox knows hostpci0 to hostpci%d only; it "
+			"will ignore this line and start the VM without the device",
 			p->key, PVE_MAX_HOSTPCI - 1);
 	finding_hint(f, "use a free index between hostpci0 and hostpci%d", PVE_MAX_HOSTPCI - 1);
 }
@@ -228,8 +235,9 @@ static void say_duplicate_key(struct finding *f, const struct checked_config *c,
 			      const struct pve_problem *p)
 {
 	(void)c;
-	finding_message(f, "%s is set again on line %u; Proxmox uses the last one and ignores "
-			   "this line",
+	finding_message(f,
+			"%s is set again on line %u; Proxmox uses the last one and ignores "
+			"this line",
 			p->key, p->other_line);
 	finding_hint(f, "delete one of the two %s lines", p->key);
 }
@@ -249,8 +257,9 @@ static void say_ignored_bios(struct finding *f, const struct checked_config *c,
 			     const struct pve_problem *p)
 {
 	(void)c;
-	finding_message(f, "bios: '%s' is neither seabios nor ovmf; Proxmox keeps the line but "
-			   "boots the VM with SeaBIOS",
+	finding_message(f,
+			"bios: '%s' is neither seabios nor ovmf; Proxmox keeps the line but "
+			"boots the VM with SeaBIOS",
 			p->detail);
 	finding_hint(f, "write `bios: ovmf` for UEFI, or `bios: seabios`");
 }
@@ -259,15 +268,15 @@ static void say_unknown_section(struct finding *f, const struct checked_config *
 				const struct pve_problem *p)
 {
 	(void)c;
-	finding_message(f, "unknown section [%s]; Proxmox will skip every line up to the next "
-			   "section header",
+	finding_message(f,
+			"unknown section [%s]; Proxmox will skip every line up to the next "
+			"section header",
 			p->detail);
 	finding_hint(f, "sections are [PENDING], [special:cloudinit], [special:fleecing] and "
 			"snapshot names ([a-z][a-z0-9_-]+)");
 }
 
-static void say_crlf(struct finding *f, const struct checked_config *c,
-		     const struct pve_problem *p)
+static void say_crlf(struct finding *f, const struct checked_config *c, const struct pve_problem *p)
 {
 	(void)p;
 	finding_message(f, "Windows (CRLF) line ends; Proxmox reads the file, but its own writes "
@@ -286,8 +295,9 @@ static void say_snapstate_marker(struct finding *f, const struct checked_config 
 		hostpci_drop_consequence(c, p->key, p->line, lost, sizeof(lost));
 	else
 		snprintf(lost, sizeof(lost), "%s", consequence_of_dropping(p->key));
-	finding_message(f, "%s%sthe line ends in \"%s\", which Proxmox's config loader takes for "
-			   "its snapshot-state marker: the line is not read as %s; %s",
+	finding_message(f,
+			"%s%sthe line ends in \"%s\", which Proxmox's config loader takes for "
+			"its snapshot-state marker: the line is not read as %s; %s",
 			p->key ? p->key : "", p->key ? ": " : "", tail,
 			p->key ? p->key : "a setting", lost);
 	finding_hint(f, "remove \"%s\" from the end of the line (a value may not end in it)", tail);
@@ -297,8 +307,9 @@ static void say_args_quoting(struct finding *f, const struct checked_config *c,
 			     const struct pve_problem *p)
 {
 	(void)c;
-	finding_message(f, "args: %s; Proxmox cannot split the line into words and will pass "
-			   "none of them to QEMU",
+	finding_message(f,
+			"args: %s; Proxmox cannot split the line into words and will pass "
+			"none of them to QEMU",
 			p->detail);
 	finding_hint(f, "balance the quotes in args:");
 }
@@ -307,8 +318,7 @@ static void say_args_quoting(struct finding *f, const struct checked_config *c,
 struct problem_report {
 	enum check_id check;
 	enum severity severity;
-	void (*say)(struct finding *f, const struct checked_config *c,
-		    const struct pve_problem *p);
+	void (*say)(struct finding *f, const struct checked_config *c, const struct pve_problem *p);
 };
 
 /* One row per kind of problem.  A hostpciN line is a device the admin meant to pass: losing it
@@ -318,11 +328,13 @@ static const struct {
 	struct problem_report setting, hostpci;
 } problem_reports[] = {
 	[PVE_PROBLEM_UNPARSEABLE] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_unparseable},
-				     {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, say_hostpci_unparseable}},
+				     {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR,
+				      say_hostpci_unparseable}},
 	[PVE_PROBLEM_INDENTED_COMMENT] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING,
 					   say_indented_comment}},
 	[PVE_PROBLEM_UNKNOWN_KEY] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_unknown_key},
-				     {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, say_hostpci_unknown_key}},
+				     {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR,
+				      say_hostpci_unknown_key}},
 	[PVE_PROBLEM_BAD_VALUE] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_bad_value},
 				   {CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, say_hostpci_bad_value}},
 	[PVE_PROBLEM_DUPLICATE_KEY] = {{CHECK_CONFIG_SYNTAX, SEVERITY_WARNING, say_duplicate_key}},
@@ -384,22 +396,26 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 		struct finding *f;
 		if (h->id_count && h->mapping) {
 			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d sets both host and mapping; Proxmox will refuse "
-					   "to start the VM (\"Cannot set both 'host' and "
-					   "'mapping'.\")",
+			finding_message(f,
+					"hostpci%d sets both host and mapping; Proxmox will refuse "
+					"to start the VM (\"Cannot set both 'host' and "
+					"'mapping'.\")",
 					i);
-			finding_hint(f, "keep one of them: `hostpci%d: mapping=%s` or "
-					"`hostpci%d: %s`",
+			finding_hint(f,
+				     "keep one of them: `hostpci%d: mapping=%s` or "
+				     "`hostpci%d: %s`",
 				     i, h->mapping, i, h->ids[0].id);
 		} else if (!h->id_count && !h->mapping) {
 			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d names no device (neither host nor mapping); "
-					   "Proxmox will refuse to start the VM (\"Either 'host' "
-					   "or 'mapping' must be set.\")",
+			finding_message(f,
+					"hostpci%d names no device (neither host nor mapping); "
+					"Proxmox will refuse to start the VM (\"Either 'host' "
+					"or 'mapping' must be set.\")",
 					i);
 			if (s->raw.value[strspn(s->raw.value, " \t,")])
-				finding_hint(f, "put the device's address first: "
-						"`hostpci%d: 01:00.0,%s`",
+				finding_hint(f,
+					     "put the device's address first: "
+					     "`hostpci%d: 01:00.0,%s`",
 					     i, s->raw.value);
 			else
 				finding_hint(f, "name the device: `hostpci%d: 01:00.0`", i);
@@ -410,10 +426,12 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 			if (!why)
 				continue;
 			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d: no PCI device can have the address %s (%s); "
-					   "Proxmox will refuse to start the VM (\"no PCI device found "
-					   "for '%s'\")",
-					i, id->id, why, id->written);
+			finding_message(
+				f,
+				"hostpci%d: no PCI device can have the address %s (%s); "
+				"Proxmox will refuse to start the VM (\"no PCI device found "
+				"for '%s'\")",
+				i, id->id, why, id->written);
 			finding_device(f, id->id);
 			finding_hint(f, "copy the address from `lspci -D`");
 		}
@@ -421,12 +439,15 @@ static void check_hostpci_lines(const struct checked_config *c, struct findings 
 		 * list of IDs is known to be several devices without one */
 		if (h->mdev && h->id_count > 1) {
 			f = report(c, out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d combines mdev=%s with several functions; Proxmox "
-					   "will refuse to start the VM (\"cannot use mediated "
-					   "device with multifunction device\")",
-					i, h->mdev);
-			finding_hint(f, "a mediated device lives on one function: name it, e.g. "
-					"`%s.0`",
+			finding_message(
+				f,
+				"hostpci%d combines mdev=%s with several functions; Proxmox "
+				"will refuse to start the VM (\"cannot use mediated "
+				"device with multifunction device\")",
+				i, h->mdev);
+			finding_hint(f,
+				     "a mediated device lives on one function: name it, e.g. "
+				     "`%s.0`",
 				     h->ids[0].slot);
 		}
 	}
@@ -499,8 +520,8 @@ static void report_repeat(const struct checked_config *c, const struct line_repe
 	const struct pve_vm *vm = &c->config->vm;
 	int i = r->repeat->hostpci, j = r->earlier->hostpci;
 	const struct pve_pci_id *id = r->repeat->id;
-	struct finding *f = report(c, out, CHECK_HOSTPCI_DUPLICATE, SEVERITY_ERROR,
-				   vm->hostpci[i].raw.line);
+	struct finding *f =
+		report(c, out, CHECK_HOSTPCI_DUPLICATE, SEVERITY_ERROR, vm->hostpci[i].raw.line);
 	finding_device(f, id->id);
 	char more[48] = "";
 	if (r->count > 1)
@@ -511,16 +532,19 @@ static void report_repeat(const struct checked_config *c, const struct line_repe
 	pve_pci_id_first_function(id->function < 0 && earlier->function >= 0 ? earlier : id, dev,
 				  sizeof(dev));
 	if (i == j)
-		finding_message(f, "hostpci%d lists %s twice%s; Proxmox will refuse to start the VM "
-				   "(\"device '%s' assigned more than once\")",
+		finding_message(f,
+				"hostpci%d lists %s twice%s; Proxmox will refuse to start the VM "
+				"(\"device '%s' assigned more than once\")",
 				i, id->id, more, dev);
 	else
-		finding_message(f, "hostpci%d: %s is already assigned by hostpci%d (line %u)%s; "
-				   "Proxmox will refuse to start the VM (\"device '%s' assigned more "
-				   "than once\")",
+		finding_message(f,
+				"hostpci%d: %s is already assigned by hostpci%d (line %u)%s; "
+				"Proxmox will refuse to start the VM (\"device '%s' assigned more "
+				"than once\")",
 				i, id->id, j, vm->hostpci[j].raw.line, more, dev);
-	finding_hint(f, "remove one of them; an address without a function (`%s`) already "
-			"passes every function of the card",
+	finding_hint(f,
+		     "remove one of them; an address without a function (`%s`) already "
+		     "passes every function of the card",
 		     short_slot(id));
 }
 
@@ -548,7 +572,8 @@ static void check_hostpci_duplicates(const struct checked_config *c, struct find
 	for (size_t start = 0; start < n;) {
 		struct slot_trackers t = {0};
 		size_t end = start;
-		for (; end < n && strcmp(claims[end].id->slot, claims[start].id->slot) == 0; end++) {
+		for (; end < n && strcmp(claims[end].id->slot, claims[start].id->slot) == 0;
+		     end++) {
 			const struct id_claim *earlier = earlier_overlap(&t, &claims[end]);
 			track(&t, &claims[end]);
 			if (!earlier)
@@ -575,8 +600,8 @@ static const struct pve_problem *dropped_line(const struct pve_config *config, c
 	const struct pve_problem *found = NULL;
 	for (size_t i = 0; i < config->problem_count; i++) {
 		const struct pve_problem *p = &config->problems[i];
-		if (p->kind == PVE_PROBLEM_BAD_VALUE && p->section == PVE_SECTION_MAIN &&
-		    p->key && strcmp(p->key, key) == 0)
+		if (p->kind == PVE_PROBLEM_BAD_VALUE && p->section == PVE_SECTION_MAIN && p->key &&
+		    strcmp(p->key, key) == 0)
 			found = p;
 	}
 	return found;
@@ -594,25 +619,30 @@ static void check_pcie_needs_q35(const struct checked_config *c, struct findings
 			continue;
 		struct finding *f =
 			report(c, out, CHECK_PCIE_NEEDS_Q35, SEVERITY_ERROR, s->raw.line);
-		finding_message(f, "hostpci%d sets pcie=1 but the machine type is %s; Proxmox "
-				   "will refuse to start the VM (\"q35 machine model is not "
-				   "enabled\")",
+		finding_message(f,
+				"hostpci%d sets pcie=1 but the machine type is %s; Proxmox "
+				"will refuse to start the VM (\"q35 machine model is not "
+				"enabled\")",
 				i, machine_description(vm));
 		const struct pve_problem *dropped = dropped_line(c->config, "machine");
 		if (dropped)
-			finding_hint(f, "fix the machine line (line %u), which Proxmox ignores, so "
-					"that it names a q35 type, or drop pcie=1",
+			finding_hint(f,
+				     "fix the machine line (line %u), which Proxmox ignores, so "
+				     "that it names a q35 type, or drop pcie=1",
 				     dropped->line);
 		else if (vm->machine.set && !vm->machine_type)
-			finding_hint(f, "add the type to line %u: `machine: q35,%s`, or drop pcie=1",
+			finding_hint(f,
+				     "add the type to line %u: `machine: q35,%s`, or drop pcie=1",
 				     vm->machine.line, vm->machine.value);
 		else if (vm->machine.set)
-			finding_hint(f, "change line %u to `machine: q35` (or a pc-q35-* version), or "
-					"drop pcie=1",
+			finding_hint(f,
+				     "change line %u to `machine: q35` (or a pc-q35-* version), or "
+				     "drop pcie=1",
 				     vm->machine.line);
 		else
-			finding_hint(f, "add `machine: q35` (Windows guests may need reactivation), "
-					"or drop pcie=1");
+			finding_hint(f,
+				     "add `machine: q35` (Windows guests may need reactivation), "
+				     "or drop pcie=1");
 	}
 }
 
@@ -627,9 +657,10 @@ static void check_xvga_ovmf(const struct checked_config *c, struct findings *out
 		if (!s->raw.set || s->dev.x_vga != 1)
 			continue;
 		struct finding *f = report(c, out, CHECK_XVGA_OVMF, SEVERITY_WARNING, s->raw.line);
-		finding_message(f, "hostpci%d sets x-vga=1 with bios: ovmf (line %u); Proxmox "
-				   "drops x-vga for OVMF, so the card is passed without VGA "
-				   "emulation",
+		finding_message(f,
+				"hostpci%d sets x-vga=1 with bios: ovmf (line %u); Proxmox "
+				"drops x-vga for OVMF, so the card is passed without VGA "
+				"emulation",
 				i, vm->bios.line);
 		finding_hint(f, "with OVMF the card's UEFI (GOP) ROM drives the display: remove "
 				"x-vga, or use SeaBIOS if the card has no UEFI ROM");
@@ -771,7 +802,8 @@ static void rom_roots(const struct rules *rules, const char *const **ret, size_t
 
 char *romfile_host_path(const struct rules *rules, const char *romfile)
 {
-	if (romfile[strspn(romfile, " \t")] == '\0' || romfile[0] == '/' || names_directory(romfile))
+	if (romfile[strspn(romfile, " \t")] == '\0' || romfile[0] == '/' ||
+	    names_directory(romfile))
 		return NULL;
 	const char *const *roots;
 	size_t nroots;
@@ -801,8 +833,9 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 		struct finding *f;
 		if (rom[strspn(rom, " \t")] == '\0') {
 			f = report(c, out, CHECK_ROMFILE_PATH, SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d: romfile is blank; QEMU will look for "
-					   "'%s/%s' and the VM will fail to start",
+			finding_message(f,
+					"hostpci%d: romfile is blank; QEMU will look for "
+					"'%s/%s' and the VM will fail to start",
 					i, PATH_KVM_ROM_DIR, rom);
 			finding_hint(f, "name a ROM file in %s: `romfile=vbios.bin`",
 				     PATH_KVM_ROM_DIR);
@@ -810,9 +843,10 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 		}
 		if (rom[0] == '/') {
 			f = report(c, out, CHECK_ROMFILE_PATH, SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d: romfile=%s is an absolute path, but Proxmox "
-					   "always prepends %s/: QEMU will look for %s/%s and the "
-					   "VM will fail to start",
+			finding_message(f,
+					"hostpci%d: romfile=%s is an absolute path, but Proxmox "
+					"always prepends %s/: QEMU will look for %s/%s and the "
+					"VM will fail to start",
 					i, rom, PATH_KVM_ROM_DIR, PATH_KVM_ROM_DIR, rom);
 			const char *base = strrchr(rom, '/') + 1;
 			finding_hint(f, "copy the ROM into %s/ and name it alone: `romfile=%s`",
@@ -822,12 +856,14 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 		char *resolved = resolve_lexically(PATH_KVM_ROM_DIR, rom);
 		if (names_directory(rom)) {
 			f = report(c, out, CHECK_ROMFILE_PATH, SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d: romfile=%s names a directory (%s), not a "
-					   "file; QEMU cannot load a directory as the card's ROM and "
-					   "the VM will fail to start",
+			finding_message(f,
+					"hostpci%d: romfile=%s names a directory (%s), not a "
+					"file; QEMU cannot load a directory as the card's ROM and "
+					"the VM will fail to start",
 					i, rom, resolved);
-			finding_hint(f, "name the ROM file itself: `romfile=vbios.bin` for %s/vbios.bin",
-				     PATH_KVM_ROM_DIR);
+			finding_hint(
+				f, "name the ROM file itself: `romfile=vbios.bin` for %s/vbios.bin",
+				PATH_KVM_ROM_DIR);
 			free(resolved);
 			continue;
 		}
@@ -836,15 +872,19 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 			inside = is_below(resolved, roots[k]);
 		if (!inside) {
 			f = report(c, out, CHECK_ROMFILE_PATH, SEVERITY_ERROR, s->raw.line);
-			finding_message(f, "hostpci%d: romfile=%s resolves to %s, outside the ROM "
-					   "director%s (%s%s); pcipt refuses ROM images from elsewhere",
-					i, rom, resolved, nroots > 1 ? "ies" : "y", roots[0],
-					nroots > 1 ? ", ..." : "");
-			finding_hint(f, "copy the ROM into %s/ and name it alone", PATH_KVM_ROM_DIR);
+			finding_message(
+				f,
+				"hostpci%d: romfile=%s resolves to %s, outside the ROM "
+				"director%s (%s%s); pcipt refuses ROM images from elsewhere",
+				i, rom, resolved, nroots > 1 ? "ies" : "y", roots[0],
+				nroots > 1 ? ", ..." : "");
+			finding_hint(f, "copy the ROM into %s/ and name it alone",
+				     PATH_KVM_ROM_DIR);
 		} else if (strstr(rom, "..")) {
 			f = report(c, out, CHECK_ROMFILE_PATH, SEVERITY_WARNING, s->raw.line);
-			finding_message(f, "hostpci%d: romfile=%s contains '..'; it resolves to %s, "
-					   "which is allowed but hard to read",
+			finding_message(f,
+					"hostpci%d: romfile=%s contains '..'; it resolves to %s, "
+					"which is allowed but hard to read",
 					i, rom, resolved);
 			finding_hint(f, "name the file by its plain path below %s/",
 				     PATH_KVM_ROM_DIR);
@@ -865,10 +905,11 @@ static void check_machine_options(const struct checked_config *c, struct finding
 	const char *digits = aw[0] == '+' ? aw + 1 : aw;
 	if (!*digits || strspn(digits, "0123456789") != strlen(digits)) {
 		f = report(c, out, CHECK_MACHINE_OPTIONS, SEVERITY_ERROR, vm->machine.line);
-		finding_message(f, "machine: aw-bits=%s is not a whole number; Proxmox keeps the "
-				   "line (aw-bits is a number to it), but QEMU refuses the value "
-				   "and the VM will fail to start (QEMU 7.2: \"Parameter 'aw-bits' "
-				   "expects integer\")",
+		finding_message(f,
+				"machine: aw-bits=%s is not a whole number; Proxmox keeps the "
+				"line (aw-bits is a number to it), but QEMU refuses the value "
+				"and the VM will fail to start (QEMU 7.2: \"Parameter 'aw-bits' "
+				"expects integer\")",
 				aw);
 		finding_hint(f, "write a whole number of address bits: aw-bits=%s",
 			     strcmp(vm->machine_viommu, "intel") == 0 ? "39 or aw-bits=48" : "48");
@@ -877,9 +918,10 @@ static void check_machine_options(const struct checked_config *c, struct finding
 	long bits = strtol(aw, NULL, 10);
 	if (strcmp(vm->machine_viommu, "intel") == 0 && bits != 39 && bits != 48) {
 		f = report(c, out, CHECK_MACHINE_OPTIONS, SEVERITY_ERROR, vm->machine.line);
-		finding_message(f, "machine: aw-bits=%s with viommu=intel; QEMU's Intel vIOMMU "
-				   "refuses it and the VM will fail to start (\"Supported values "
-				   "for aw-bits are: 39, 48\")",
+		finding_message(f,
+				"machine: aw-bits=%s with viommu=intel; QEMU's Intel vIOMMU "
+				"refuses it and the VM will fail to start (\"Supported values "
+				"for aw-bits are: 39, 48\")",
 				aw);
 		finding_hint(f, "use aw-bits=39 or aw-bits=48 with viommu=intel, or viommu=virtio");
 	}

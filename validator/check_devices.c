@@ -43,8 +43,8 @@ static bool rule_applies(const struct rules_device *r, const struct pve_vm *vm,
 {
 	if (r->when_x_vga >= 0 && (h->x_vga == 1) != (r->when_x_vga == 1))
 		return false;
-	if (r->when_bios && strcmp(r->when_bios, vm->bios_type == PVE_BIOS_OVMF ? "ovmf"
-										 : "seabios") != 0)
+	if (r->when_bios &&
+	    strcmp(r->when_bios, vm->bios_type == PVE_BIOS_OVMF ? "ovmf" : "seabios") != 0)
 		return false;
 	return true;
 }
@@ -109,8 +109,8 @@ static char *vm_shortfall(const struct rules_device *r, const struct pve_vm *vm,
 	}
 	/* -1: not known from the host; then the config's form must say "every function" */
 	if (passes_all_functions < 0)
-		passes_all_functions = e ? mapping_is_multifunction(e)
-					 : pve_hostpci_is_multifunction(h);
+		passes_all_functions =
+			e ? mapping_is_multifunction(e) : pve_hostpci_is_multifunction(h);
 	if (r->vm_all_functions && !passes_all_functions)
 		return xstrdup("should be passed with all its functions");
 	return NULL;
@@ -130,8 +130,8 @@ static bool has_vm_requirements(const struct rules_device *r)
 
 static void apply_rules_to_device(const struct checked_config *c, const struct rules *rules,
 				  int index, const struct pve_hostpci_setting *s,
-				  const struct device_identity *d, const struct pve_mapping_entry *e,
-				  struct findings *out)
+				  const struct device_identity *d,
+				  const struct pve_mapping_entry *e, struct findings *out)
 {
 	const struct pve_vm *vm = &c->config->vm;
 	for (size_t i = 0; i < rules->device_count; i++) {
@@ -143,8 +143,8 @@ static void apply_rules_to_device(const struct checked_config *c, const struct r
 		 * requirements needs the host and waits for host mode. */
 		if (!lack && (has_vm_requirements(r) || has_requirements(r)))
 			continue;
-		struct finding *f = findings_add_device_rule(out, i, r->severity, &c->source,
-							     s->raw.line);
+		struct finding *f =
+			findings_add_device_rule(out, i, r->severity, &c->source, s->raw.line);
 		if (lack)
 			finding_message(f, "hostpci%d: %s %s %s", index, r->name, d->label, lack);
 		else
@@ -224,8 +224,8 @@ struct override_pass {
 };
 
 static void overrides_for_device(int index, const struct pve_hostpci_setting *s,
-				 const struct device_identity *d,
-				 const struct pve_mapping_entry *e, void *ctx)
+				 const struct device_identity *d, const struct pve_mapping_entry *e,
+				 void *ctx)
 {
 	(void)index;
 	(void)e;
@@ -364,9 +364,10 @@ static char *driver_shortfall(const struct host *h, const struct rules_device *r
 		if (!st && ids && ids_list_has(ids, d->vendor, d->device))
 			st = ids_st;
 		if (st)
-			why = xasprintf("is still driven by the host's %s although %s:%u keeps it "
-					"from the host: run `update-initramfs -u -k all` and reboot",
-					d->driver, st->file, st->line);
+			why = xasprintf(
+				"is still driven by the host's %s although %s:%u keeps it "
+				"from the host: run `update-initramfs -u -k all` and reboot",
+				d->driver, st->file, st->line);
 		else
 			why = xasprintf("is driven by the host's %s", d->driver);
 	}
@@ -401,15 +402,16 @@ static void apply_rules_on_host(const struct checked_config *c, const struct hos
 		const struct rules_device *r = &rules->devices[i];
 		if (!rule_matches(r, &d) || !rule_applies(r, vm, h))
 			continue;
-		char *lack = vm_shortfall(r, vm, h, vd->map, passes_all_functions(&view->host->pci, vd, devices));
+		char *lack = vm_shortfall(r, vm, h, vd->map,
+					  passes_all_functions(&view->host->pci, vd, devices));
 		for (size_t k = 0; !lack && k < r->host_module_params.count; k++)
 			lack = module_param_shortfall(view->host, r->host_module_params.items[k]);
 		if (!lack && r->host_drivers_unused.count)
 			lack = driver_shortfall(view->host, r, vd->dev);
 		if (!lack && has_requirements(r))
 			continue;
-		struct finding *f = findings_add_device_rule(out, i, r->severity, &c->source,
-							     vd->line);
+		struct finding *f =
+			findings_add_device_rule(out, i, r->severity, &c->source, vd->line);
 		finding_device(f, vd->dev->address);
 		label_host_device(&view->host->pci, vd->dev, &d);
 		if (lack)
@@ -448,8 +450,8 @@ void apply_device_overrides_on_host(const struct host *host, const struct rules 
 		return;
 	for (size_t i = 0; i < list->count; i++) {
 		struct finding *f = &list->items[i];
-		const struct host_pci_device *dev = f->device ? host_pci_find(&host->pci, f->device)
-							      : NULL;
+		const struct host_pci_device *dev =
+			f->device ? host_pci_find(&host->pci, f->device) : NULL;
 		if (!dev)
 			continue;
 		struct device_identity d;

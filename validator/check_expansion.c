@@ -52,14 +52,17 @@ static void judge_mapping(const struct checked_config *c, const char *name, cons
 	struct finding *f;
 	if (!mappings || !node) {
 		f = findings_add(out, CHECK_HOSTPCI_DUPLICATE, SEVERITY_WARNING, &c->source, line);
-		finding_message(f, "hostpci%d: mapping '%s' is also used by hostpci%d (line %u); "
-				   "Proxmox gives each line another device of the mapping and "
-				   "refuses the start when the VM's node has fewer of them than "
-				   "lines that use it, which pcipt cannot tell: %s",
-				lines[1], name, lines[0], vm->hostpci[lines[0]].raw.line,
-				!mappings ? "there is no " PATH_PVE_PCI_MAPPING
-					  : "the VM's node is not known (its config is not under "
-					    PATH_PVE_NODES "/NODE/qemu-server)");
+		finding_message(
+			f,
+			"hostpci%d: mapping '%s' is also used by hostpci%d (line %u); "
+			"Proxmox gives each line another device of the mapping and "
+			"refuses the start when the VM's node has fewer of them than "
+			"lines that use it, which pcipt cannot tell: %s",
+			lines[1], name, lines[0], vm->hostpci[lines[0]].raw.line,
+			!mappings
+				? "there is no " PATH_PVE_PCI_MAPPING
+				: "the VM's node is not known (its config is not under " PATH_PVE_NODES
+				  "/NODE/qemu-server)");
 		finding_hint(f, "check that the mapping has a device on the node for each line, "
 				"or remove one of the lines");
 		return;
@@ -90,23 +93,27 @@ static void judge_mapping(const struct checked_config *c, const char *name, cons
 		first_device(single, dev, sizeof(dev));
 		f = findings_add(out, CHECK_HOSTPCI_DUPLICATE, SEVERITY_ERROR, &c->source, line);
 		finding_device(f, dev);
-		finding_message(f, "hostpci%d: mapping '%s' has one device on node %s and %s all "
-				   "use it; Proxmox will refuse to start the VM (\"device '%s' "
-				   "assigned more than once\")",
+		finding_message(f,
+				"hostpci%d: mapping '%s' has one device on node %s and %s all "
+				"use it; Proxmox will refuse to start the VM (\"device '%s' "
+				"assigned more than once\")",
 				lines[1], name, node, all, dev);
-		finding_hint(f, "add another device of node %s to the mapping (Datacenter > "
-				"Resource Mappings), or remove one of the lines",
+		finding_hint(f,
+			     "add another device of node %s to the mapping (Datacenter > "
+			     "Resource Mappings), or remove one of the lines",
 			     node);
 	} else if (free_on_node < n) {
 		int failing = lines[free_on_node];
 		f = findings_add(out, CHECK_HOSTPCI_DUPLICATE, SEVERITY_ERROR, &c->source,
 				 vm->hostpci[failing].raw.line);
-		finding_message(f, "hostpci%d: mapping '%s' has %zu devices on node %s%s and %s "
-				   "use it; Proxmox will refuse to start the VM (\"could not find a "
-				   "free device for 'hostpci%d'\")",
+		finding_message(f,
+				"hostpci%d: mapping '%s' has %zu devices on node %s%s and %s "
+				"use it; Proxmox will refuse to start the VM (\"could not find a "
+				"free device for 'hostpci%d'\")",
 				failing, name, on_node, node, held, all, failing);
-		finding_hint(f, "add devices of node %s to the mapping, free them, or use the "
-				"mapping on fewer lines",
+		finding_hint(f,
+			     "add devices of node %s to the mapping, free them, or use the "
+			     "mapping on fewer lines",
 			     node);
 	}
 	free(all);
@@ -160,13 +167,15 @@ void check_expanded_lines(const struct checked_config *c, const struct vm_device
 			struct finding *f = findings_add(out, CHECK_HOSTPCI_SYNTAX, SEVERITY_ERROR,
 							 &c->source, s->raw.line);
 			finding_device(f, h->ids[0].id);
-			finding_message(f, "hostpci%d combines mdev=%s with %s, which has %zu "
-					   "functions on this host; Proxmox will refuse to start the "
-					   "VM (\"cannot use mediated device with multifunction "
-					   "device\")",
+			finding_message(f,
+					"hostpci%d combines mdev=%s with %s, which has %zu "
+					"functions on this host; Proxmox will refuse to start the "
+					"VM (\"cannot use mediated device with multifunction "
+					"device\")",
 					i, h->mdev, h->ids[0].id, functions_of_line(devices, i));
-			finding_hint(f, "a mediated device lives on one function: name it, e.g. "
-					"`%s.0`",
+			finding_hint(f,
+				     "a mediated device lives on one function: name it, e.g. "
+				     "`%s.0`",
 				     h->ids[0].slot);
 		}
 		if (h->legacy_igd != 1)
@@ -184,8 +193,9 @@ void check_expanded_lines(const struct checked_config *c, const struct vm_device
 						 s->raw.line);
 		finding_device(f, h->ids[0].id);
 		if (several)
-			finding_message(f, "hostpci%d: %s (%s has %zu functions on this host); "
-					   "Proxmox will refuse to start the VM",
+			finding_message(f,
+					"hostpci%d: %s (%s has %zu functions on this host); "
+					"Proxmox will refuse to start the VM",
 					i, why, h->ids[0].id, functions_of_line(devices, i));
 		else
 			finding_message(f, "hostpci%d: %s; Proxmox will refuse to start the VM", i,

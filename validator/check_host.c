@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct finding *report(const struct host_view *v, struct findings *out,
-			      enum check_id check, enum severity severity, const char *file,
-			      unsigned line)
+static struct finding *report(const struct host_view *v, struct findings *out, enum check_id check,
+			      enum severity severity, const char *file, unsigned line)
 {
 	struct source_ref src = {file, v->source_index, -1};
 	return findings_add(out, check, severity, &src, line);
@@ -62,8 +61,8 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 	bool running_off = b->have_running && (word_is(&b->running, key, "off") ||
 					       word_is(&b->running, "iommu", "off"));
 	bool next_on = b->have_next && word_is(&b->next, key, "on");
-	bool next_off = b->have_next && (word_is(&b->next, key, "off") ||
-					 word_is(&b->next, "iommu", "off"));
+	bool next_off = b->have_next &&
+			(word_is(&b->next, key, "off") || word_is(&b->next, "iommu", "off"));
 	char *place = next_boot_place(b);
 
 	struct finding *f =
@@ -72,24 +71,27 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 		finding_message(f, "the IOMMU has units but no IOMMU groups: the kernel is not "
 				   "isolating devices, and Proxmox cannot pass any through");
 	else if (!table)
-		finding_message(f, "no IOMMU is active, and the firmware describes none (no ACPI "
-				   "%s table): PCI passthrough is impossible until %s is enabled",
+		finding_message(f,
+				"no IOMMU is active, and the firmware describes none (no ACPI "
+				"%s table): PCI passthrough is impossible until %s is enabled",
 				amd ? "IVRS" : "DMAR", firmware);
 	else if (running_off)
 		finding_message(f, "no IOMMU is active: the running kernel was booted with %s",
-				word_is(&b->running, key, "off") ? (amd ? "amd_iommu=off"
-									: "intel_iommu=off")
-								 : "iommu=off");
+				word_is(&b->running, key, "off")
+					? (amd ? "amd_iommu=off" : "intel_iommu=off")
+					: "iommu=off");
 	else if (!b->have_running)
 		/* what the running kernel was booted with is unknown: no cause is asserted */
-		finding_message(f, "no IOMMU is active, and the running kernel's command line cannot "
-				   "be read (%s: %s): %s is unknown",
+		finding_message(f,
+				"no IOMMU is active, and the running kernel's command line cannot "
+				"be read (%s: %s): %s is unknown",
 				PATH_PROC_CMDLINE, host_read_error(b->running_error),
 				amd ? "whether it was booted with amd_iommu=off or iommu=off"
 				    : "whether it has intel_iommu=on");
 	else if (!running_on && next_on)
-		finding_message(f, "no IOMMU is active: %s is set for the next boot but not in the "
-				   "running kernel's command line (/proc/cmdline)",
+		finding_message(f,
+				"no IOMMU is active: %s is set for the next boot but not in the "
+				"running kernel's command line (/proc/cmdline)",
 				word);
 	else if (!running_on)
 		finding_message(f, "no IOMMU is active: the kernel command line lacks %s", word);
@@ -108,16 +110,19 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 		finding_hint(f, "remove the off switch from %s, run `%s` and reboot", place,
 			     b->apply);
 	else if (!b->have_running && amd)
-		finding_hint(f, "check `cat %s`; with amd_iommu=off or iommu=off there, run `%s` "
-				"and reboot (%s has neither)",
+		finding_hint(f,
+			     "check `cat %s`; with amd_iommu=off or iommu=off there, run `%s` "
+			     "and reboot (%s has neither)",
 			     PATH_PROC_CMDLINE, b->apply, place);
 	else if (!b->have_running && next_on)
-		finding_hint(f, "check `cat %s`; without %s there, run `%s` and reboot (%s has "
-				"it already)",
+		finding_hint(f,
+			     "check `cat %s`; without %s there, run `%s` and reboot (%s has "
+			     "it already)",
 			     PATH_PROC_CMDLINE, word, b->apply, place);
 	else if (!b->have_running)
-		finding_hint(f, "check `cat %s`; without %s there, add it to %s, run `%s` and "
-				"reboot",
+		finding_hint(f,
+			     "check `cat %s`; without %s there, add it to %s, run `%s` and "
+			     "reboot",
 			     PATH_PROC_CMDLINE, word, place, b->apply);
 	else if (!running_on && next_on)
 		finding_hint(f, "%s already has it: run `%s` if you have not, then reboot", place,
@@ -125,8 +130,9 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 	else if (!running_on)
 		finding_hint(f, "add %s to %s, run `%s` and reboot", word, place, b->apply);
 	else
-		finding_hint(f, "check that %s is enabled in the firmware setup and look at "
-				"`dmesg | grep -e DMAR -e IOMMU -e AMD-Vi`",
+		finding_hint(f,
+			     "check that %s is enabled in the firmware setup and look at "
+			     "`dmesg | grep -e DMAR -e IOMMU -e AMD-Vi`",
 			     firmware);
 	free(place);
 }
@@ -161,8 +167,9 @@ static void check_interrupt_remapping(const struct host_view *v, struct findings
 			continue;
 		char *file = xasprintf(PATH_SYS_IOMMU_CLASS "/%s/intel-iommu/ecap", u->name);
 		struct finding *f = report(v, out, CHECK_INTERRUPT_REMAPPING, sev, file, 0);
-		finding_message(f, "IOMMU unit %s cannot remap interrupts (ecap %llx: bit 3 is "
-				   "clear); %s",
+		finding_message(f,
+				"IOMMU unit %s cannot remap interrupts (ecap %llx: bit 3 is "
+				"clear); %s",
 				u->name, u->ecap, consequence);
 		finding_hint(f, "%s", hint);
 		free(file);
@@ -179,12 +186,14 @@ static void check_interrupt_remapping(const struct host_view *v, struct findings
 					  : "";
 		struct finding *f =
 			report(v, out, CHECK_INTERRUPT_REMAPPING, sev, PATH_PROC_INTERRUPTS, 0);
-		finding_message(f, "interrupts are not remapped: no IR- irq chip (IR-PCI-MSI, "
-				   "IR-IO-APIC) in /proc/interrupts%s; %s",
+		finding_message(f,
+				"interrupts are not remapped: no IR- irq chip (IR-PCI-MSI, "
+				"IR-IO-APIC) in /proc/interrupts%s; %s",
 				why, consequence);
 		if (*why)
-			finding_hint(f, "remove that word from the kernel command line (%s), run `%s` "
-					"and reboot",
+			finding_hint(f,
+				     "remove that word from the kernel command line (%s), run `%s` "
+				     "and reboot",
 				     h->boot.next_file, h->boot.apply);
 		else
 			finding_hint(f, "%s", hint);
@@ -195,8 +204,8 @@ static void check_unsafe_interrupts(const struct host_view *v, struct findings *
 {
 	const struct host *h = v->host;
 	const struct modprobe_statement *st = NULL;
-	const char *configured = host_module_option(&h->modules, "vfio_iommu_type1",
-						    "allow_unsafe_interrupts", &st);
+	const char *configured =
+		host_module_option(&h->modules, "vfio_iommu_type1", "allow_unsafe_interrupts", &st);
 	bool live = unsafe_interrupts_allowed(h);
 	bool set = configured && module_param_true(configured);
 	if (!live && !set)
@@ -206,11 +215,13 @@ static void check_unsafe_interrupts(const struct host_view *v, struct findings *
 				       : PATH_SYS_MODULE "/vfio_iommu_type1/parameters/"
 							 "allow_unsafe_interrupts",
 				   set ? st->line : 0);
-	finding_message(f, "vfio_iommu_type1 allow_unsafe_interrupts is %s: a passed-through "
-			   "device can inject interrupts into the host (MSI attacks)",
+	finding_message(f,
+			"vfio_iommu_type1 allow_unsafe_interrupts is %s: a passed-through "
+			"device can inject interrupts into the host (MSI attacks)",
 			live ? "on" : "set for the next load");
-	finding_hint(f, "needed only on platforms without interrupt remapping; where the IOMMU "
-			"remaps interrupts, remove the option%s and reboot",
+	finding_hint(f,
+		     "needed only on platforms without interrupt remapping; where the IOMMU "
+		     "remaps interrupts, remove the option%s and reboot",
 		     set ? " from this file" : "");
 }
 
@@ -245,15 +256,16 @@ static void check_vfio_modules(const struct host_view *v, struct findings *out)
 static void check_acs_override(const struct host_view *v, struct findings *out)
 {
 	const struct host_boot *b = &v->host->boot;
-	const char *value = b->have_running ? cmdline_value(&b->running, "pcie_acs_override")
-					    : NULL;
+	const char *value =
+		b->have_running ? cmdline_value(&b->running, "pcie_acs_override") : NULL;
 	if (!value)
 		return;
 	struct finding *f =
 		report(v, out, CHECK_ACS_OVERRIDE, SEVERITY_WARNING, PATH_PROC_CMDLINE, 0);
-	finding_message(f, "the kernel runs with pcie_acs_override=%s: the IOMMU groups pcipt "
-			   "sees are split by the override, not by the hardware, and devices in "
-			   "them may still reach each other by DMA",
+	finding_message(f,
+			"the kernel runs with pcie_acs_override=%s: the IOMMU groups pcipt "
+			"sees are split by the override, not by the hardware, and devices in "
+			"them may still reach each other by DMA",
 			value);
 	finding_hint(f, "prefer a slot whose group is isolated (`pcipt-validate --groups`); keep "
 			"the override only if you accept that a VM may reach the host's devices");

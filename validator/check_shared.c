@@ -39,7 +39,7 @@ struct kept_vm {
 struct card_state {
 	char slot[sizeof(((struct pve_pci_id *)NULL)->slot)];
 	size_t vms_any, vms_all_functions, vms_function[16], vms_both[16];
-	size_t first_any, first_all, first_function[16];    /* NO_CLAIM: none yet */
+	size_t first_any, first_all, first_function[16]; /* NO_CLAIM: none yet */
 	size_t onboot_any, onboot_all, onboot_function[16];
 };
 
@@ -143,8 +143,8 @@ static int compare_claims(const void *a, const void *b)
 
 /* What the VMs before one claim share with it. */
 struct sharing {
-	size_t named;       /* the earlier claim the finding names; NO_CLAIM: none overlaps */
-	size_t other_vms;   /* distinct earlier VMs that claim an overlapping device */
+	size_t named;     /* the earlier claim the finding names; NO_CLAIM: none overlaps */
+	size_t other_vms; /* distinct earlier VMs that claim an overlapping device */
 	bool other_onboot;
 };
 
@@ -169,16 +169,18 @@ static void report_sharing(const struct shared_claims *seen, const struct checke
 		snprintf(more, sizeof(more), " and %zu more VM%s", sh->other_vms - 1,
 			 sh->other_vms > 2 ? "s" : "");
 	if (both_onboot) {
-		finding_message(f, "hostpci%d: %s is also passed to %s by hostpci%d (%s:%u)%s; "
-				   "this VM and another one have onboot: 1, so whichever starts "
-				   "second at boot will fail",
+		finding_message(f,
+				"hostpci%d: %s is also passed to %s by hostpci%d (%s:%u)%s; "
+				"this VM and another one have onboot: 1, so whichever starts "
+				"second at boot will fail",
 				mine->hostpci, shown, other, named->hostpci, them->file,
 				named->line, more);
 		finding_hint(f, "give the device to one VM only, or set `onboot: 0` on all but "
 				"one of them");
 	} else {
-		finding_message(f, "hostpci%d: %s is also passed to %s by hostpci%d (%s:%u)%s; "
-				   "only one of them can run at a time",
+		finding_message(f,
+				"hostpci%d: %s is also passed to %s by hostpci%d (%s:%u)%s; "
+				"only one of them can run at a time",
 				mine->hostpci, shown, other, named->hostpci, them->file,
 				named->line, more);
 		finding_hint(f, "fine if you never run them together; otherwise give the device "
@@ -317,8 +319,7 @@ void check_device_shared_next(struct shared_claims *seen, const struct checked_c
 	free(claims);
 }
 
-void check_device_shared(const struct checked_config *configs, size_t count,
-			 struct findings *out)
+void check_device_shared(const struct checked_config *configs, size_t count, struct findings *out)
 {
 	struct shared_claims *seen = shared_claims_new();
 	for (size_t c = 0; c < count; c++)

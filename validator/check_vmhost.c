@@ -54,8 +54,9 @@ static void report_resolution(const struct vm_check *k)
 		switch (p->kind) {
 		case VM_DEVICE_MISSING:
 			f = report(k, CHECK_DEVICE_MISSING, SEVERITY_ERROR, p->line, NULL);
-			finding_message(f, "hostpci%d: there is no PCI device %s on this host; "
-					   "Proxmox will fail to start the VM",
+			finding_message(f,
+					"hostpci%d: there is no PCI device %s on this host; "
+					"Proxmox will fail to start the VM",
 					p->hostpci, p->detail);
 			finding_hint(f, "check the address with `lspci -D` (cards move when slots "
 					"or firmware settings change) or pass the device through a "
@@ -63,26 +64,29 @@ static void report_resolution(const struct vm_check *k)
 			break;
 		case VM_MAPPING_UNKNOWN:
 			f = report(k, CHECK_DEVICE_MISSING, SEVERITY_ERROR, p->line, NULL);
-			finding_message(f, "hostpci%d: resource mapping '%s' does not exist in %s; "
-					   "Proxmox will fail to start the VM",
+			finding_message(f,
+					"hostpci%d: resource mapping '%s' does not exist in %s; "
+					"Proxmox will fail to start the VM",
 					p->hostpci, p->detail, PATH_PVE_PCI_MAPPING);
 			finding_hint(f, "create it under Datacenter > Resource Mappings or fix the "
 					"name");
 			break;
 		case VM_MAPPING_NOT_ON_NODE:
 			f = report(k, CHECK_DEVICE_MISSING, SEVERITY_ERROR, p->line, NULL);
-			finding_message(f, "hostpci%d: resource mapping '%s' has no device on this "
-					   "node (%s); Proxmox will fail to start the VM here",
+			finding_message(f,
+					"hostpci%d: resource mapping '%s' has no device on this "
+					"node (%s); Proxmox will fail to start the VM here",
 					p->hostpci, h->mapping, p->detail);
 			finding_hint(f, "add this node's device to the mapping under Datacenter > "
 					"Resource Mappings");
 			break;
 		case VM_MAPPING_INVALID:
 			f = report(k, CHECK_DEVICE_IDS, SEVERITY_ERROR, p->line, NULL);
-			finding_message(f, "hostpci%d: resource mapping '%s' (%s line %u) does not "
-					   "match the hardware: %s; Proxmox refuses to start the VM "
-					   "(\"PCI device mapping invalid (hardware probably "
-					   "changed)\")",
+			finding_message(f,
+					"hostpci%d: resource mapping '%s' (%s line %u) does not "
+					"match the hardware: %s; Proxmox refuses to start the VM "
+					"(\"PCI device mapping invalid (hardware probably "
+					"changed)\")",
 					p->hostpci, h->mapping, PATH_PVE_PCI_MAPPING, p->map_line,
 					p->detail);
 			finding_hint(f, "edit the mapping under Datacenter > Resource Mappings to "
@@ -144,19 +148,22 @@ static void check_group(const struct vm_check *k, const struct vm_device *vd)
 		char *self = describe(k, d);
 		struct finding *f = report(k, CHECK_GROUP_ISOLATION, SEVERITY_ERROR, vd->line, d);
 		if (vd->keep)
-			finding_message(f, "hostpci%d: %s shares IOMMU group %d with %s; with "
-					   "driver=keep Proxmox binds nothing, and QEMU refuses a "
-					   "group whose devices are not all on vfio-pci (\"group is "
-					   "not viable\")",
+			finding_message(f,
+					"hostpci%d: %s shares IOMMU group %d with %s; with "
+					"driver=keep Proxmox binds nothing, and QEMU refuses a "
+					"group whose devices are not all on vfio-pci (\"group is "
+					"not viable\")",
 					vd->hostpci, self, g->number, peers);
 		else
-			finding_message(f, "hostpci%d: %s shares IOMMU group %d with %s; Proxmox "
-					   "binds every device of the group to vfio-pci at start, so "
-					   "the host loses %s",
+			finding_message(f,
+					"hostpci%d: %s shares IOMMU group %d with %s; Proxmox "
+					"binds every device of the group to vfio-pci at start, so "
+					"the host loses %s",
 					vd->hostpci, self, g->number, peers,
 					npeers > 1 ? "them" : "it");
-		finding_hint(f, "pass the whole group to this VM, move the card to another slot, or "
-				"see `pcipt-validate --groups`");
+		finding_hint(f,
+			     "pass the whole group to this VM, move the card to another slot, or "
+			     "see `pcipt-validate --groups`");
 		free(self);
 	}
 	free(peers);
@@ -165,12 +172,13 @@ static void check_group(const struct vm_check *k, const struct vm_device *vd)
 	if (r) {
 		char *self = describe(k, d);
 		struct finding *f = report(k, CHECK_RMRR, SEVERITY_ERROR, vd->line, d);
-		finding_message(f, "hostpci%d: IOMMU group %d of %s has a firmware-reserved "
-				   "direct-mapped range %llx-%llx (an RMRR, or an IVMD on AMD); "
-				   "the kernel refuses to attach it to a VM (\"Firmware has "
-				   "requested this device have a 1:1 IOMMU mapping\", before 6.3 "
-				   "\"ineligible for IOMMU domain attach due to platform RMRR "
-				   "requirement\")",
+		finding_message(f,
+				"hostpci%d: IOMMU group %d of %s has a firmware-reserved "
+				"direct-mapped range %llx-%llx (an RMRR, or an IVMD on AMD); "
+				"the kernel refuses to attach it to a VM (\"Firmware has "
+				"requested this device have a 1:1 IOMMU mapping\", before 6.3 "
+				"\"ineligible for IOMMU domain attach due to platform RMRR "
+				"requirement\")",
 				vd->hostpci, g->number, self, r->start, r->end);
 		finding_hint(f, "check for a firmware update or setting that drops the RMRR for "
 				"this slot (often a \"shared memory\"/management feature of the "
@@ -186,12 +194,14 @@ static void check_host_critical(const struct vm_check *k, const struct vm_device
 	if (use) {
 		char *self = describe(k, d);
 		struct finding *f = report(k, CHECK_HOST_CRITICAL, SEVERITY_ERROR, vd->line, d);
-		finding_message(f, "hostpci%d: %s carries the host's %s %s; binding it to vfio-pci "
-				   "at start takes that away from the host",
+		finding_message(f,
+				"hostpci%d: %s carries the host's %s %s; binding it to vfio-pci "
+				"at start takes that away from the host",
 				vd->hostpci, self,
 				use->kind == HOST_USE_MOUNT ? "filesystem" : "network", use->what);
-		finding_hint(f, "never pass a device the host runs on; pick another device, or "
-				"move the host's %s off it first",
+		finding_hint(f,
+			     "never pass a device the host runs on; pick another device, or "
+			     "move the host's %s off it first",
 			     use->kind == HOST_USE_MOUNT ? "storage" : "network");
 		free(self);
 	}
@@ -205,9 +215,10 @@ static void check_host_critical(const struct vm_check *k, const struct vm_device
 			continue;
 		char *self = describe(k, d), *peer = describe(k, p);
 		struct finding *f = report(k, CHECK_HOST_CRITICAL, SEVERITY_ERROR, vd->line, d);
-		finding_message(f, "hostpci%d: %s is in IOMMU group %d with %s, which carries the "
-				   "host's %s %s; Proxmox binds the whole group to vfio-pci at "
-				   "start",
+		finding_message(f,
+				"hostpci%d: %s is in IOMMU group %d with %s, which carries the "
+				"host's %s %s; Proxmox binds the whole group to vfio-pci at "
+				"start",
 				vd->hostpci, self, g->number, peer,
 				pu->kind == HOST_USE_MOUNT ? "filesystem" : "network", pu->what);
 		finding_hint(f, "move the card to a slot in another IOMMU group "
@@ -226,12 +237,14 @@ static void check_sriov(const struct vm_check *k, const struct vm_device *vd)
 		return;
 	char *self = describe(k, d);
 	struct finding *f = report(k, CHECK_SRIOV_PF, SEVERITY_ERROR, vd->line, d);
-	finding_message(f, "hostpci%d: %s is an SR-IOV physical function with %d virtual "
-			   "function%s enabled; binding it to vfio-pci destroys them and every "
-			   "user of them loses its device",
+	finding_message(f,
+			"hostpci%d: %s is an SR-IOV physical function with %d virtual "
+			"function%s enabled; binding it to vfio-pci destroys them and every "
+			"user of them loses its device",
 			vd->hostpci, self, d->sriov_numvfs, d->sriov_numvfs > 1 ? "s" : "");
-	finding_hint(f, "pass one of its virtual functions instead, or disable them first "
-			"(echo 0 > " PATH_SYS_PCI_DEVICES "/%s/sriov_numvfs)",
+	finding_hint(f,
+		     "pass one of its virtual functions instead, or disable them first "
+		     "(echo 0 > " PATH_SYS_PCI_DEVICES "/%s/sriov_numvfs)",
 		     d->address);
 	free(self);
 }
@@ -246,9 +259,10 @@ static void check_boot_vga(const struct vm_check *k, const struct vm_device *vd)
 	char *self = describe(k, d);
 	if (!iomem->readable) {
 		struct finding *f = report(k, CHECK_BOOT_VGA, SEVERITY_INFO, vd->line, d);
-		finding_message(f, "hostpci%d: %s is the GPU the host booted on; whether a firmware "
-				   "framebuffer still holds its memory is unknown (run as root to "
-				   "read /proc/iomem)",
+		finding_message(f,
+				"hostpci%d: %s is the GPU the host booted on; whether a firmware "
+				"framebuffer still holds its memory is unknown (run as root to "
+				"read /proc/iomem)",
 				vd->hostpci, self);
 		finding_hint(f, "run pcipt-validate as root");
 		free(self);
@@ -263,14 +277,16 @@ static void check_boot_vga(const struct vm_check *k, const struct vm_device *vd)
 		if (!fb)
 			continue;
 		struct finding *f = report(k, CHECK_BOOT_VGA, SEVERITY_WARNING, vd->line, d);
-		finding_message(f, "hostpci%d: %s is the GPU the host booted on, and the firmware "
-				   "framebuffer %s holds %llx-%llx inside its BAR %d; vfio-pci "
-				   "cannot claim it (\"BAR %d: can't reserve\") and the guest gets "
-				   "a black screen",
+		finding_message(f,
+				"hostpci%d: %s is the GPU the host booted on, and the firmware "
+				"framebuffer %s holds %llx-%llx inside its BAR %d; vfio-pci "
+				"cannot claim it (\"BAR %d: can't reserve\") and the guest gets "
+				"a black screen",
 				vd->hostpci, self, fb->name, fb->start, fb->end, i, i);
-		finding_hint(f, "add initcall_blacklist=sysfb_init (kernels before 5.15: "
-				"video=efifb:off video=vesafb:off) to %s, run `%s` and reboot; or "
-				"make another GPU primary in the firmware setup",
+		finding_hint(f,
+			     "add initcall_blacklist=sysfb_init (kernels before 5.15: "
+			     "video=efifb:off video=vesafb:off) to %s, run `%s` and reboot; or "
+			     "make another GPU primary in the firmware setup",
 			     b->next_file, b->apply);
 		break;
 	}
@@ -286,9 +302,10 @@ static void check_reset(const struct vm_check *k, const struct vm_device *vd)
 	char *self = describe(k, d);
 	if (none) {
 		struct finding *f = report(k, CHECK_RESET_METHOD, SEVERITY_WARNING, vd->line, d);
-		finding_message(f, "hostpci%d: %s offers no reset method; after the VM stops or "
-				   "reboots the device keeps its state and may not work again until "
-				   "the host reboots",
+		finding_message(f,
+				"hostpci%d: %s offers no reset method; after the VM stops or "
+				"reboots the device keeps its state and may not work again until "
+				"the host reboots",
 				vd->hostpci, self);
 		finding_hint(f, "known for some GPUs (the \"reset bug\"): look for a vendor-reset "
 				"module for this card, or plan to reboot the host between uses");
@@ -307,13 +324,15 @@ static void check_reset(const struct vm_check *k, const struct vm_device *vd)
 		if (others) {
 			struct finding *f =
 				report(k, CHECK_BUS_RESET_SCOPE, SEVERITY_WARNING, vd->line, d);
-			finding_message(f, "hostpci%d: %s can only be reset through its bus, which "
-					   "also holds %s, not passed to this VM; vfio-pci refuses a "
-					   "bus reset that would hit devices it does not own, so the "
-					   "device keeps its state from one VM start to the next",
+			finding_message(f,
+					"hostpci%d: %s can only be reset through its bus, which "
+					"also holds %s, not passed to this VM; vfio-pci refuses a "
+					"bus reset that would hit devices it does not own, so the "
+					"device keeps its state from one VM start to the next",
 					vd->hostpci, self, others);
-			finding_hint(f, "pass every device on that bus to this VM, or move the card "
-					"to a slot of its own");
+			finding_hint(f,
+				     "pass every device on that bus to this VM, or move the card "
+				     "to a slot of its own");
 			free(others);
 		}
 	}
@@ -327,12 +346,14 @@ static void check_power(const struct vm_check *k, const struct vm_device *vd)
 		return;
 	char *self = describe(k, d);
 	struct finding *f = report(k, CHECK_D3COLD, SEVERITY_WARNING, vd->line, d);
-	finding_message(f, "hostpci%d: %s is powered off (D3cold); some devices do not come "
-			   "back from D3cold and the VM start fails or the guest sees a dead "
-			   "device",
+	finding_message(f,
+			"hostpci%d: %s is powered off (D3cold); some devices do not come "
+			"back from D3cold and the VM start fails or the guest sees a dead "
+			"device",
 			vd->hostpci, self);
-	finding_hint(f, "keep it out of D3cold: echo 0 > " PATH_SYS_PCI_DEVICES "/%s/d3cold_allowed "
-			"(or `options vfio-pci disable_idle_d3=1` in /etc/modprobe.d/vfio.conf)",
+	finding_hint(f,
+		     "keep it out of D3cold: echo 0 > " PATH_SYS_PCI_DEVICES "/%s/d3cold_allowed "
+		     "(or `options vfio-pci disable_idle_d3=1` in /etc/modprobe.d/vfio.conf)",
 		     d->address);
 	free(self);
 }
@@ -352,11 +373,13 @@ static void check_peers_in_use(const struct vm_check *k, const struct vm_device 
 			continue;
 		char *self = describe(k, d), *peer = describe(k, p);
 		struct finding *f = report(k, CHECK_IN_USE, SEVERITY_ERROR, vd->line, d);
-		finding_message(f, "hostpci%d: %s is in IOMMU group %d with %s, which VM %ld holds; "
-				   "a group belongs to one VM at a time, so this VM cannot start "
-				   "while VM %ld runs",
+		finding_message(f,
+				"hostpci%d: %s is in IOMMU group %d with %s, which VM %ld holds; "
+				"a group belongs to one VM at a time, so this VM cannot start "
+				"while VM %ld runs",
 				vd->hostpci, self, g->number, peer, holder, holder);
-		finding_hint(f, "stop VM %ld first, or move one of the cards to another IOMMU group",
+		finding_hint(f,
+			     "stop VM %ld first, or move one of the cards to another IOMMU group",
 			     holder);
 		free(self);
 		free(peer);
@@ -367,8 +390,7 @@ static void check_in_use(const struct vm_check *k, const struct vm_device *vd)
 {
 	const struct host_pci_device *d = vd->dev;
 	const char *how = NULL;
-	long holder = host_runstate_holder(&k->host->runstate, d->address, k->c->source.vmid,
-					   &how);
+	long holder = host_runstate_holder(&k->host->runstate, d->address, k->c->source.vmid, &how);
 	if (holder < 0) {
 		check_peers_in_use(k, vd);
 		return;
@@ -376,10 +398,11 @@ static void check_in_use(const struct vm_check *k, const struct vm_device *vd)
 	char *self = describe(k, d);
 	struct finding *f = report(k, CHECK_IN_USE, SEVERITY_ERROR, vd->line, d);
 	if (strcmp(how, "reserved") == 0)
-		finding_message(f, "hostpci%d: %s is reserved by VM %ld; Proxmox will refuse to "
-				   "start this VM (\"PCI device '%s' already in use by VMID "
-				   "'%ld'\", or \"is currently reserved for use by VMID '%ld'\" while "
-				   "that VM starts)",
+		finding_message(f,
+				"hostpci%d: %s is reserved by VM %ld; Proxmox will refuse to "
+				"start this VM (\"PCI device '%s' already in use by VMID "
+				"'%ld'\", or \"is currently reserved for use by VMID '%ld'\" while "
+				"that VM starts)",
 				vd->hostpci, self, holder, d->address, holder, holder);
 	else
 		finding_message(f, "hostpci%d: %s is in use by the running VM %ld", vd->hostpci,
@@ -414,19 +437,22 @@ static void check_xvga_vga_region(const struct vm_check *k, const struct vm_devi
 	unsigned cls = d->class_code >> 8;
 	if (cls != PCI_CLASS_DISPLAY_VGA) {
 		f = report(k, CHECK_XVGA_DEVICE, SEVERITY_ERROR, vd->line, d);
-		finding_message(f, "hostpci%d: x-vga=1 on %s, which is not a VGA controller (class "
-				   "%04x, not 0300): vfio-pci gives it no VGA region, and QEMU "
-				   "refuses to start the VM " QEMU_NO_VGA_REGION,
+		finding_message(f,
+				"hostpci%d: x-vga=1 on %s, which is not a VGA controller (class "
+				"%04x, not 0300): vfio-pci gives it no VGA region, and QEMU "
+				"refuses to start the VM " QEMU_NO_VGA_REGION,
 				vd->hostpci, self, cls, d->address);
 		if (cls == PCI_CLASS_DISPLAY_3D)
-			finding_hint(f, "a 3D controller (class 0302: a compute GPU, or a laptop's "
-					"render-only GPU) has no VGA function and cannot be the VM's "
-					"boot display: remove x-vga=1 from hostpci%d and keep an "
-					"emulated display (vga:)",
+			finding_hint(f,
+				     "a 3D controller (class 0302: a compute GPU, or a laptop's "
+				     "render-only GPU) has no VGA function and cannot be the VM's "
+				     "boot display: remove x-vga=1 from hostpci%d and keep an "
+				     "emulated display (vga:)",
 				     vd->hostpci);
 		else
-			finding_hint(f, "x-vga=1 (\"Primary GPU\") is for a VGA-class GPU (class "
-					"0300) only: remove it from hostpci%d",
+			finding_hint(f,
+				     "x-vga=1 (\"Primary GPU\") is for a VGA-class GPU (class "
+				     "0300) only: remove it from hostpci%d",
 				     vd->hostpci);
 		free(self);
 		return;
@@ -437,7 +463,7 @@ static void check_xvga_vga_region(const struct vm_check *k, const struct vm_devi
 	 * modprobe.d options it will be loaded with (Proxmox runs `modprobe vfio-pci` at start). */
 	char live[16];
 	bool loaded =
-	    host_module_param(h->root, "vfio_pci", "disable_vga", live, sizeof(live)) >= 0;
+		host_module_param(h->root, "vfio_pci", "disable_vga", live, sizeof(live)) >= 0;
 	const struct modprobe_statement *st = NULL;
 	const char *configured = host_module_option(&h->modules, "vfio_pci", "disable_vga", &st);
 	bool set = configured && module_param_true(configured);
@@ -448,30 +474,35 @@ static void check_xvga_vga_region(const struct vm_check *k, const struct vm_devi
 		char *where = set ? xasprintf("%s:%u", st->file, st->line)
 				  : xasprintf(DISABLE_VGA_PARAM " is %s", live);
 		f = report(k, CHECK_XVGA_DEVICE, SEVERITY_ERROR, vd->line, d);
-		finding_message(f, "hostpci%d: x-vga=1 on %s, but vfio-pci %s with disable_vga=1 "
-				   "(%s): it gives no card a VGA region, and QEMU refuses to start "
-				   "the VM " QEMU_NO_VGA_REGION,
+		finding_message(f,
+				"hostpci%d: x-vga=1 on %s, but vfio-pci %s with disable_vga=1 "
+				"(%s): it gives no card a VGA region, and QEMU refuses to start "
+				"the VM " QEMU_NO_VGA_REGION,
 				vd->hostpci, self, loaded ? "runs" : "will load", where,
 				d->address);
 		if (set)
-			finding_hint(f, "remove disable_vga=1 from %s (line %u), run "
-					"`update-initramfs -u -k all`%s; %s",
+			finding_hint(f,
+				     "remove disable_vga=1 from %s (line %u), run "
+				     "`update-initramfs -u -k all`%s; %s",
 				     st->file, st->line, loaded ? " and reboot" : "", ovmf_way);
 		else
-			finding_hint(f, "no modprobe.d file sets it now: rebuild the initramfs "
-					"(`update-initramfs -u -k all`), take vfio_pci.disable_vga=1 "
-					"off the kernel command line if it is there, and reboot; %s",
+			finding_hint(f,
+				     "no modprobe.d file sets it now: rebuild the initramfs "
+				     "(`update-initramfs -u -k all`), take vfio_pci.disable_vga=1 "
+				     "off the kernel command line if it is there, and reboot; %s",
 				     ovmf_way);
 		free(where);
 	} else if (loaded && set) {
 		f = report(k, CHECK_XVGA_DEVICE, SEVERITY_WARNING, vd->line, d);
-		finding_message(f, "hostpci%d: x-vga=1 on %s: vfio-pci runs without disable_vga "
-				   "now, but %s:%u sets disable_vga=1 for its next load (the next "
-				   "boot); then it gives no card a VGA region, and QEMU refuses "
-				   "x-vga (\"device does not support requested feature x-vga\")",
+		finding_message(f,
+				"hostpci%d: x-vga=1 on %s: vfio-pci runs without disable_vga "
+				"now, but %s:%u sets disable_vga=1 for its next load (the next "
+				"boot); then it gives no card a VGA region, and QEMU refuses "
+				"x-vga (\"device does not support requested feature x-vga\")",
 				vd->hostpci, self, st->file, st->line);
-		finding_hint(f, "remove disable_vga=1 from %s (line %u) and run "
-				"`update-initramfs -u -k all`; %s",
+		finding_hint(f,
+			     "remove disable_vga=1 from %s (line %u) and run "
+			     "`update-initramfs -u -k all`; %s",
 			     st->file, st->line, ovmf_way);
 	}
 	free(self);
@@ -530,33 +561,38 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 	if (rom->read_error || rom->size == 0) {
 		f = report(k, CHECK_ROMFILE_MISSING, SEVERITY_ERROR, s->raw.line, NULL);
 		if (!rom->read_error)
-			finding_message(f, "hostpci%d: romfile=%s: %s is empty; QEMU refuses to "
-					   "start the VM (\"romfile \"%s\" is empty\")",
+			finding_message(f,
+					"hostpci%d: romfile=%s: %s is empty; QEMU refuses to "
+					"start the VM (\"romfile \"%s\" is empty\")",
 					index, s->dev.romfile, path, path);
 		else if (rom->read_error == -ENOENT)
-			finding_message(f, "hostpci%d: romfile=%s: %s does not exist; QEMU will "
-					   "fail to start the VM",
+			finding_message(f,
+					"hostpci%d: romfile=%s: %s does not exist; QEMU will "
+					"fail to start the VM",
 					index, s->dev.romfile, path);
 		else if (rom->kind)
 			/* never opened for reading: a named pipe would block the reader */
-			finding_message(f, "hostpci%d: romfile=%s: %s is %s, not a regular file; "
-					   "QEMU cannot load a ROM from it",
+			finding_message(f,
+					"hostpci%d: romfile=%s: %s is %s, not a regular file; "
+					"QEMU cannot load a ROM from it",
 					index, s->dev.romfile, path, rom->kind);
 		else
 			finding_message(f, "hostpci%d: romfile=%s: cannot read %s: %s", index,
 					s->dev.romfile, path,
 					rom->read_error == -EFBIG ? "larger than any PCI option ROM"
 								  : strerror(-rom->read_error));
-		finding_hint(f, "put the card's ROM image at %s (from the vendor, or dumped "
-				"from the card on a host that does not use it)",
+		finding_hint(f,
+			     "put the card's ROM image at %s (from the vendor, or dumped "
+			     "from the card on a host that does not use it)",
 			     path);
 		return;
 	}
 	if (!rom->parsed) {
 		f = report(k, CHECK_ROMFILE_FORMAT, SEVERITY_WARNING, s->raw.line, NULL);
-		finding_message(f, "hostpci%d: romfile=%s is not a PCI option ROM: %s; QEMU starts "
-				   "the VM with it and the guest firmware skips what it cannot "
-				   "parse: " ROM_SKIPPED,
+		finding_message(f,
+				"hostpci%d: romfile=%s is not a PCI option ROM: %s; QEMU starts "
+				"the VM with it and the guest firmware skips what it cannot "
+				"parse: " ROM_SKIPPED,
 				index, s->dev.romfile, rom->parse_error.message);
 		finding_hint(f, "use an image that starts with 0x55 0xAA and has a PCIR structure; "
 				"a dump from a flashing tool may carry a header to strip");
@@ -579,15 +615,16 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 			 * the card (a GOP driver often serves a whole family) */
 			f = report(k, CHECK_ROMFILE_FORMAT,
 				   vendor ? SEVERITY_INFO : SEVERITY_WARNING, s->raw.line, vd->dev);
-			finding_message(f, "hostpci%d: romfile=%s is for %04x:%04x, but %s is "
-					   "%04x:%04x%s",
-					index, s->dev.romfile, r->images[0].vendor,
-					r->images[0].device, self, vd->dev->vendor, vd->dev->device,
-					vendor ? " (same vendor: fine only if the vendor made one ROM "
-						 "for both)"
-					       : "; QEMU starts the VM with it, but the guest "
-						 "firmware runs no image made for another card: "
-						 ROM_SKIPPED);
+			finding_message(
+				f,
+				"hostpci%d: romfile=%s is for %04x:%04x, but %s is "
+				"%04x:%04x%s",
+				index, s->dev.romfile, r->images[0].vendor, r->images[0].device,
+				self, vd->dev->vendor, vd->dev->device,
+				vendor ? " (same vendor: fine only if the vendor made one ROM "
+					 "for both)"
+				       : "; QEMU starts the VM with it, but the guest "
+					 "firmware runs no image made for another card: " ROM_SKIPPED);
 			finding_hint(f, "use the ROM of this exact card");
 			free(self);
 		}
@@ -596,16 +633,18 @@ static void check_rom(const struct vm_check *k, const struct vm_files *files, in
 	bool ovmf = k->c->config->vm.bios_type == PVE_BIOS_OVMF;
 	if (ovmf && !optionrom_efi_image(r)) {
 		f = report(k, CHECK_ROM_UEFI, SEVERITY_WARNING, s->raw.line, NULL);
-		finding_message(f, "hostpci%d: romfile=%s has no x64 EFI image (code type 3); "
-				   "with bios: ovmf the card shows nothing until the guest's driver "
-				   "loads",
+		finding_message(f,
+				"hostpci%d: romfile=%s has no x64 EFI image (code type 3); "
+				"with bios: ovmf the card shows nothing until the guest's driver "
+				"loads",
 				index, s->dev.romfile);
 		finding_hint(f, "use a ROM with a UEFI (GOP) image for this card, or bios: "
 				"seabios");
 	} else if (!ovmf && !rom_has_code(r, OPTIONROM_CODE_X86)) {
 		f = report(k, CHECK_ROM_UEFI, SEVERITY_WARNING, s->raw.line, NULL);
-		finding_message(f, "hostpci%d: romfile=%s has no x86 legacy image (code type 0); "
-				   "SeaBIOS cannot run it",
+		finding_message(f,
+				"hostpci%d: romfile=%s has no x86 legacy image (code type 0); "
+				"SeaBIOS cannot run it",
 				index, s->dev.romfile);
 		finding_hint(f, "use bios: ovmf with this ROM, or a ROM with a legacy image");
 	}
@@ -626,8 +665,9 @@ static void check_hookscript(const struct vm_check *k, const struct vm_files *fi
 		f = report(k, CHECK_HOOKSCRIPT_MISSING, SEVERITY_ERROR, vm->hookscript.line, NULL);
 		finding_message(f, "hookscript %s %s; Proxmox will refuse to start the VM", volume,
 				files->hook_why);
-		finding_hint(f, "put the script in a storage's snippets directory and set it with "
-				"`qm set %ld --hookscript local:snippets/NAME`",
+		finding_hint(f,
+			     "put the script in a storage's snippets directory and set it with "
+			     "`qm set %ld --hookscript local:snippets/NAME`",
 			     k->c->source.vmid);
 		return;
 	}
@@ -673,10 +713,11 @@ void check_vm_on_host(const struct checked_config *c, const struct vm_devices *d
 			check_group(&k, vd);
 		else if (vd->dev->iommu_group < 0 && host_iommu_enabled(view->host)) {
 			char *self = describe(&k, vd->dev);
-			struct finding *f =
-				report(&k, CHECK_GROUP_ISOLATION, SEVERITY_ERROR, vd->line, vd->dev);
-			finding_message(f, "hostpci%d: %s is in no IOMMU group; vfio-pci cannot "
-					   "take it",
+			struct finding *f = report(&k, CHECK_GROUP_ISOLATION, SEVERITY_ERROR,
+						   vd->line, vd->dev);
+			finding_message(f,
+					"hostpci%d: %s is in no IOMMU group; vfio-pci cannot "
+					"take it",
 					vd->hostpci, self);
 			finding_hint(f, "check `dmesg | grep -i iommu` for this device");
 			free(self);

@@ -50,8 +50,7 @@ void check_mapping_lines(const struct checked_config *c, const struct pve_mappin
 			 const char *node, const struct host *host, struct findings *out);
 
 /* device-shared: the same host device in two of the given VMs. */
-void check_device_shared(const struct checked_config *configs, size_t count,
-			 struct findings *out);
+void check_device_shared(const struct checked_config *configs, size_t count, struct findings *out);
 
 /* device-shared one VM at a time, for a lint that keeps no config once it is checked: what
  * the VMs judged so far claim, card by card (which VM, line and id a finding would name). */
@@ -100,9 +99,9 @@ struct host_view {
 struct vm_files {
 	char *rom_path[PVE_MAX_HOSTPCI]; /* NULL: no romfile, or romfile-path refused it */
 	struct host_rom rom[PVE_MAX_HOSTPCI];
-	char *hook_path;      /* the hookscript on this host; NULL with hook_why when unresolved */
+	char *hook_path; /* the hookscript on this host; NULL with hook_why when unresolved */
 	const char *hook_why;
-	int hook_error;       /* stat() of hook_path: 0 or -errno */
+	int hook_error; /* stat() of hook_path: 0 or -errno */
 	unsigned hook_mode;
 	bool hook_regular;
 };

@@ -29,9 +29,9 @@ static void collect_claims(const struct groups_vm *vms, size_t n, struct claims 
 		const struct vm_devices *d = vms[i].devices;
 		for (size_t k = 0; k < d->count; k++) {
 			xgrow((void **)&ret->items, &cap, ret->count + 1, sizeof(*ret->items));
-			ret->items[ret->count++] =
-				(struct claim){d->items[k].dev->address, vms[i].config->vmid,
-					       d->items[k].hostpci, vms[i].display, d->items[k].line};
+			ret->items[ret->count++] = (struct claim){
+				d->items[k].dev->address, vms[i].config->vmid, d->items[k].hostpci,
+				vms[i].display, d->items[k].line};
 		}
 	}
 }
@@ -84,7 +84,8 @@ void report_groups_text(FILE *out, const struct host *host, const struct groups_
 		const struct host_iommu_group *grp = &m->groups[g];
 		fprintf(out, "IOMMU group %d:\n", grp->number);
 		for (size_t i = 0; i < grp->device_count; i++) {
-			const struct host_pci_device *d = host_pci_find(&host->pci, grp->devices[i]);
+			const struct host_pci_device *d =
+				host_pci_find(&host->pci, grp->devices[i]);
 			if (d)
 				device_text(out, &host->pci, d, &c);
 			else
@@ -107,9 +108,10 @@ void report_groups_text(FILE *out, const struct host *host, const struct groups_
 static void device_json(FILE *out, const struct host_pci *pci, const struct host_pci_device *d,
 			const struct claims *c)
 {
-	fprintf(out, "{\"address\":\"%s\",\"vendor\":\"%04x\",\"device\":\"%04x\","
-		     "\"subsystem_vendor\":\"%04x\",\"subsystem_device\":\"%04x\","
-		     "\"class\":\"%06x\",\"name\":",
+	fprintf(out,
+		"{\"address\":\"%s\",\"vendor\":\"%04x\",\"device\":\"%04x\","
+		"\"subsystem_vendor\":\"%04x\",\"subsystem_device\":\"%04x\","
+		"\"class\":\"%06x\",\"name\":",
 		d->address, d->vendor, d->device, d->subsystem_vendor, d->subsystem_device,
 		d->class_code);
 	json_string(out, host_pci_name(pci, d));
@@ -117,7 +119,9 @@ static void device_json(FILE *out, const struct host_pci *pci, const struct host
 	json_string(out, d->driver);
 	fprintf(out, ",\"bridge\":%s,\"acs\":\"%s\",\"claimed_by\":[",
 		d->is_bridge ? "true" : "false",
-		d->acs == HOST_YES ? "yes" : d->acs == HOST_NO ? "no" : "unknown");
+		d->acs == HOST_YES  ? "yes"
+		: d->acs == HOST_NO ? "no"
+				    : "unknown");
 	bool first = true;
 	for (size_t i = 0; i < c->count; i++) {
 		if (strcmp(c->items[i].address, d->address) != 0)
@@ -143,7 +147,8 @@ void report_groups_json(FILE *out, const struct host *host, const struct groups_
 		fprintf(out, "%s{\"group\":%d,\"devices\":[", g ? "," : "", grp->number);
 		bool first = true;
 		for (size_t i = 0; i < grp->device_count; i++) {
-			const struct host_pci_device *d = host_pci_find(&host->pci, grp->devices[i]);
+			const struct host_pci_device *d =
+				host_pci_find(&host->pci, grp->devices[i]);
 			if (!d)
 				continue;
 			if (!first)

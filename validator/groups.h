@@ -12,7 +12,7 @@
 struct vm_devices;
 struct groups_vm {
 	const struct pve_config *config;
-	const char *display; /* how to name its file */
+	const char *display;              /* how to name its file */
 	const struct vm_devices *devices; /* what it claims on the host (lint_prepare) */
 };
 

@@ -37,19 +37,20 @@ static bool usable(const struct pve_storage *s, const char *node)
  * that is not shared (a shared storage also serves nodes that may lack pcipt), else the first
  * usable shared one. */
 static const struct pve_storage *choose_storage(const struct pve_storages *storages,
-					       const char *storage_id, const char *node,
-					       char *error, size_t size)
+						const char *storage_id, const char *node,
+						char *error, size_t size)
 {
 	if (storage_id) {
 		const struct pve_storage *s = pve_storages_find(storages, storage_id);
 		if (!s)
-			fail(error, size, "no storage '%s' in %s", storage_id, PATH_PVE_STORAGE_CFG);
+			fail(error, size, "no storage '%s' in %s", storage_id,
+			     PATH_PVE_STORAGE_CFG);
 		else if (s->disabled)
 			fail(error, size, "storage '%s' is disabled (%s line %u)", storage_id,
 			     PATH_PVE_STORAGE_CFG, s->line);
 		else if (!s->path)
-			fail(error, size, "storage '%s' (%s) holds no files, so no snippets", storage_id,
-			     s->type);
+			fail(error, size, "storage '%s' (%s) holds no files, so no snippets",
+			     storage_id, s->type);
 		else if (!pve_storage_on_node(s, node))
 			fail(error, size, "storage '%s' is not available on node %s (nodes %s)",
 			     storage_id, node ? node : "(unknown: no /etc/hostname)", s->nodes);
@@ -87,10 +88,11 @@ static int check_storage_dir(const struct rootfs *root, const struct pve_storage
 	/* PVE::Storage::Plugin::verify_path refuses a relative path; here it would be taken
 	 * from whatever directory pcipt-validate runs in */
 	if (s->path[0] != '/')
-		return fail(error, size,
-			    "storage '%s' has path '%s', not an absolute path, which Proxmox refuses "
-			    "(%s line %u); fix it first",
-			    s->id, s->path, PATH_PVE_STORAGE_CFG, s->line);
+		return fail(
+			error, size,
+			"storage '%s' has path '%s', not an absolute path, which Proxmox refuses "
+			"(%s line %u); fix it first",
+			s->id, s->path, PATH_PVE_STORAGE_CFG, s->line);
 	struct stat st, up;
 	int r = rootfs_stat(root, s->path, &st);
 	if (r < 0 || !S_ISDIR(st.st_mode))
@@ -110,8 +112,8 @@ static int check_storage_dir(const struct rootfs *root, const struct pve_storage
 }
 
 /* The VM's config: whether it names our volume already, or another hookscript. */
-static int read_vm_hookscript(const struct rootfs *root, long vmid, const char *volume, bool *ret_set,
-			      char *error, size_t size)
+static int read_vm_hookscript(const struct rootfs *root, long vmid, const char *volume,
+			      bool *ret_set, char *error, size_t size)
 {
 	char *display = pve_vm_config_path(vmid);
 	struct pve_config config;
@@ -119,7 +121,8 @@ static int read_vm_hookscript(const struct rootfs *root, long vmid, const char *
 	int r = pve_config_load(root, display, display, &config, &lerr);
 	if (r < 0) {
 		if (lerr.code == -ENOENT)
-			fail(error, size, "no VM %ld on this node: %s does not exist", vmid, display);
+			fail(error, size, "no VM %ld on this node: %s does not exist", vmid,
+			     display);
 		else
 			fail(error, size, "%s: %s", display, lerr.message);
 		free(display);
@@ -147,8 +150,8 @@ static char *dir_of(const char *path)
 }
 
 /* What is at the snippet path now: nothing, our link, or something to leave alone. */
-static int inspect_snippet(const struct rootfs *root, const struct hook_install *p, const char *hook_path,
-			   bool *ret_present, char *error, size_t size)
+static int inspect_snippet(const struct rootfs *root, const struct hook_install *p,
+			   const char *hook_path, bool *ret_present, char *error, size_t size)
 {
 	*ret_present = false;
 	int dir = rootfs_open(root, p->snippets_dir, O_PATH | O_DIRECTORY, 0);
@@ -179,8 +182,9 @@ static int inspect_snippet(const struct rootfs *root, const struct hook_install 
 	return r;
 }
 
-int hook_install_plan(const struct rootfs *root, long vmid, const char *storage_id, const char *hook_path,
-		      struct hook_install *ret, char *error, size_t error_size)
+int hook_install_plan(const struct rootfs *root, long vmid, const char *storage_id,
+		      const char *hook_path, struct hook_install *ret, char *error,
+		      size_t error_size)
 {
 	*ret = (struct hook_install){.vmid = vmid};
 	struct stat st;
@@ -201,7 +205,8 @@ int hook_install_plan(const struct rootfs *root, long vmid, const char *storage_
 		return fail(error, error_size, "cannot read %s: %s", PATH_PVE_STORAGE_CFG,
 			    terr.message);
 	char *node = host_node_name(root);
-	const struct pve_storage *s = choose_storage(&storages, storage_id, node, error, error_size);
+	const struct pve_storage *s =
+		choose_storage(&storages, storage_id, node, error, error_size);
 	free(node);
 	if (s && check_storage_dir(root, s, error, error_size) < 0)
 		s = NULL;
@@ -219,7 +224,8 @@ int hook_install_plan(const struct rootfs *root, long vmid, const char *storage_
 	}
 	pve_storages_free(&storages);
 	if (!s ||
-	    read_vm_hookscript(root, vmid, ret->volume, &ret->hookscript_set, error, error_size) < 0 ||
+	    read_vm_hookscript(root, vmid, ret->volume, &ret->hookscript_set, error, error_size) <
+		    0 ||
 	    inspect_snippet(root, ret, hook_path, &ret->link_present, error, error_size) < 0) {
 		hook_install_free(ret);
 		return -1;
@@ -254,9 +260,9 @@ static int run_qm_set(const char *qm, long vmid, const char *volume, char *error
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
-int hook_install_apply(const struct rootfs *root, const struct hook_install *plan, const char *hook_path,
-		       const char *qm, bool *ret_did_link, bool *ret_did_set, char *error,
-		       size_t error_size)
+int hook_install_apply(const struct rootfs *root, const struct hook_install *plan,
+		       const char *hook_path, const char *qm, bool *ret_did_link, bool *ret_did_set,
+		       char *error, size_t error_size)
 {
 	*ret_did_link = *ret_did_set = false;
 	char *parent = dir_of(plan->snippets_dir);

@@ -29,16 +29,17 @@ struct hook_install {
  * snippets, the storage's directory is missing or (NFS, CIFS, CephFS, GlusterFS) not mounted,
  * the VM has no config on this node or another hookscript, the snippet path holds something
  * else, or hook_path is not an installed executable.  Every path is resolved inside root. */
-int hook_install_plan(const struct rootfs *root, long vmid, const char *storage_id, const char *hook_path,
-		      struct hook_install *ret, char *error, size_t error_size);
+int hook_install_plan(const struct rootfs *root, long vmid, const char *storage_id,
+		      const char *hook_path, struct hook_install *ret, char *error,
+		      size_t error_size);
 
 /* Carry the plan out: the snippets directory (its last component only), the link to
  * hook_path, then `QM set VMID --hookscript VOLUME` unless the config has it already or qm is
  * NULL.  When qm fails, the link and a directory this run made are removed again.  0 or -1
  * with error filled; *ret_did_link / *ret_did_set say what changed. */
-int hook_install_apply(const struct rootfs *root, const struct hook_install *plan, const char *hook_path,
-		       const char *qm, bool *ret_did_link, bool *ret_did_set, char *error,
-		       size_t error_size);
+int hook_install_apply(const struct rootfs *root, const struct hook_install *plan,
+		       const char *hook_path, const char *qm, bool *ret_did_link, bool *ret_did_set,
+		       char *error, size_t error_size);
 
 void hook_install_free(struct hook_install *p);
 

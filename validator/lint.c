@@ -82,9 +82,11 @@ static bool load_mappings(const struct rootfs *root, size_t source_index, struct
 	struct source_ref src = {PATH_PVE_PCI_MAPPING, source_index, -1};
 	if (r < 0) {
 		*unreadable = true;
-		struct finding *f = findings_add(out, CHECK_CONFIG_SYNTAX, SEVERITY_ERROR, &src, terr.line);
-		finding_message(f, "cannot read the resource mappings: %s; mapped devices were not "
-				   "checked",
+		struct finding *f =
+			findings_add(out, CHECK_CONFIG_SYNTAX, SEVERITY_ERROR, &src, terr.line);
+		finding_message(f,
+				"cannot read the resource mappings: %s; mapped devices were not "
+				"checked",
 				terr.message);
 		finding_hint(f, "%s", load_error_hint(terr.code));
 		return false;
@@ -127,23 +129,24 @@ static size_t load_configs(const struct lint_input *inputs, size_t count, size_t
 		struct source_ref src = {inputs[i].display, first_index + i,
 					 pve_vmid_from_path(inputs[i].path)};
 		struct pve_load_error err;
-		if (pve_config_load(inputs[i].fs, inputs[i].path, inputs[i].display, &configs[loaded], &err) < 0) {
+		if (pve_config_load(inputs[i].fs, inputs[i].path, inputs[i].display,
+				    &configs[loaded], &err) < 0) {
 			*unreadable = true;
-			struct finding *f =
-				findings_add(out, CHECK_CONFIG_SYNTAX, SEVERITY_ERROR, &src, err.line);
+			struct finding *f = findings_add(out, CHECK_CONFIG_SYNTAX, SEVERITY_ERROR,
+							 &src, err.line);
 			say_unreadable(f, "this file", err.message, err.column,
 				       "nothing in it was checked");
 			finding_hint(f, "%s", load_error_hint(err.code));
 			continue;
 		}
-		checked[loaded] = (struct checked_config){.config = &configs[loaded], .source = src};
+		checked[loaded] =
+			(struct checked_config){.config = &configs[loaded], .source = src};
 		loaded++;
 	}
 	return loaded;
 }
 
-static void free_configs(struct pve_config *configs, struct checked_config *checked,
-			 size_t loaded)
+static void free_configs(struct pve_config *configs, struct checked_config *checked, size_t loaded)
 {
 	for (size_t i = 0; i < loaded; i++)
 		pve_config_free(&configs[i]);
@@ -176,8 +179,7 @@ static void node_finder_free(struct node_finder *nf)
 
 /* The directory dir of a config read through fs, with its links followed, as a host path
  * inside the root; NULL when it is not inside (a file named on the command line elsewhere). */
-static char *config_dir_real(const struct node_finder *nf, const struct rootfs *fs,
-			     const char *dir)
+static char *config_dir_real(const struct node_finder *nf, const struct rootfs *fs, const char *dir)
 {
 	char *real = NULL;
 	if (fs != rootfs_host() || rootfs_is_host(nf->root)) {
@@ -202,8 +204,8 @@ static char *config_node(struct node_finder *nf, const struct rootfs *fs, const 
 	if (!nf->nodes_real)
 		return NULL;
 	const char *slash = strrchr(path, '/');
-	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
-			  : xstrdup(".");
+	char *dir =
+		slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
 	if (!nf->dir || strcmp(nf->dir, dir) != 0) {
 		free(nf->dir);
 		free(nf->dir_real);
@@ -280,7 +282,8 @@ void lint_offline_config(struct offline_lint *lint, const struct lint_input *inp
 	findings_init(&out);
 	struct pve_config config;
 	struct checked_config checked;
-	if (load_configs(input, 1, lint->next_index++, &config, &checked, &out, &lint->unreadable)) {
+	if (load_configs(input, 1, lint->next_index++, &config, &checked, &out,
+			 &lint->unreadable)) {
 		const struct rules *rules = lint->rules;
 		check_config(&checked, rules, &out);
 		check_device_rules(&checked, rules, lint->m, &out);
@@ -327,8 +330,8 @@ void vm_files_gather(const struct pve_vm *vm, const struct host_view *view,
 	}
 	/* no storages: storage.cfg could not be read, and that finding says so */
 	if (vm->hookscript.set && view->storages) {
-		ret->hook_path = pve_snippet_path(view->storages, vm->hookscript.value,
-						  &ret->hook_why);
+		ret->hook_path =
+			pve_snippet_path(view->storages, vm->hookscript.value, &ret->hook_why);
 		if (ret->hook_path)
 			ret->hook_error = host_file_mode(root, ret->hook_path, &ret->hook_mode,
 							 &ret->hook_regular);
@@ -367,10 +370,10 @@ void lint_prepare(const struct lint_input *inputs, size_t count, const struct ho
 	p.count = load_configs(inputs, count, 1, p.configs, p.checked, out, &p.unreadable);
 	for (size_t i = 0; i < p.count; i++)
 		p.checked[i].slots_expanded = true;
-	p.have_mappings = !host_only && load_mappings(root, count + 1, &p.mappings, out,
-						      &p.unreadable);
-	p.have_storages = !host_only && load_storages(root, count + 2, &p.storages, out,
-						      &p.unreadable);
+	p.have_mappings =
+		!host_only && load_mappings(root, count + 1, &p.mappings, out, &p.unreadable);
+	p.have_storages =
+		!host_only && load_storages(root, count + 2, &p.storages, out, &p.unreadable);
 	p.devices = xcalloc(p.count ? p.count : 1, sizeof(*p.devices));
 	for (size_t i = 0; i < p.count; i++)
 		vm_devices_resolve(&p.configs[i].vm, p.checked[i].source.vmid, host,

@@ -36,18 +36,17 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook;
 	bool format_given;
-	const char *root_dir;  /* --root DIR, "/" by default */
-	struct rootfs *root;   /* opened on root_dir once the options are read */
-	const char *storage; /* --install-hook --storage ID */
+	const char *root_dir; /* --root DIR, "/" by default */
+	struct rootfs *root;  /* opened on root_dir once the options are read */
+	const char *storage;  /* --install-hook --storage ID */
 	const char *rules, *conf;
 	enum output_format format;
-	int color; /* -1 auto, 0 never, 1 always, -2 not given (pcipt.conf decides) */
+	int color;      /* -1 auto, 0 never, 1 always, -2 not given (pcipt.conf decides) */
 	char **configs; /* --config FILE arguments */
 	size_t config_count;
 	char **positional;
 	size_t positional_count;
 };
-
 
 static void usage(FILE *out)
 {
@@ -182,7 +181,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			else if (strcmp(optarg, "json") == 0)
 				o->format = FORMAT_JSON;
 			else
-				return usage_error("--format must be text or json, not '%s'", optarg);
+				return usage_error("--format must be text or json, not '%s'",
+						   optarg);
 			break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") == 0)
@@ -192,8 +192,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			else if (strcmp(optarg, "never") == 0)
 				o->color = 0;
 			else
-				return usage_error("--color must be auto, always or never, not '%s'",
-						   optarg);
+				return usage_error(
+					"--color must be auto, always or never, not '%s'", optarg);
 			break;
 		case 'q':
 			o->quiet = true;
@@ -316,7 +316,6 @@ static void free_inputs(struct lint_input *inputs, size_t count)
 	free(inputs);
 }
 
-
 /* The offline lint's findings, printed as each config is done */
 static void print_findings(const struct findings *list, void *ctx)
 {
@@ -408,7 +407,8 @@ int main(int argc, char **argv)
 	if (status < 0) {
 		int r = rootfs_new(o.root_dir, &o.root);
 		if (r < 0) {
-			fprintf(stderr, "pcipt-validate: --root %s: %s\n", o.root_dir, strerror(-r));
+			fprintf(stderr, "pcipt-validate: --root %s: %s\n", o.root_dir,
+				strerror(-r));
 			status = EXIT_TROUBLE;
 		}
 	}
@@ -473,8 +473,8 @@ int main(int argc, char **argv)
 			} else {
 				free_inputs(inputs, input_count);
 				rules_free(&rules);
-				return usage_error("'%s' is not a VMID (use --config FILE for files)",
-						   arg);
+				return usage_error(
+					"'%s' is not a VMID (use --config FILE for files)", arg);
 			}
 		}
 	}
@@ -513,8 +513,8 @@ int main(int argc, char **argv)
 		unreadable = lint_offline_end(lint);
 	} else {
 		char error[300];
-		int r = lint_host(inputs, input_count, o.root, &rules, o.host, (long long)time(NULL),
-				  &findings, error, sizeof(error));
+		int r = lint_host(inputs, input_count, o.root, &rules, o.host,
+				  (long long)time(NULL), &findings, error, sizeof(error));
 		if (r < 0) {
 			fprintf(stderr, "pcipt-validate: %s\n", error);
 			free_inputs(inputs, input_count);

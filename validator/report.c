@@ -28,11 +28,11 @@ static void print_text(FILE *out, const struct finding *f, const struct report_o
 	else
 		fprintf(out, "%s: ", f->file);
 	if (opt->color)
-		fprintf(out, "%s%s\033[0m", severity_color(f->severity), severity_name(f->severity));
+		fprintf(out, "%s%s\033[0m", severity_color(f->severity),
+			severity_name(f->severity));
 	else
 		fputs(severity_name(f->severity), out);
-	fprintf(out, ": %s [%s]\n", f->message ? f->message : "",
-		rules_finding_id(opt->rules, f));
+	fprintf(out, ": %s [%s]\n", f->message ? f->message : "", rules_finding_id(opt->rules, f));
 	if (f->hint)
 		fprintf(out, "    hint: %s\n", f->hint);
 }

@@ -9,8 +9,8 @@
 
 struct rules;
 struct report_options {
-	bool color;        /* ANSI colours on the severity word */
-	bool errors_only;  /* -q */
+	bool color;                /* ANSI colours on the severity word */
+	bool errors_only;          /* -q */
 	const struct rules *rules; /* the rules the checks ran with: device rules' ids */
 };
 

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 /* "FILE:LINE:COLUMN: error: MESSAGE", leaving out what is 0 */
-static void place_error(char *error, size_t size, const char *file, unsigned line,
-			unsigned column, const char *message)
+static void place_error(char *error, size_t size, const char *file, unsigned line, unsigned column,
+			const char *message)
 {
 	if (line && column)
 		snprintf(error, size, "%s:%u:%u: error: %s", file, line, column, message);
@@ -20,8 +20,8 @@ static void place_error(char *error, size_t size, const char *file, unsigned lin
 }
 
 /* --conf FILE, else ROOT/etc/pcipt/pcipt.conf when it exists, else the defaults. */
-int setup_load_settings(const struct rootfs *root, const char *conf, struct settings *ret, char *error,
-			size_t error_size)
+int setup_load_settings(const struct rootfs *root, const char *conf, struct settings *ret,
+			char *error, size_t error_size)
 {
 	const char *display = conf ? conf : PATH_PCIPT_CONF;
 	/* a file named on the command line is read as given; the node's own under the root */
@@ -41,8 +41,9 @@ int setup_load_settings(const struct rootfs *root, const char *conf, struct sett
 
 /* The built-in rules, with the rules file on top: --rules FILE, else pcipt.conf's rules (a
  * host path, so under the root), else ROOT/etc/pcipt/rules.yaml when it exists. */
-static int load_rules(const struct rootfs *root, const char *rules_file, const struct settings *settings,
-		      struct rules *ret, char **ret_display, char *error, size_t error_size)
+static int load_rules(const struct rootfs *root, const char *rules_file,
+		      const struct settings *settings, struct rules *ret, char **ret_display,
+		      char *error, size_t error_size)
 {
 	struct rules builtin;
 	struct rules_error err;
@@ -50,7 +51,7 @@ static int load_rules(const struct rootfs *root, const char *rules_file, const s
 		place_error(error, error_size, "built-in rules", err.line, err.column, err.message);
 		return -1;
 	}
-	const char *display = rules_file	 ? rules_file
+	const char *display = rules_file        ? rules_file
 			      : settings->rules ? settings->rules
 						: PATH_PCIPT_RULES;
 	const struct rootfs *fs = rules_file ? rootfs_host() : root;

@@ -18,7 +18,7 @@ int setup_load(const struct rootfs *root, const char *conf, const char *rules_fi
 	       size_t error_size);
 
 /* pcipt.conf alone, as setup_load() finds it: 0, or -1 with error filled. */
-int setup_load_settings(const struct rootfs *root, const char *conf, struct settings *ret, char *error,
-			size_t error_size);
+int setup_load_settings(const struct rootfs *root, const char *conf, struct settings *ret,
+			char *error, size_t error_size);
 
 #endif

@@ -99,9 +99,10 @@ static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct ho
 		/* in Proxmox's order: id, iommugroup, subsystem-id */
 		if (i == 0 && e->iommu_group != dev->iommu_group) {
 			if (e->iommu_group < 0)
-				return xasprintf("the mapping has no iommugroup, and %s is in IOMMU "
-						 "group %d",
-						 dev->address, dev->iommu_group);
+				return xasprintf(
+					"the mapping has no iommugroup, and %s is in IOMMU "
+					"group %d",
+					dev->address, dev->iommu_group);
 			if (dev->iommu_group < 0)
 				return xasprintf("%s is in no IOMMU group, the mapping says "
 						 "iommugroup=%d",

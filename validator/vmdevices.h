@@ -22,17 +22,17 @@ struct vm_device {
 };
 
 enum vm_device_problem_kind {
-	VM_DEVICE_MISSING,         /* an ID matches no device */
-	VM_MAPPING_UNKNOWN,        /* mapping=NAME not in pci.cfg */
-	VM_MAPPING_NOT_ON_NODE,    /* no map line for this node */
-	VM_MAPPING_INVALID,        /* assert_valid would die: ids, subsystem or group differ */
+	VM_DEVICE_MISSING,      /* an ID matches no device */
+	VM_MAPPING_UNKNOWN,     /* mapping=NAME not in pci.cfg */
+	VM_MAPPING_NOT_ON_NODE, /* no map line for this node */
+	VM_MAPPING_INVALID,     /* assert_valid would die: ids, subsystem or group differ */
 };
 
 struct vm_device_problem {
 	int hostpci;
 	unsigned line;
 	enum vm_device_problem_kind kind;
-	char *detail; /* what differs / which id */
+	char *detail;      /* what differs / which id */
 	unsigned map_line; /* VM_MAPPING_INVALID: the map line in pci.cfg */
 };
 

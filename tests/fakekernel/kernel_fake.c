@@ -256,19 +256,18 @@ static int do_fake_write(void *arg)
 	const char *path = w->path;
 	int r;
 	size_t pl = strlen(path);
-	if (device_of(path, PATH_SYS_PCI_DEVICES "/", address, sizeof(address)) &&
-	    pl > 16 && strcmp(path + pl - 16, "/driver_override") == 0) {
+	if (device_of(path, PATH_SYS_PCI_DEVICES "/", address, sizeof(address)) && pl > 16 &&
+	    strcmp(path + pl - 16, "/driver_override") == 0) {
 		/* the kernel shows the attribute with a newline, "(null)" when unset */
 		char *shown = xasprintf("%s\n", value[0] ? value : "(null)");
 		r = put(w->root, path, shown);
 		free(shown);
-	} else if (device_of(path, PATH_SYS_PCI_DEVICES "/", address, sizeof(address)) &&
-		   pl > 14 && strcmp(path + pl - 14, "/driver/unbind") == 0) {
+	} else if (device_of(path, PATH_SYS_PCI_DEVICES "/", address, sizeof(address)) && pl > 14 &&
+		   strcmp(path + pl - 14, "/driver/unbind") == 0) {
 		r = strcmp(value, address) == 0 ? unbind_device(w->root, address) : -ENODEV;
 	} else if (strcmp(path, PATH_SYS_PCI_DRIVERS_PROBE) == 0) {
 		r = host_is_pci_address(value) ? probe_device(w->root, value) : -EINVAL;
-	} else if (strncmp(path, PATH_SYS_PCI_DRIVERS "/", strlen(PATH_SYS_PCI_DRIVERS "/")) ==
-			   0 &&
+	} else if (strncmp(path, PATH_SYS_PCI_DRIVERS "/", strlen(PATH_SYS_PCI_DRIVERS "/")) == 0 &&
 		   pl > 7 && strcmp(path + pl - 7, "/new_id") == 0) {
 		const char *name = path + strlen(PATH_SYS_PCI_DRIVERS "/");
 		char *n = xstrndup(name, strcspn(name, "/"));
@@ -284,7 +283,8 @@ static int do_fake_write(void *arg)
 	return r;
 }
 
-int kernel_write(const struct rootfs *root, const char *path, const char *value, unsigned timeout_ms)
+int kernel_write(const struct rootfs *root, const char *path, const char *value,
+		 unsigned timeout_ms)
 {
 	write_count++;
 	const char *log = getenv("PCIPT_FAKE_LOG");

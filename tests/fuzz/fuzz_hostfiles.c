@@ -65,13 +65,13 @@ static bool known_framebuffer(const char *name)
 static const struct {
 	unsigned long long start, size;
 } bars[] = {
-    {0xc0000000ull, 0x10000000ull},
-    {0xe0000000ull, 0x1000000ull},
-    {0x7fc0000000ull, 0x10000000ull},
-    {0xfffffffffffff000ull, 0x1000ull},
-    {0xfffffffffffff000ull, 0x2000ull},
-    {0, ~0ull},
-    {0, 0},
+	{0xc0000000ull, 0x10000000ull},
+	{0xe0000000ull, 0x1000000ull},
+	{0x7fc0000000ull, 0x10000000ull},
+	{0xfffffffffffff000ull, 0x1000ull},
+	{0xfffffffffffff000ull, 0x2000ull},
+	{0, ~0ull},
+	{0, 0},
 };
 
 static void fuzz_iomem(const char *text)
@@ -96,7 +96,7 @@ static void fuzz_iomem(const char *text)
 	}
 	for (size_t i = 0; i < sizeof(bars) / sizeof(bars[0]); i++) {
 		const struct host_framebuffer *fb =
-		    host_iomem_framebuffer_in(&m, bars[i].start, bars[i].size);
+			host_iomem_framebuffer_in(&m, bars[i].start, bars[i].size);
 		if (!fb)
 			continue;
 		if (bars[i].size == 0 || fb < m.framebuffers || fb >= m.framebuffers + m.count)
@@ -133,9 +133,9 @@ static void mountinfo_one(const char *line)
 	char big_mp[4096], big_fstype[4096], big_source[4096];
 	int small = mountinfo_parse_line(line, &major, &minor, mp, sizeof(mp), fstype,
 					 sizeof(fstype), source, sizeof(source));
-	int big =
-	    mountinfo_parse_line(line, &big_major, &big_minor, big_mp, sizeof(big_mp), big_fstype,
-				 sizeof(big_fstype), big_source, sizeof(big_source));
+	int big = mountinfo_parse_line(line, &big_major, &big_minor, big_mp, sizeof(big_mp),
+				       big_fstype, sizeof(big_fstype), big_source,
+				       sizeof(big_source));
 	if ((small != 0 && small != -EINVAL) || (big != 0 && big != -EINVAL))
 		abort();
 	if (small == 0) {
@@ -261,8 +261,8 @@ static void fuzz_storage(const uint8_t *data, size_t size)
 		/* a content-dirs directory stays under the storage: relative, no ".." */
 		if (st->snippets_dir &&
 		    (!st->snippets_dir[0] || st->snippets_dir[0] == '/' ||
-		     strcmp(st->snippets_dir, "..") == 0 || strncmp(st->snippets_dir, "../", 3) == 0 ||
-		     strstr(st->snippets_dir, "/../") ||
+		     strcmp(st->snippets_dir, "..") == 0 ||
+		     strncmp(st->snippets_dir, "../", 3) == 0 || strstr(st->snippets_dir, "/../") ||
 		     (strlen(st->snippets_dir) >= 3 &&
 		      strcmp(st->snippets_dir + strlen(st->snippets_dir) - 3, "/..") == 0)))
 			abort();
@@ -281,15 +281,15 @@ static void fuzz_storage(const uint8_t *data, size_t size)
 		free(volume);
 	}
 	static const char *const volumes[] = {
-	    "local:snippets/hook.pl",
-	    "nas:snippets/gpu-reset.sh",
-	    "local-lvm:snippets/x",
-	    "local:snippets/",
-	    "local:snippets/a/b",
-	    "local:iso/x.iso",
-	    ":snippets/hook.pl",
-	    "hook.pl",
-	    "",
+		"local:snippets/hook.pl",
+		"nas:snippets/gpu-reset.sh",
+		"local-lvm:snippets/x",
+		"local:snippets/",
+		"local:snippets/a/b",
+		"local:iso/x.iso",
+		":snippets/hook.pl",
+		"hook.pl",
+		"",
 	};
 	for (size_t i = 0; i < sizeof(volumes) / sizeof(volumes[0]); i++)
 		check_snippet(&s, volumes[i]);

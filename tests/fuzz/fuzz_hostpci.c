@@ -82,8 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!e->message || !*e->message)
 				abort();
 			/* an error about one key names it in front, as check_object does */
-			if (e->key && (e->kind == PROP_ERROR_UNKNOWN_KEY ||
-				       e->kind == PROP_ERROR_BAD_VALUE) &&
+			if (e->key &&
+			    (e->kind == PROP_ERROR_UNKNOWN_KEY ||
+			     e->kind == PROP_ERROR_BAD_VALUE) &&
 			    (strncmp(e->message, e->key, strlen(e->key)) != 0 ||
 			     e->message[strlen(e->key)] != ':'))
 				abort();

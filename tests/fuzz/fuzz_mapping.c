@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pve_mappings_parse(&text, "/etc/pve/mapping/pci.cfg", &m);
 	text_file_free(&text);
 	for (size_t i = 0; i < m.count; i++) {
-		if (pve_check_configid(m.items[i].name) || pve_mappings_find(&m, m.items[i].name) == NULL)
+		if (pve_check_configid(m.items[i].name) ||
+		    pve_mappings_find(&m, m.items[i].name) == NULL)
 			abort();
 		for (size_t k = 0; k < m.items[i].entry_count; k++) {
 			const struct pve_mapping_entry *e = &m.items[i].entries[k];

@@ -212,12 +212,14 @@ int main(int argc, char **argv)
 			failed = 1;
 			continue;
 		}
-		int r = S_ISDIR(st.st_mode) ? run_dir(argv[i], 0, &count) : run_file(argv[i], &count);
+		int r = S_ISDIR(st.st_mode) ? run_dir(argv[i], 0, &count)
+					    : run_file(argv[i], &count);
 		if (r < 0)
 			failed = 1;
 	}
 	if (failed) {
-		fprintf(stderr, "%s: some inputs could not be read (%zu replayed)\n", program, count);
+		fprintf(stderr, "%s: some inputs could not be read (%zu replayed)\n", program,
+			count);
 		return 2;
 	}
 	if (count == 0) {

@@ -370,7 +370,8 @@ static void mapping_paths_are_never_cut(void **state)
 	struct host_pci_device devices[N];
 	struct host host;
 	fake_host(&host, devices, N);
-	char cfg[2048] = "gpus\n\tmap id=10de:1b80,iommugroup=1,node=pve,subsystem-id=1458:3702,path=";
+	char cfg[2048] =
+		"gpus\n\tmap id=10de:1b80,iommugroup=1,node=pve,subsystem-id=1458:3702,path=";
 	for (size_t i = 0; i < N; i++)
 		snprintf(cfg + strlen(cfg), sizeof(cfg) - strlen(cfg), "%s0000:%02zx:00.0",
 			 i ? ";" : "", i + 1);

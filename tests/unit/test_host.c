@@ -95,9 +95,9 @@ static void mountinfo_lines(void **state)
 					      sizeof(mp), fs, sizeof(fs), src, sizeof(src)),
 			 -EINVAL);
 	char tiny[4];
-	assert_int_equal(mountinfo_parse_line("40 29 8:2 / /mnt/long rw - xfs /dev/sda2 rw",
-					      &major, &minor, tiny, sizeof(tiny), fs, sizeof(fs),
-					      src, sizeof(src)),
+	assert_int_equal(mountinfo_parse_line("40 29 8:2 / /mnt/long rw - xfs /dev/sda2 rw", &major,
+					      &minor, tiny, sizeof(tiny), fs, sizeof(fs), src,
+					      sizeof(src)),
 			 -EINVAL);
 }
 
@@ -107,10 +107,10 @@ static void reservations_in_proxmox_format(void **state)
 	struct host_runstate s = {0};
 	runstate_parse_reservations("0000:01:00.0 100 pid:4242\n"
 				    "0000:01:00.1 100 time:1700000000\n"
-				    "01:00.0 101 pid:1\n"          /* no domain: Proxmox writes one */
-				    "0000:02:00.0 abc pid:1\n"     /* skipped */
-				    "0000:03:00.0 102 pid:\n"      /* skipped */
-				    "0000:04:00.0 103 lease:5\n",  /* skipped */
+				    "01:00.0 101 pid:1\n"      /* no domain: Proxmox writes one */
+				    "0000:02:00.0 abc pid:1\n" /* skipped */
+				    "0000:03:00.0 102 pid:\n"  /* skipped */
+				    "0000:04:00.0 103 lease:5\n", /* skipped */
 				    &s);
 	assert_int_equal(s.reservation_count, 2);
 	assert_string_equal(s.reservations[0].address, "0000:01:00.0");

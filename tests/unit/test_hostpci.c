@@ -67,8 +67,9 @@ static void id_forms(void **state)
 static void ids_proxmox_rejects(void **state)
 {
 	(void)state;
-	const char *bad[] = {"0A:00.0", "01:00.0;", "1:00.0",  "01:0.0",  "01:00.",
-			     "01:00.00", "000:01:00.0", "01-00.0", "01:00.g", "host=01:00.0;;02:00.0"};
+	const char *bad[] = {
+		"0A:00.0",  "01:00.0;",    "1:00.0",  "01:0.0",  "01:00.",
+		"01:00.00", "000:01:00.0", "01-00.0", "01:00.g", "host=01:00.0;;02:00.0"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *err = parse_fails(bad[i]);
 		assert_string_equal(err, "host: value does not match the regex pattern");
@@ -117,8 +118,9 @@ static void options_proxmox_rejects(void **state)
 	} cases[] = {
 		{"01:00.0,multifunction=on", "multifunction: property is not defined in schema and "
 					     "the schema does not allow additional properties"},
-		{"01:00.0,hidden=1", "hidden: property is not defined in schema and the schema does "
-				     "not allow additional properties"},
+		{"01:00.0,hidden=1",
+		 "hidden: property is not defined in schema and the schema does "
+		 "not allow additional properties"},
 		{"01:00.0,hidden=1,x-vga=2", "hidden: property is not defined in schema and the "
 					     "schema does not allow additional properties; x-vga: "
 					     "type check ('boolean') failed - got '2'"},
@@ -186,16 +188,26 @@ static void pci_address_grammar(void **state)
 		unsigned flags;
 		bool ok;
 	} cases[] = {
-		{"01:00.0", hostpci, true},           {"01:00", hostpci, true},
-		{"0000:01:00", hostpci, true},        {"123456789:01:00.f", hostpci, true},
-		{"000:01:00.0", hostpci, false},      {"01:0A.0", hostpci, false},
-		{"01:00.", hostpci, false},           {"01:00.00", hostpci, false},
-		{"0000:01", hostpci, false},          {"", hostpci, false},
-		{"01:00.0", path, false},             {"0000:07:00", path, true},
-		{"10000:07:00.1", path, true},        {"0000:0A:00", path, false},
-		{"0000:01:00.0", sysfs, true},        {"ffffffff:ff:1f.7", sysfs, true},
-		{"100000000:01:00.0", sysfs, false},  {"0000:01:00.8", sysfs, false},
-		{"0000:01:00", sysfs, false},         {"01:00.0", sysfs, false},
+		{"01:00.0", hostpci, true},
+		{"01:00", hostpci, true},
+		{"0000:01:00", hostpci, true},
+		{"123456789:01:00.f", hostpci, true},
+		{"000:01:00.0", hostpci, false},
+		{"01:0A.0", hostpci, false},
+		{"01:00.", hostpci, false},
+		{"01:00.00", hostpci, false},
+		{"0000:01", hostpci, false},
+		{"", hostpci, false},
+		{"01:00.0", path, false},
+		{"0000:07:00", path, true},
+		{"10000:07:00.1", path, true},
+		{"0000:0A:00", path, false},
+		{"0000:01:00.0", sysfs, true},
+		{"ffffffff:ff:1f.7", sysfs, true},
+		{"100000000:01:00.0", sysfs, false},
+		{"0000:01:00.8", sysfs, false},
+		{"0000:01:00", sysfs, false},
+		{"01:00.0", sysfs, false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pci_addr a = {.bus = 999};
@@ -226,15 +238,15 @@ static void id_lists(void **state)
 	(void)state;
 	struct pve_pci_id *ids = NULL;
 	size_t n = 0;
-	assert_int_equal(pve_pci_id_list_parse("0000:08:00.0;0000:08:00.1", PCI_ADDR_DOMAIN_REQUIRED,
-					       &ids, &n),
+	assert_int_equal(pve_pci_id_list_parse("0000:08:00.0;0000:08:00.1",
+					       PCI_ADDR_DOMAIN_REQUIRED, &ids, &n),
 			 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(ids[1].id, "0000:08:00.1");
 	free(ids);
-	assert_int_equal(pve_pci_id_list_parse("0000:08:00.0;08:00.1", PCI_ADDR_DOMAIN_REQUIRED,
-					       NULL, NULL),
-			 -EINVAL);
+	assert_int_equal(
+		pve_pci_id_list_parse("0000:08:00.0;08:00.1", PCI_ADDR_DOMAIN_REQUIRED, NULL, NULL),
+		-EINVAL);
 	assert_int_equal(pve_pci_id_list_parse("0000:08:00.0;08:00.1", 0, NULL, NULL), 0);
 	assert_int_equal(pve_pci_id_list_parse("01:00;", 0, NULL, NULL), -EINVAL);
 }

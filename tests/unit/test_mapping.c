@@ -12,19 +12,20 @@
 static void sections_map_lines_and_problems(void **state)
 {
 	(void)state;
-	const char *cfg = "# comment\n"
-			  "nvidia-gpu\n"
-			  "\tmap id=10de:27B0,iommugroup=16,node=pve,path=0000:07:00,subsystem-id=10de:16fa\n"
-			  "\tmap id=10de:27b0,node=pve2,path=0000:08:00.0;0000:08:00.1\n"
-			  "\tmdev 1\n"
-			  "\n"
-			  "Bad Name\n"
-			  "\tmap id=1234:5678,node=pve,path=0000:01:00.0\n"
-			  "\n"
-			  "nic\n"
-			  "\tmap id=8086:1572,node=pve\n"
-			  "\tmap id=8086:1572,node=pve,path=01:00.0\n"
-			  "\tmap id=8086:1572,node=pve,path=0000:03:00.0,color=blue\n";
+	const char *cfg =
+		"# comment\n"
+		"nvidia-gpu\n"
+		"\tmap id=10de:27B0,iommugroup=16,node=pve,path=0000:07:00,subsystem-id=10de:16fa\n"
+		"\tmap id=10de:27b0,node=pve2,path=0000:08:00.0;0000:08:00.1\n"
+		"\tmdev 1\n"
+		"\n"
+		"Bad Name\n"
+		"\tmap id=1234:5678,node=pve,path=0000:01:00.0\n"
+		"\n"
+		"nic\n"
+		"\tmap id=8086:1572,node=pve\n"
+		"\tmap id=8086:1572,node=pve,path=01:00.0\n"
+		"\tmap id=8086:1572,node=pve,path=0000:03:00.0,color=blue\n";
 	struct text_file f;
 	struct text_error e;
 	assert_int_equal(text_file_from_buffer(cfg, strlen(cfg), &f, &e), 0);

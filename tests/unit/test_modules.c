@@ -46,8 +46,8 @@ static void options_with_several_params(void **state)
 {
 	(void)state;
 	struct host_modules m =
-	    parse("options vfio-pci ids=10de:1b80,10de:10f0 disable_vga=1 nointxmask\n"
-		  "options kvm ignore_msrs=1 report_ignored_msrs=0 dyndbg=\"+p file a.c\"\n");
+		parse("options vfio-pci ids=10de:1b80,10de:10f0 disable_vga=1 nointxmask\n"
+		      "options kvm ignore_msrs=1 report_ignored_msrs=0 dyndbg=\"+p file a.c\"\n");
 	assert_int_equal(m.statement_count, 2);
 	assert_int_equal(m.problem_count, 0);
 	const struct modprobe_statement *s = &m.statements[0];
@@ -112,13 +112,13 @@ static void comments_and_blank_lines(void **state)
 {
 	(void)state;
 	struct host_modules m =
-	    parse("# blacklist radeon\n"
-		  "   # indented comment\n"
-		  "\n"
-		  " \t \n"
-		  "blacklist nouveau # not a comment for kmod\n"
-		  "# a comment ending in a backslash swallows the next line \\\n"
-		  "blacklist amdgpu\n");
+		parse("# blacklist radeon\n"
+		      "   # indented comment\n"
+		      "\n"
+		      " \t \n"
+		      "blacklist nouveau # not a comment for kmod\n"
+		      "# a comment ending in a backslash swallows the next line \\\n"
+		      "blacklist amdgpu\n");
 	assert_int_equal(m.problem_count, 0);
 	assert_int_equal(m.statement_count, 1);
 	assert_int_equal(m.statements[0].line, 5);
@@ -643,26 +643,27 @@ static void a_dangling_modules_conf_link_is_skipped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(options_with_several_params),
-	    cmocka_unit_test(continuation_lines),
-	    cmocka_unit_test(comments_and_blank_lines),
-	    cmocka_unit_test(blacklist_statements),
-	    cmocka_unit_test(softdep_pre_and_post),
-	    cmocka_unit_test(install_with_a_command),
-	    cmocka_unit_test(alias_statement),
-	    cmocka_unit_test(unknown_command_is_a_problem),
-	    cmocka_unit_test(missing_module_or_arguments),
-	    cmocka_unit_test(dash_is_underscore),
-	    cmocka_unit_test(the_last_option_wins),
-	    cmocka_unit_test(crlf_line_ends_are_reported),
-	    cmocka_unit_test(nul_byte_skips_the_file),
-	    cmocka_unit_test(statement_limit),
-	    cmocka_unit_test(modules_load_lists),
-	    cmocka_unit_test_setup_teardown(a_proxmox_host, make_root, remove_root),
-	    cmocka_unit_test_setup_teardown(an_empty_root, make_root, remove_root),
-	    cmocka_unit_test_setup_teardown(unreadable_files_are_problems, make_root, remove_root),
-	    cmocka_unit_test_setup_teardown(a_dangling_modules_conf_link_is_skipped, make_root,
-					    remove_root),
+		cmocka_unit_test(options_with_several_params),
+		cmocka_unit_test(continuation_lines),
+		cmocka_unit_test(comments_and_blank_lines),
+		cmocka_unit_test(blacklist_statements),
+		cmocka_unit_test(softdep_pre_and_post),
+		cmocka_unit_test(install_with_a_command),
+		cmocka_unit_test(alias_statement),
+		cmocka_unit_test(unknown_command_is_a_problem),
+		cmocka_unit_test(missing_module_or_arguments),
+		cmocka_unit_test(dash_is_underscore),
+		cmocka_unit_test(the_last_option_wins),
+		cmocka_unit_test(crlf_line_ends_are_reported),
+		cmocka_unit_test(nul_byte_skips_the_file),
+		cmocka_unit_test(statement_limit),
+		cmocka_unit_test(modules_load_lists),
+		cmocka_unit_test_setup_teardown(a_proxmox_host, make_root, remove_root),
+		cmocka_unit_test_setup_teardown(an_empty_root, make_root, remove_root),
+		cmocka_unit_test_setup_teardown(unreadable_files_are_problems, make_root,
+						remove_root),
+		cmocka_unit_test_setup_teardown(a_dangling_modules_conf_link_is_skipped, make_root,
+						remove_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,7 +93,8 @@ static void proxmox_messages(void **state)
 static void every_error_of_a_value(void **state)
 {
 	(void)state;
-	assert_error("abc,hidden=1,on=1,on=0", "duplicate key in comma-separated list property: on");
+	assert_error("abc,hidden=1,on=1,on=0",
+		     "duplicate key in comma-separated list property: on");
 	assert_error("abc,hidden=1,on=", "missing key in comma-separated list property");
 	assert_error("a1,size=2,on=maybe,zzz=1",
 		     "name: value does not match the regex pattern; "
@@ -128,7 +129,8 @@ static const struct prop_schema number_schema[] = {
 static void numbers(void **state)
 {
 	(void)state;
-	const char *good[] = {"bits=39.5", "bits=48", "bits=+40", "bits=4.8e1", "bits=40.", "bits=64"};
+	const char *good[] = {"bits=39.5",  "bits=48",  "bits=+40",
+			      "bits=4.8e1", "bits=40.", "bits=64"};
 	const char *bad[][2] = {
 		{"bits=39,5", "value without key, but schema does not define a default key"},
 		{"bits=abc", "bits: type check ('number') failed - got 'abc'"},
@@ -181,12 +183,9 @@ static void formats(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(default_key_and_booleans),
-		cmocka_unit_test(proxmox_messages),
-		cmocka_unit_test(every_error_of_a_value),
-		cmocka_unit_test(numbers),
-		cmocka_unit_test(value_may_contain_equals),
-		cmocka_unit_test(formats),
+		cmocka_unit_test(default_key_and_booleans), cmocka_unit_test(proxmox_messages),
+		cmocka_unit_test(every_error_of_a_value),   cmocka_unit_test(numbers),
+		cmocka_unit_test(value_may_contain_equals), cmocka_unit_test(formats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,8 +66,8 @@ static int setup(void **state, bool by_hand)
 	put(t->dir, "/sys/devices/dev0/vendor", "0x10de\n");
 	ln(t->dir, "/etc/secret", "/abs-link");                /* absolute: the root's /etc */
 	ln(t->dir, "../../../../../../secret", "/etc/dotdot"); /* ".." stops at the root */
-	ln(t->dir, t->outside, "/etc/full-outside");           /* the real path of the outside file */
-	ln(t->dir, "../devices/dev0", "/sys/bus/dev0");        /* a relative sysfs-like link */
+	ln(t->dir, t->outside, "/etc/full-outside");    /* the real path of the outside file */
+	ln(t->dir, "../devices/dev0", "/sys/bus/dev0"); /* a relative sysfs-like link */
 	ln(t->dir, "loop2", "/loop1");
 	ln(t->dir, "loop1", "/loop2");
 	if (rootfs_new(t->dir, &t->fs) < 0)
@@ -232,16 +232,19 @@ static void the_host_and_display_paths(void **state)
 	assert_int_equal(rootfs_new(t->outside, &none), -ENOTDIR);
 }
 
-#define BOTH(test)                                                                 \
-	cmocka_unit_test_setup_teardown(test, setup_openat2, teardown),            \
+#define BOTH(test)                                                                                 \
+	cmocka_unit_test_setup_teardown(test, setup_openat2, teardown),                            \
 		cmocka_unit_test_setup_teardown(test, setup_by_hand, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(links_never_leave_the_root), BOTH(nofollow_refuses_a_final_link),
-		BOTH(reads_are_bounded),	  BOTH(links_resolve_to_host_paths),
-		BOTH(lists_sorted),		  BOTH(writes_stay_inside),
+		BOTH(links_never_leave_the_root),
+		BOTH(nofollow_refuses_a_final_link),
+		BOTH(reads_are_bounded),
+		BOTH(links_resolve_to_host_paths),
+		BOTH(lists_sorted),
+		BOTH(writes_stay_inside),
 		BOTH(the_host_and_display_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

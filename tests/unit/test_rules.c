@@ -141,26 +141,44 @@ static void schema_errors_name_the_key_path(void **state)
 		{"version: 2\n", "version: this pcipt reads rules version 1"},
 		{"checks: {}\n", "missing key 'version'"},
 		{"version: 1\nextra: 1\n", "unknown key 'extra'"},
-		{"version: 1\nchecks: {no-such-check: error}\n", "checks.no-such-check: unknown check id"},
-		{"version: 1\nchecks: {d3cold: fatal}\n", "checks.d3cold: expected error, warning, info or off"},
-		{"version: 1\nchecks: {d3cold: [error]}\n", "checks.d3cold: expected a severity or a mapping"},
-		{"version: 1\nchecks: {d3cold: {severity: error, roots: [a]}}\n", "checks.d3cold: unknown key 'roots'"},
-		{"version: 1\nchecks: {group-isolation: {free_drivers: vfio-pci}}\n", "checks.group-isolation.free_drivers: expected a list"},
+		{"version: 1\nchecks: {no-such-check: error}\n",
+		 "checks.no-such-check: unknown check id"},
+		{"version: 1\nchecks: {d3cold: fatal}\n",
+		 "checks.d3cold: expected error, warning, info or off"},
+		{"version: 1\nchecks: {d3cold: [error]}\n",
+		 "checks.d3cold: expected a severity or a mapping"},
+		{"version: 1\nchecks: {d3cold: {severity: error, roots: [a]}}\n",
+		 "checks.d3cold: unknown key 'roots'"},
+		{"version: 1\nchecks: {group-isolation: {free_drivers: vfio-pci}}\n",
+		 "checks.group-isolation.free_drivers: expected a list"},
 		{"version: 1\nbind: {timeout: 0}\n", "bind.timeout: expected a number of seconds"},
-		{"version: 1\nbind: {restore_on_stop: maybe}\n", "bind.restore_on_stop: expected true or false"},
-		{"version: 1\nbind: {group_peers: steal}\n", "bind.group_peers: expected bind or refuse"},
+		{"version: 1\nbind: {restore_on_stop: maybe}\n",
+		 "bind.restore_on_stop: expected true or false"},
+		{"version: 1\nbind: {group_peers: steal}\n",
+		 "bind.group_peers: expected bind or refuse"},
 		{"version: 1\ndevices: {}\n", "devices: expected a list, got a mapping"},
-		{"version: 1\ndevices: [{id: a, name: A, hint: h}]\n", "devices[0]: missing key 'match'"},
-		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {}}]\n", "devices[0].match: give at least one"},
-		{"version: 1\ndevices: [{id: A_1, name: A, hint: h, match: {vendor: 1}}]\n", "devices[0].id: 'A_1' is not a lowercase kebab-case id"},
-		{"version: 1\ndevices: [{id: rmrr, name: A, hint: h, match: {vendor: 1}}]\n", "is a check id"},
-		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}}, {id: a, name: B, hint: h, match: {vendor: 2}}]\n", "devices[1]: id 'a' is already used by devices[0]"},
-		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {class: 0x0301/0xff00}}]\n", "bits outside the mask"},
-		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 0x10000}}]\n", "up to 0xffff"},
-		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, host: {module_params: [ignore_msrs]}}]\n", "devices[0].host.module_params[0]: expected module.parameter=value"},
-		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, when: {bios: uefi}}]\n", "devices[0].when.bios: expected seabios or ovmf"},
-		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, overrides: {nope: off}}]\n", "devices[0].overrides.nope: unknown check id"},
-		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, overrides: {rmrr: maybe}}]\n", "devices[0].overrides.rmrr: expected error, warning, info or off"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h}]\n",
+		 "devices[0]: missing key 'match'"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {}}]\n",
+		 "devices[0].match: give at least one"},
+		{"version: 1\ndevices: [{id: A_1, name: A, hint: h, match: {vendor: 1}}]\n",
+		 "devices[0].id: 'A_1' is not a lowercase kebab-case id"},
+		{"version: 1\ndevices: [{id: rmrr, name: A, hint: h, match: {vendor: 1}}]\n",
+		 "is a check id"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}}, {id: a, name: B, hint: h, match: {vendor: 2}}]\n",
+		 "devices[1]: id 'a' is already used by devices[0]"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {class: 0x0301/0xff00}}]\n",
+		 "bits outside the mask"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 0x10000}}]\n",
+		 "up to 0xffff"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, host: {module_params: [ignore_msrs]}}]\n",
+		 "devices[0].host.module_params[0]: expected module.parameter=value"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, when: {bios: uefi}}]\n",
+		 "devices[0].when.bios: expected seabios or ovmf"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, overrides: {nope: off}}]\n",
+		 "devices[0].overrides.nope: unknown check id"},
+		{"version: 1\ndevices: [{id: a, name: A, hint: h, match: {vendor: 1}, overrides: {rmrr: maybe}}]\n",
+		 "devices[0].overrides.rmrr: expected error, warning, info or off"},
 		{"", "the rules file is empty"},
 		{"- 1\n", "expected a mapping, got a list"},
 	};
@@ -173,8 +191,9 @@ static void schema_errors_name_the_key_path(void **state)
 static void unknown_keys_name_every_allowed_key(void **state)
 {
 	(void)state;
-	const char *device = "version: 1\n"
-			     "devices: [{id: a, name: A, hint: h, match: {vendor: 1}, colour: red}]\n";
+	const char *device =
+		"version: 1\n"
+		"devices: [{id: a, name: A, hint: h, match: {vendor: 1}, colour: red}]\n";
 	assert_refused(device, strlen(device),
 		       "unknown key 'colour' (expected one of: id, name, match, when, vm, host, "
 		       "severity, hint, overrides)",
@@ -208,9 +227,12 @@ static void hostile_yaml_is_refused(void **state)
 			     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
 	assert_refused(laughs, strlen(laughs), "anchors (&a) are not allowed", 2, 4);
 	assert_refused("version: 1\nchecks: *x\n", 21, "aliases (*x) are not allowed", 0, 0);
-	assert_refused("version: !!int 1\n", 17, "tags (tag:yaml.org,2002:int) are not allowed", 1, 10);
-	assert_refused("%TAG !e! tag:example.com,2000:\n---\nversion: 1\n", 46, "%TAG directives", 0, 0);
-	assert_refused("version: 1\nversion: 1\n", 22, "duplicate key 'version' (first on line 1)", 2, 1);
+	assert_refused("version: !!int 1\n", 17, "tags (tag:yaml.org,2002:int) are not allowed", 1,
+		       10);
+	assert_refused("%TAG !e! tag:example.com,2000:\n---\nversion: 1\n", 46, "%TAG directives",
+		       0, 0);
+	assert_refused("version: 1\nversion: 1\n", 22, "duplicate key 'version' (first on line 1)",
+		       2, 1);
 	assert_refused("version: 1\n---\nversion: 1\n", 26, "only one YAML document", 0, 0);
 	assert_refused("? [a]\n: 1\n", 10, "mapping keys must be plain strings", 0, 0);
 	assert_refused("version: 1\nchecks: {d3cold: error\n", 34, "", 0, 0);

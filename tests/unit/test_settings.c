@@ -118,7 +118,8 @@ static void bad_values(void **state)
 	assert_refused("color = rainbow\n", 0, "color must be auto or always or never");
 	assert_refused("bind_timeout = 0\n", 0, "bind_timeout must be 1 to 600 seconds");
 	assert_refused("rules = etc/rules.yaml\n", 0, "rules must be an absolute path");
-	assert_refused("prestart_deadline = 5\n", 0, "prestart_deadline must be 10 to 3600 seconds");
+	assert_refused("prestart_deadline = 5\n", 0,
+		       "prestart_deadline must be 10 to 3600 seconds");
 	assert_refused("restore_on_stop = maybe\n", 1, "invalid boolean value");
 	assert_refused("rules = \"/a\nb\"\n", 1, "string is not closed");
 	assert_refused_n("rules = /a\0b\n", 12, 1, "NUL");

@@ -68,7 +68,8 @@ static void rejects_invalid_utf8(void **state)
 	struct text_file f;
 	struct text_error e;
 	/* a Latin-1 'é', an overlong '/', a UTF-16 surrogate, a truncated sequence */
-	const char *bad[] = {"name: caf\xe9\n", "x: \xc0\xaf\n", "x: \xed\xa0\x80\n", "x: \xe2\x82"};
+	const char *bad[] = {"name: caf\xe9\n", "x: \xc0\xaf\n", "x: \xed\xa0\x80\n",
+			     "x: \xe2\x82"};
 	for (size_t i = 0; i < 4; i++) {
 		assert_int_equal(load(bad[i], strlen(bad[i]), &f, &e), -EILSEQ);
 		assert_int_equal(e.line, 1);
@@ -117,7 +118,8 @@ static void load_refuses_directories_and_missing_files(void **state)
 	struct text_file f;
 	struct text_error e;
 	assert_int_equal(text_file_load(rootfs_host(), "/", &f, &e), -EISDIR);
-	assert_int_equal(text_file_load(rootfs_host(), "/nonexistent/pcipt/x.conf", &f, &e), -ENOENT);
+	assert_int_equal(text_file_load(rootfs_host(), "/nonexistent/pcipt/x.conf", &f, &e),
+			 -ENOENT);
 	assert_int_equal(text_file_load(rootfs_host(), "/dev/null", &f, &e), -EINVAL);
 	assert_non_null(strstr(e.message, "regular"));
 }

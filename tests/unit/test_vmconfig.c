@@ -73,10 +73,10 @@ static void sections_and_description(void **state)
 static void snapstate_marker_swallows_the_line(void **state)
 {
 	(void)state;
-	struct pve_config c = parse("hostpci0: 01:00.0,romfile=x snapstate:delete\n" /* 1 */
-				    "args: -x snapstate: prepare  \n"             /* 2 */
-				    "description: ends in snapstate: delete\n"    /* 3 */
-				    "snapstate: prepare\n"                        /* 4 */
+	struct pve_config c = parse("hostpci0: 01:00.0,romfile=x snapstate:delete\n"  /* 1 */
+				    "args: -x snapstate: prepare  \n"                 /* 2 */
+				    "description: ends in snapstate: delete\n"        /* 3 */
+				    "snapstate: prepare\n"                            /* 4 */
 				    "hostpci1: 02:00.0,romfile=snapstate:deleted\n"); /* 5 */
 	assert_int_equal(problem_at(&c, 1)->kind, PVE_PROBLEM_SNAPSTATE_MARKER);
 	assert_string_equal(problem_at(&c, 1)->key, "hostpci0");
@@ -102,7 +102,8 @@ static void machine_keys_typed_as_proxmox_does(void **state)
 	pve_config_free(&c);
 	c = parse("machine: q35,aw-bits=x\n");
 	assert_int_equal(problem_at(&c, 1)->kind, PVE_PROBLEM_BAD_VALUE);
-	assert_string_equal(problem_at(&c, 1)->detail, "aw-bits: type check ('number') failed - got 'x'");
+	assert_string_equal(problem_at(&c, 1)->detail,
+			    "aw-bits: type check ('number') failed - got 'x'");
 	assert_int_equal(problem_at(&c, 1)->errors.count, 1);
 	assert_int_equal(problem_at(&c, 1)->errors.items[0].kind, PROP_ERROR_BAD_VALUE);
 	assert_string_equal(problem_at(&c, 1)->errors.items[0].key, "aw-bits");
@@ -114,20 +115,21 @@ static void dropped_lines_become_problems(void **state)
 {
 	(void)state;
 	struct pve_config c = parse("hostpci0: 01:00.0,multifunction=on\n" /* 1 */
-				    "  # indented\n"                      /* 2 */
-				    "hidden: 1\n"                         /* 3 */
-				    "vga: none:\n"                        /* 4 */
-				    "this line has no colon\n"            /* 5 */
-				    "delete: net0\n"                      /* 6 */
-				    "hostpci16: 02:00.0\n"                /* 7 */
-				    "machine: q35,foo=bar\n"              /* 8 */
-				    "hostpci1:\n"                         /* 9 */
-				    "[special:unknown]\n"                 /* 10 */
-				    "hostpci2: 03:00.0\n");               /* 11 */
+				    "  # indented\n"                       /* 2 */
+				    "hidden: 1\n"                          /* 3 */
+				    "vga: none:\n"                         /* 4 */
+				    "this line has no colon\n"             /* 5 */
+				    "delete: net0\n"                       /* 6 */
+				    "hostpci16: 02:00.0\n"                 /* 7 */
+				    "machine: q35,foo=bar\n"               /* 8 */
+				    "hostpci1:\n"                          /* 9 */
+				    "[special:unknown]\n"                  /* 10 */
+				    "hostpci2: 03:00.0\n");                /* 11 */
 	assert_int_equal(problem_at(&c, 1)->kind, PVE_PROBLEM_BAD_VALUE);
-	assert_string_equal(problem_at(&c, 1)->detail,
-			    "multifunction: property is not defined in schema and the schema does not "
-			    "allow additional properties");
+	assert_string_equal(
+		problem_at(&c, 1)->detail,
+		"multifunction: property is not defined in schema and the schema does not "
+		"allow additional properties");
 	assert_int_equal(problem_at(&c, 2)->kind, PVE_PROBLEM_INDENTED_COMMENT);
 	assert_int_equal(problem_at(&c, 3)->kind, PVE_PROBLEM_UNKNOWN_KEY);
 	assert_int_equal(problem_at(&c, 4)->kind, PVE_PROBLEM_BAD_VALUE);
@@ -171,15 +173,16 @@ static void last_duplicate_wins(void **state)
 static void typed_settings(void **state)
 {
 	(void)state;
-	struct pve_config c = parse("machine: pc-q35-8.1+pve0,viommu=intel\n"
-				    "bios: ovmf\n"
-				    "vga: virtio,memory=64\n"
-				    "onboot: yes\n"
-				    "lock: backup\n"
-				    "hookscript: local:snippets/pcipt-hook\n"
-				    "efidisk0: local-lvm:vm-100-disk-0,efitype=4m\n"
-				    "args: -machine pc,max-ram-below-4g=1G -set 'device.hostpci0.x-igd-gms=0x2'\n"
-				    "cdrom: none,media=cdrom\n");
+	struct pve_config c =
+		parse("machine: pc-q35-8.1+pve0,viommu=intel\n"
+		      "bios: ovmf\n"
+		      "vga: virtio,memory=64\n"
+		      "onboot: yes\n"
+		      "lock: backup\n"
+		      "hookscript: local:snippets/pcipt-hook\n"
+		      "efidisk0: local-lvm:vm-100-disk-0,efitype=4m\n"
+		      "args: -machine pc,max-ram-below-4g=1G -set 'device.hostpci0.x-igd-gms=0x2'\n"
+		      "cdrom: none,media=cdrom\n");
 	assert_true(c.vm.machine_is_q35);
 	assert_string_equal(c.vm.machine_viommu, "intel");
 	assert_int_equal(c.vm.bios_type, PVE_BIOS_OVMF);
@@ -200,10 +203,17 @@ static void typed_settings(void **state)
 static void machine_types(void **state)
 {
 	(void)state;
-	const char *good[] = {"pc", "q35", "pc-i440fx-2.12", "pc-2.12", "pc-q35-9.0+pve1.pxe",
-			      "pc-i440fx-8.1.pxe", "virt", "virt-8.1+pve0", "viommu=virtio"};
-	const char *bad[] = {"i440fx", "pc-q35", "q35-8.1", "pc-q35-8", "pc-q35-8.1+pve",
-			     "Q35", "pc-q35-8.1.iso", "q35,viommu=amd"};
+	const char *good[] = {"pc",
+			      "q35",
+			      "pc-i440fx-2.12",
+			      "pc-2.12",
+			      "pc-q35-9.0+pve1.pxe",
+			      "pc-i440fx-8.1.pxe",
+			      "virt",
+			      "virt-8.1+pve0",
+			      "viommu=virtio"};
+	const char *bad[] = {"i440fx",         "pc-q35", "q35-8.1",        "pc-q35-8",
+			     "pc-q35-8.1+pve", "Q35",    "pc-q35-8.1.iso", "q35,viommu=amd"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		char line[80];
 		snprintf(line, sizeof(line), "machine: %s\n", good[i]);
@@ -225,10 +235,11 @@ static void machine_types(void **state)
 static void keys(void **state)
 {
 	(void)state;
-	const char *good[] = {"net31: virtio", "unused255: local:1", "scsi30: local:1",
-			      "ide3: none", "usb4: host=1-1", "serial3: socket", "numa0: cpus=0",
-			      "numa: 1", "smbios1: uuid=x", "parent: snap1"};
-	const char *bad[] = {"net32: virtio", "ide4: none", "net01: virtio", "smbios0: x",
+	const char *good[] = {
+		"net31: virtio",   "unused255: local:1", "scsi30: local:1", "ide3: none",
+		"usb4: host=1-1",  "serial3: socket",    "numa0: cpus=0",   "numa: 1",
+		"smbios1: uuid=x", "parent: snap1"};
+	const char *bad[] = {"net32: virtio",     "ide4: none",   "net01: virtio",   "smbios0: x",
 			     "efidisk1: local:1", "Memory: 1024", "hostpci: 01:00.0"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct pve_config c = parse(good[i]);
@@ -297,14 +308,10 @@ static void args_split_like_shellwords(void **state)
 		const char *text;
 		const char *joined; /* words joined with '|', NULL: shellwords returns nothing */
 	} cases[] = {
-		{"-cpu 'host", NULL},
-		{"a\\ b \"c\\\"d\" 'e f' \\", NULL},
-		{"\"a\\nb\"", "anb"},
-		{"'a\\'b'", "a\\'b"},
-		{"a\\xb", "axb"},
-		{"-set \"x=$y\"", "-set|x=$y"},
-		{"a\"b\"c d", "abc|d"},
-		{"a#b c", "a#b|c"},
+		{"-cpu 'host", NULL},   {"a\\ b \"c\\\"d\" 'e f' \\", NULL},
+		{"\"a\\nb\"", "anb"},   {"'a\\'b'", "a\\'b"},
+		{"a\\xb", "axb"},       {"-set \"x=$y\"", "-set|x=$y"},
+		{"a\"b\"c d", "abc|d"}, {"a#b c", "a#b|c"},
 		{"a\tb", "a|b"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
