@@ -364,11 +364,21 @@ void ledger_drop(struct ledger *l, size_t index)
 
 /* --- the previous version's per-VM state ------------------------------------------------- */
 
+/* VMID.state, its name in the state directory */
+#define LEGACY_NAME_MAX 32
+static void legacy_name(long vmid, char name[LEGACY_NAME_MAX])
+{
+	snprintf(name, LEGACY_NAME_MAX, "%ld.state", vmid);
+}
+
+/* how messages name it */
 static char *legacy_path(const struct rootfs *root, long vmid)
 {
-	char *name = xasprintf(PATH_PCIPT_STATE_DIR "/%ld.state", vmid);
-	char *p = rootfs_display_path(root, name);
-	free(name);
+	char name[LEGACY_NAME_MAX];
+	legacy_name(vmid, name);
+	char *host = xasprintf(PATH_PCIPT_STATE_DIR "/%s", name);
+	char *p = rootfs_display_path(root, host);
+	free(host);
 	return p;
 }
 
@@ -410,8 +420,8 @@ int ledger_take_legacy(const struct rootfs *root, long vmid, long long since, st
 {
 	*ret_found = false;
 	char *path = legacy_path(root, vmid);
-	char name[32];
-	snprintf(name, sizeof(name), "%ld.state", vmid);
+	char name[LEGACY_NAME_MAX];
+	legacy_name(vmid, name);
 	char *text;
 	size_t size;
 	int r = read_ours(root, name, path, LEGACY_MAX_SIZE, &text, &size, err);
@@ -439,8 +449,8 @@ int ledger_take_legacy(const struct rootfs *root, long vmid, long long since, st
 
 void ledger_forget_legacy(const struct rootfs *root, long vmid)
 {
-	char name[32];
-	snprintf(name, sizeof(name), "%ld.state", vmid);
+	char name[LEGACY_NAME_MAX];
+	legacy_name(vmid, name);
 	struct hook_error ignored;
 	(void)remove_ours(root, name, &ignored);
 }

@@ -6,7 +6,6 @@
 #include "../lib/xalloc.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <pci/pci.h>
@@ -76,16 +75,8 @@ static char *read_string_attr(int dev, const char *attr)
 /* the last component of a link's target ("driver" -> "vfio-pci") */
 static char *read_link_attr(int dev, const char *attr)
 {
-	char target[PATH_MAX];
-	ssize_t n = readlinkat(dev, attr, target, sizeof(target));
-	if (n <= 0 || (size_t)n >= sizeof(target))
-		return NULL;
-	target[n] = '\0';
-	while (n > 1 && target[n - 1] == '/')
-		target[--n] = '\0';
-	const char *base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	return *base ? xstrdup(base) : NULL;
+	char buf[256];
+	return host_read_link_name_at(dev, attr, buf, sizeof(buf)) < 0 ? NULL : xstrdup(buf);
 }
 
 static bool attr_is(int dev, const char *attr, bool dir)

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 /* data (n bytes, malloc'd, freed here) as an attribute in buf: no NUL byte, trailing blanks
@@ -82,10 +83,9 @@ int host_read_number_at(int dir, const char *name, long long *ret)
 	return r < 0 ? r : number_of(buf, ret);
 }
 
-int host_read_link_name(const struct rootfs *root, const char *path, char *buf, size_t size)
+/* target (n bytes, NUL-terminated) as its last component in buf */
+static int link_name_into(char *target, int n, char *buf, size_t size)
 {
-	char target[PATH_MAX];
-	int n = rootfs_readlink(root, path, target, sizeof(target));
 	if (n < 0)
 		return n;
 	while (n > 1 && target[n - 1] == '/')
@@ -97,6 +97,25 @@ int host_read_link_name(const struct rootfs *root, const char *path, char *buf, 
 		return -E2BIG;
 	memcpy(buf, base, len + 1);
 	return (int)len;
+}
+
+int host_read_link_name(const struct rootfs *root, const char *path, char *buf, size_t size)
+{
+	char target[PATH_MAX];
+	int n = rootfs_readlink(root, path, target, sizeof(target));
+	return link_name_into(target, n, buf, size);
+}
+
+int host_read_link_name_at(int dir, const char *name, char *buf, size_t size)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(dir, name, target, sizeof(target));
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof(target))
+		return -ENAMETOOLONG;
+	target[n] = '\0';
+	return link_name_into(target, (int)n, buf, size);
 }
 
 char *host_device_path(const char *address, const char *attr)

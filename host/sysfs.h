@@ -31,6 +31,8 @@ int host_read_number(const struct rootfs *root, const char *path, long long *ret
 /* The last component of a symbolic link's target ("driver" -> "vfio-pci").  -EINVAL when
  * path is not a link. */
 int host_read_link_name(const struct rootfs *root, const char *path, char *buf, size_t size);
+/* The same for the link name in the directory dir (see host_read_attr_at). */
+int host_read_link_name_at(int dir, const char *name, char *buf, size_t size);
 
 /* A PCI device's sysfs attribute as a host path: "/sys/bus/pci/devices/ADDRESS/ATTR"
  * (attr NULL: the device directory).  The one place that builds one.  malloc'd. */
