@@ -35,7 +35,7 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-
 LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS)
 
 # Library modules shared by both programs (one header each).
-LIB_SRC := lib/xalloc.c lib/check_ids.c lib/findings.c lib/textfile.c lib/rootfs.c lib/settings.c \
+LIB_SRC := lib/xalloc.c lib/error.c lib/check_ids.c lib/findings.c lib/textfile.c lib/rootfs.c lib/settings.c \
 	lib/pciaddr.c
 PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve/vmconfig.c \
 	pve/mapping.c pve/storage.c
@@ -50,7 +50,7 @@ VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/
 HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC) $(HOOK_SRC)
 
-UNIT_TESTS := test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host
+UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host
 FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles fuzz_state
 
 B := build

@@ -81,7 +81,7 @@ int bind_plan(const struct host *host, const struct vm_devices *devices, bool gr
 
 /* One sysfs write, said first; in a dry run only said. */
 static int step(const struct bind_options *o, const char *path, const char *value, const char *what,
-		const char *address, struct hook_error *err)
+		const char *address, struct pcipt_error *err)
 {
 	say(o, "%s: %s: write '%s' to %s", address, what, strcmp(value, "\n") == 0 ? "\\n" : value,
 	    path);
@@ -89,32 +89,30 @@ static int step(const struct bind_options *o, const char *path, const char *valu
 		return 0;
 	int r = kernel_write(o->root, path, value, o->timeout_ms);
 	if (r == -ETIMEDOUT)
-		snprintf(err->message, sizeof(err->message),
-			 "%s: %s: writing %s did not finish within %u s: the driver hangs", address,
-			 what, path, o->timeout_ms / 1000);
+		error_set(err, r, "%s: %s: writing %s did not finish within %u s: the driver hangs",
+			  address, what, path, o->timeout_ms / 1000);
 	else if (r < 0)
-		snprintf(err->message, sizeof(err->message), "%s: %s: writing %s failed: %s",
-			 address, what, path, strerror(-r));
+		error_set(err, r, "%s: %s: writing %s failed: %s", address, what, path,
+			  strerror(-r));
 	return r;
 }
 
 static int verify_driver(const struct bind_options *o, const char *address, const char *want,
-			 struct hook_error *err)
+			 struct pcipt_error *err)
 {
 	if (o->dry_run)
 		return 0;
 	char now[STATE_MAX_DRIVER];
 	int r = kernel_driver(o->root, address, now, sizeof(now));
 	if (r < 0) {
-		snprintf(err->message, sizeof(err->message), "%s: cannot read its driver: %s",
-			 address, strerror(-r));
+		error_set(err, r, "%s: cannot read its driver: %s", address, strerror(-r));
 		return r;
 	}
 	if (strcmp(now, want) != 0) {
-		snprintf(err->message, sizeof(err->message),
-			 "%s: after probing, its driver is %s, "
-			 "not %s",
-			 address, now[0] ? now : "none", want[0] ? want : "none");
+		error_set(err, -EIO,
+			  "%s: after probing, its driver is %s, "
+			  "not %s",
+			  address, now[0] ? now : "none", want[0] ? want : "none");
 		return -EIO;
 	}
 	say(o, "%s: now on %s", address, want[0] ? want : "no driver");
@@ -123,7 +121,7 @@ static int verify_driver(const struct bind_options *o, const char *address, cons
 
 /* Give one device back to `driver` ("" none): override, unbind, probe, check, clear. */
 int bind_give_back(const struct bind_options *o, const char *address, const char *driver,
-		   struct hook_error *err)
+		   struct pcipt_error *err)
 {
 	char now[STATE_MAX_DRIVER] = "";
 	if (!o->dry_run) {
@@ -135,8 +133,7 @@ int bind_give_back(const struct bind_options *o, const char *address, const char
 			return 0;
 		}
 		if (r < 0) {
-			snprintf(err->message, sizeof(err->message),
-				 "%s: cannot read its driver: %s", address, strerror(-r));
+			error_set(err, r, "%s: cannot read its driver: %s", address, strerror(-r));
 			return r;
 		}
 		/* unbinding from vfio-pci towards a driver that is not there would leave the
@@ -145,10 +142,10 @@ int bind_give_back(const struct bind_options *o, const char *address, const char
 		    !kernel_driver_registered(o->root, driver)) {
 			(void)kernel_load_module(o->root, driver, o->timeout_ms);
 			if (!kernel_driver_registered(o->root, driver)) {
-				snprintf(err->message, sizeof(err->message),
-					 "%s: its driver %s is not loaded (`modprobe %s` did not "
-					 "register it); the device stays on %s",
-					 address, driver, driver, now[0] ? now : "no driver");
+				error_set(err, -ENOENT,
+					  "%s: its driver %s is not loaded (`modprobe %s` did not "
+					  "register it); the device stays on %s",
+					  address, driver, driver, now[0] ? now : "no driver");
 				return -ENOENT;
 			}
 		}
@@ -179,7 +176,7 @@ out:
 	return r;
 }
 
-static int ensure_vfio_registered(const struct bind_options *o, struct hook_error *err)
+static int ensure_vfio_registered(const struct bind_options *o, struct pcipt_error *err)
 {
 	if (kernel_driver_registered(o->root, VFIO_DRIVER))
 		return 0;
@@ -189,9 +186,9 @@ static int ensure_vfio_registered(const struct bind_options *o, struct hook_erro
 	int r = kernel_load_module(o->root, "vfio-pci", o->timeout_ms);
 	if (r == 0 && kernel_driver_registered(o->root, VFIO_DRIVER))
 		return 0;
-	snprintf(err->message, sizeof(err->message),
-		 "vfio-pci is not loaded and `modprobe vfio-pci` failed: %s",
-		 r < 0 ? strerror(-r) : "no vfio-pci driver after loading");
+	error_set(err, r < 0 ? r : -ENOENT,
+		  "vfio-pci is not loaded and `modprobe vfio-pci` failed: %s",
+		  r < 0 ? strerror(-r) : "no vfio-pci driver after loading");
 	return r < 0 ? r : -ENOENT;
 }
 
@@ -199,15 +196,15 @@ static int ensure_vfio_registered(const struct bind_options *o, struct hook_erro
  * differ from the state's record of an earlier run); *ret_changed tells whether anything was
  * written. */
 static int bind_one(const struct bind_options *o, const struct bind_record *rec, char *before,
-		    bool *ret_changed, struct hook_error *err)
+		    bool *ret_changed, struct pcipt_error *err)
 {
 	*ret_changed = false;
 	memcpy(before, rec->driver, STATE_MAX_DRIVER);
 	if (!o->dry_run) {
 		int r = kernel_driver(o->root, rec->address, before, STATE_MAX_DRIVER);
 		if (r < 0) {
-			snprintf(err->message, sizeof(err->message),
-				 "%s: cannot read its driver: %s", rec->address, strerror(-r));
+			error_set(err, r, "%s: cannot read its driver: %s", rec->address,
+				  strerror(-r));
 			return r;
 		}
 	}
@@ -231,7 +228,7 @@ static int bind_one(const struct bind_options *o, const struct bind_record *rec,
 }
 
 int bind_to_vfio(const struct bind_options *o, const struct bind_set *s, bool *ret_undone,
-		 struct hook_error *err)
+		 struct pcipt_error *err)
 {
 	*ret_undone = true;
 	int r = ensure_vfio_registered(o, err);
@@ -262,7 +259,7 @@ int bind_to_vfio(const struct bind_options *o, const struct bind_set *s, bool *r
 	for (size_t i = done; i-- > 0;) {
 		if (strcmp(before[i], VFIO_DRIVER) == 0)
 			continue;
-		struct hook_error undo;
+		struct pcipt_error undo;
 		if (bind_give_back(o, s->devices[i].address, before[i], &undo) < 0) {
 			say(o, "undo failed: %s", undo.message);
 			*ret_undone = false;

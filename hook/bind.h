@@ -50,11 +50,11 @@ int bind_plan(const struct host *host, const struct vm_devices *devices, bool gr
  * device failed; the devices are then as they were, unless *ret_undone is false (an undo
  * failed, or a write hung and may still land): then the state must stay for post-stop. */
 int bind_to_vfio(const struct bind_options *o, const struct bind_set *s, bool *ret_undone,
-		 struct hook_error *err);
+		 struct pcipt_error *err);
 
 /* Give one device back to driver ("" none: it stays unbound).  A device that is gone is
  * given back already.  0, or -errno with err saying what failed. */
 int bind_give_back(const struct bind_options *o, const char *address, const char *driver,
-		   struct hook_error *err);
+		   struct pcipt_error *err);
 
 #endif

@@ -255,7 +255,7 @@ static int ledger_run_open(struct ledger_run *lr, const struct hook_options *o,
 		.now = (long long)time(NULL),
 		.give_back = settings->restore_on_stop,
 	};
-	struct hook_error err;
+	struct pcipt_error err;
 	bool legacy = false;
 	if (ledger_read(o->root, lr->ledger, &err) < 0 ||
 	    ledger_take_legacy(o->root, o->vmid, lr->now, lr->ledger, &legacy, &err) < 0) {
@@ -272,7 +272,7 @@ static int ledger_run_save(struct ledger_run *lr)
 {
 	if (lr->o->dry_run)
 		return 0;
-	struct hook_error err;
+	struct pcipt_error err;
 	if (ledger_write(lr->o->root, lr->ledger, &err) < 0) {
 		log_error(lr->log, "%s", err.message);
 		return -1;
@@ -351,7 +351,7 @@ static size_t give_back_unheld(struct ledger_run *lr)
 			ledger_drop(lr->ledger, i);
 			continue;
 		}
-		struct hook_error e;
+		struct pcipt_error e;
 		if (bind_give_back(&lr->bo, rec->address, rec->driver, &e) < 0) {
 			log_error(lr->log, "%s was not given back to %s: %s", rec->address,
 				  rec->driver[0] ? rec->driver : "no driver", e.message);
@@ -426,7 +426,7 @@ static int judge_in_child(const struct hook_options *o, const struct settings *s
 		kernel_host_read_begins();
 		struct judgement *j = xcalloc(1, sizeof(*j));
 		struct host host;
-		struct host_error herr;
+		struct pcipt_error herr;
 		if (host_load(o->root, now, &host, &herr) < 0) {
 			log_error(log, "cannot read the host: %s", herr.message);
 			j->status = EXIT_TROUBLE;
@@ -513,7 +513,7 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	long long deadline_ms = settings->prestart_deadline * 1000LL;
 	/* the lock first: the host this run checks is the host it binds on */
-	struct hook_error err;
+	struct pcipt_error err;
 	unsigned lock_wait = deadline_ms < LOCK_WAIT_MS ? (unsigned)deadline_ms : LOCK_WAIT_MS;
 	int lock = o->dry_run ? -1 : lock_acquire(o->root, lock_wait, &err);
 	if (!o->dry_run && lock < 0) {
@@ -578,7 +578,7 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 static int post_stop(const struct hook_options *o, const struct settings *settings,
 		     const struct log_ctx *log)
 {
-	struct hook_error err;
+	struct pcipt_error err;
 	int lock = o->dry_run ? -1 : lock_acquire(o->root, LOCK_WAIT_MS, &err);
 	if (!o->dry_run && lock < 0) {
 		log_error(log, "%s", err.message);
@@ -622,11 +622,11 @@ static int post_stop(const struct hook_options *o, const struct settings *settin
 static int fallback_setup(const struct hook_options *o, struct settings *settings,
 			  struct rules *rules)
 {
-	char error[600];
-	bool defaults = setup_load_settings(o->root, o->conf, settings, error, sizeof(error)) < 0;
+	struct pcipt_error err;
+	bool defaults = setup_load_settings(o->root, o->conf, settings, &err) < 0;
 	if (defaults)
 		settings_defaults(settings);
-	struct rules_error rerr;
+	struct pcipt_error rerr;
 	if (rules_load_builtin(rules, &rerr) < 0) {
 		settings_free(settings);
 		return -1;
@@ -657,10 +657,9 @@ int main(int argc, char **argv)
 	struct settings settings;
 	struct rules rules;
 	char *rules_display = NULL;
-	char error[600];
-	if (setup_load(o.root, o.conf, o.rules, &settings, &rules, &rules_display, error,
-		       sizeof(error)) < 0) {
-		fprintf(stderr, "pcipt-hook: %s\n", error);
+	struct pcipt_error err;
+	if (setup_load(o.root, o.conf, o.rules, &settings, &rules, &rules_display, &err) < 0) {
+		fprintf(stderr, "pcipt-hook: %s\n", err.message);
 		/* a start is refused; but a stop must not strand the devices on vfio-pci because
 		 * a file was broken in the meantime */
 		if (strcmp(o.phase, "post-stop") != 0 || fallback_setup(&o, &settings, &rules) < 0)

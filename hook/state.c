@@ -16,11 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-__attribute__((format(printf, 2, 3))) static int fail(struct hook_error *err, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct pcipt_error *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	error_vset_at(err, -EINVAL, 0, 0, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -41,15 +41,14 @@ bool state_driver_name_ok(const char *name)
  * planted in its place, whichever phase asks (pre-start writes through it, post-stop reads and
  * removes through it).  create: make it (and /run above it) when missing.  -ENOENT when it is
  * not there and not to be made; other failures say why in err. */
-static int state_dir_open(const struct rootfs *root, bool create, struct hook_error *err)
+static int state_dir_open(const struct rootfs *root, bool create, struct pcipt_error *err)
 {
 	char *shown = rootfs_display_path(root, PATH_PCIPT_STATE_DIR);
 	if (create) {
 		rootfs_mkdir_parents(root, PATH_PCIPT_STATE_DIR, 0755);
 		int r = rootfs_mkdir(root, PATH_PCIPT_STATE_DIR, 0700);
 		if (r < 0 && r != -EEXIST) {
-			snprintf(err->message, sizeof(err->message), "cannot create %s: %s", shown,
-				 strerror(-r));
+			error_set(err, r, "cannot create %s: %s", shown, strerror(-r));
 			free(shown);
 			return r;
 		}
@@ -63,12 +62,12 @@ static int state_dir_open(const struct rootfs *root, bool create, struct hook_er
 		struct stat st;
 		if (fd == -ENOTDIR || fd == -ELOOP ||
 		    (rootfs_lstat(root, PATH_PCIPT_STATE_DIR, &st) == 0 && !S_ISDIR(st.st_mode))) {
-			snprintf(err->message, sizeof(err->message),
-				 "%s is not a directory (a link or a file is in its place)", shown);
+			error_set(err, -ENOTDIR,
+				  "%s is not a directory (a link or a file is in its place)",
+				  shown);
 			fd = -ENOTDIR;
 		} else {
-			snprintf(err->message, sizeof(err->message), "cannot open %s: %s", shown,
-				 strerror(-fd));
+			error_set(err, fd, "cannot open %s: %s", shown, strerror(-fd));
 		}
 	}
 	free(shown);
@@ -77,7 +76,7 @@ static int state_dir_open(const struct rootfs *root, bool create, struct hook_er
 
 /* Write text to name in the state directory atomically (0600, see rootfs_replace_at). */
 static int write_atomically(const struct rootfs *root, const char *name, const char *text,
-			    struct hook_error *err)
+			    struct pcipt_error *err)
 {
 	int dir = state_dir_open(root, true, err);
 	if (dir < 0)
@@ -86,8 +85,7 @@ static int write_atomically(const struct rootfs *root, const char *name, const c
 	close(dir);
 	if (r < 0) {
 		char *shown = rootfs_display_path(root, PATH_PCIPT_STATE_DIR);
-		snprintf(err->message, sizeof(err->message), "cannot write %s/%s: %s", shown, name,
-			 strerror(-r));
+		error_set(err, r, "cannot write %s/%s: %s", shown, name, strerror(-r));
 		free(shown);
 	}
 	return r;
@@ -97,7 +95,7 @@ static int write_atomically(const struct rootfs *root, const char *name, const c
  * 0600, at most max bytes.  -ENOENT when there is none; other failures say why (path: how
  * messages name it). */
 static int read_ours(const struct rootfs *root, const char *name, const char *path, size_t max,
-		     char **ret, size_t *ret_size, struct hook_error *err)
+		     char **ret, size_t *ret_size, struct pcipt_error *err)
 {
 	int dir = state_dir_open(root, false, err);
 	if (dir < 0)
@@ -107,11 +105,9 @@ static int read_ours(const struct rootfs *root, const char *name, const char *pa
 	close(dir);
 	if (fd < 0) {
 		if (e == ELOOP)
-			snprintf(err->message, sizeof(err->message),
-				 "%s is a symbolic link; refusing it", path);
+			error_set(err, -e, "%s is a symbolic link; refusing it", path);
 		else
-			snprintf(err->message, sizeof(err->message), "cannot read %s: %s", path,
-				 strerror(e));
+			error_set(err, -e, "cannot read %s: %s", path, strerror(e));
 		return -e;
 	}
 	struct stat st;
@@ -133,8 +129,7 @@ static int read_ours(const struct rootfs *root, const char *name, const char *pa
 		ssize_t n = read(fd, buf, max);
 		if (n < 0) {
 			r = -errno;
-			snprintf(err->message, sizeof(err->message), "cannot read %s: %s", path,
-				 strerror(-r));
+			error_set(err, r, "cannot read %s: %s", path, strerror(-r));
 			free(buf);
 		} else {
 			buf[n] = '\0';
@@ -177,7 +172,7 @@ static bool parse_holder(const char *word, struct ledger_holder *ret)
 	return true;
 }
 
-static int parse_record(char *line, unsigned number, struct ledger *l, struct hook_error *err)
+static int parse_record(char *line, unsigned number, struct ledger *l, struct pcipt_error *err)
 {
 	char *save = NULL;
 	char *word = strtok_r(line, " ", &save);
@@ -211,7 +206,7 @@ static int parse_record(char *line, unsigned number, struct ledger *l, struct ho
 	return 0;
 }
 
-int ledger_parse(const char *text, size_t size, struct ledger *ret, struct hook_error *err)
+int ledger_parse(const char *text, size_t size, struct ledger *ret, struct pcipt_error *err)
 {
 	const char *p = text, *end = text + size;
 	char line[LEDGER_MAX_HOLDERS * 24 + 128];
@@ -235,7 +230,7 @@ int ledger_parse(const char *text, size_t size, struct ledger *ret, struct hook_
 	return r;
 }
 
-int ledger_read(const struct rootfs *root, struct ledger *ret, struct hook_error *err)
+int ledger_read(const struct rootfs *root, struct ledger *ret, struct pcipt_error *err)
 {
 	char *path = rootfs_display_path(root, PATH_PCIPT_STATE_DIR "/" LEDGER_NAME);
 	char *text;
@@ -245,11 +240,11 @@ int ledger_read(const struct rootfs *root, struct ledger *ret, struct hook_error
 		ret->count = 0;
 		r = 0;
 	} else if (r == 0) {
-		struct hook_error perr;
+		struct pcipt_error perr;
 		r = ledger_parse(text, size, ret, &perr);
 		if (r < 0)
-			snprintf(err->message, sizeof(err->message),
-				 "%.150s is corrupt (%.140s); refusing it", path, perr.message);
+			error_set(err, r, "%.150s is corrupt (%.140s); refusing it", path,
+				  perr.message);
 		free(text);
 	}
 	free(path);
@@ -257,7 +252,7 @@ int ledger_read(const struct rootfs *root, struct ledger *ret, struct hook_error
 }
 
 /* Remove name from the state directory; none there is fine. */
-static int remove_ours(const struct rootfs *root, const char *name, struct hook_error *err)
+static int remove_ours(const struct rootfs *root, const char *name, struct pcipt_error *err)
 {
 	int dir = state_dir_open(root, false, err);
 	if (dir == -ENOENT)
@@ -268,14 +263,13 @@ static int remove_ours(const struct rootfs *root, const char *name, struct hook_
 	close(dir);
 	if (r < 0) {
 		char *shown = rootfs_display_path(root, PATH_PCIPT_STATE_DIR);
-		snprintf(err->message, sizeof(err->message), "cannot remove %s/%s: %s", shown, name,
-			 strerror(-r));
+		error_set(err, r, "cannot remove %s/%s: %s", shown, name, strerror(-r));
 		free(shown);
 	}
 	return r;
 }
 
-int ledger_write(const struct rootfs *root, const struct ledger *l, struct hook_error *err)
+int ledger_write(const struct rootfs *root, const struct ledger *l, struct pcipt_error *err)
 {
 	if (l->count == 0)
 		return remove_ours(root, LEDGER_NAME, err);
@@ -384,7 +378,7 @@ static char *legacy_path(const struct rootfs *root, long vmid)
 
 /* "pcipt-state 1", "vmid N", then "device ADDRESS DRIVER" lines */
 static int legacy_parse(const char *text, size_t size, long vmid, struct ledger *l, long long since,
-			struct hook_error *err)
+			struct pcipt_error *err)
 {
 	const char *p = text, *end = text + size;
 	char line[256];
@@ -416,7 +410,7 @@ static int legacy_parse(const char *text, size_t size, long vmid, struct ledger 
 }
 
 int ledger_take_legacy(const struct rootfs *root, long vmid, long long since, struct ledger *l,
-		       bool *ret_found, struct hook_error *err)
+		       bool *ret_found, struct pcipt_error *err)
 {
 	*ret_found = false;
 	char *path = legacy_path(root, vmid);
@@ -432,11 +426,11 @@ int ledger_take_legacy(const struct rootfs *root, long vmid, long long since, st
 	if (r == 0) {
 		struct ledger *copy = xmalloc(sizeof(*copy));
 		*copy = *l;
-		struct hook_error perr;
+		struct pcipt_error perr;
 		r = legacy_parse(text, size, vmid, copy, since, &perr);
 		if (r < 0)
-			snprintf(err->message, sizeof(err->message),
-				 "%.150s is corrupt (%.140s); refusing it", path, perr.message);
+			error_set(err, r, "%.150s is corrupt (%.140s); refusing it", path,
+				  perr.message);
 		else
 			*l = *copy;
 		free(copy);
@@ -451,7 +445,7 @@ void ledger_forget_legacy(const struct rootfs *root, long vmid)
 {
 	char name[LEGACY_NAME_MAX];
 	legacy_name(vmid, name);
-	struct hook_error ignored;
+	struct pcipt_error ignored;
 	(void)remove_ours(root, name, &ignored);
 }
 
@@ -469,14 +463,14 @@ static void drop_lock_in_child(void)
 	}
 }
 
-int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct hook_error *err)
+int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct pcipt_error *err)
 {
 	static bool registered;
 	if (!registered) {
 		registered = pthread_atfork(NULL, NULL, drop_lock_in_child) == 0;
 		if (!registered) {
-			snprintf(err->message, sizeof(err->message),
-				 "cannot arrange for child processes to drop the lock");
+			error_set(err, -ENOMEM,
+				  "cannot arrange for child processes to drop the lock");
 			return -ENOMEM;
 		}
 	}
@@ -486,17 +480,15 @@ int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct hook_err
 			     0600);
 	if (fd < 0) {
 		int e = -fd;
-		snprintf(err->message, sizeof(err->message), "cannot open the lock %s: %s", full,
-			 strerror(e));
+		error_set(err, -e, "cannot open the lock %s: %s", full, strerror(e));
 		free(full);
 		return -e;
 	}
 	/* /run/lock is writable by everyone: a file someone else made there is not our lock */
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-		snprintf(err->message, sizeof(err->message),
-			 "the lock %s is not a regular file of uid %u; remove it", full,
-			 (unsigned)geteuid());
+		error_set(err, -EPERM, "the lock %s is not a regular file of uid %u; remove it",
+			  full, (unsigned)geteuid());
 		close(fd);
 		free(full);
 		return -EPERM;
@@ -508,8 +500,7 @@ int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct hook_err
 			break;
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			int e = errno;
-			snprintf(err->message, sizeof(err->message), "cannot lock %s: %s", full,
-				 strerror(e));
+			error_set(err, -e, "cannot lock %s: %s", full, strerror(e));
 			close(fd);
 			free(full);
 			return -e;
@@ -518,9 +509,8 @@ int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct hook_err
 		long long ms = (now.tv_sec - start.tv_sec) * 1000LL +
 			       (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (ms >= timeout_ms) {
-			snprintf(err->message, sizeof(err->message),
-				 "another pcipt-hook has held %s for %u s", full,
-				 timeout_ms / 1000);
+			error_set(err, -ETIMEDOUT, "another pcipt-hook has held %s for %u s", full,
+				  timeout_ms / 1000);
 			close(fd);
 			free(full);
 			return -ETIMEDOUT;

@@ -23,6 +23,7 @@
 #ifndef PCIPT_HOOK_STATE_H
 #define PCIPT_HOOK_STATE_H
 
+#include "../lib/error.h"
 #include "../lib/rootfs.h"
 
 #include "../host/sysfs.h"
@@ -55,17 +56,13 @@ struct ledger {
 	size_t count;
 };
 
-struct hook_error {
-	char message[320];
-};
-
 /* An empty ledger when there is none (0).  A ledger that is there but unreadable, foreign or
  * corrupt: -errno with err saying why; nothing may act on it then. */
-int ledger_read(const struct rootfs *root, struct ledger *ret, struct hook_error *err);
+int ledger_read(const struct rootfs *root, struct ledger *ret, struct pcipt_error *err);
 /* Write it (remove it when it has no record). */
-int ledger_write(const struct rootfs *root, const struct ledger *l, struct hook_error *err);
+int ledger_write(const struct rootfs *root, const struct ledger *l, struct pcipt_error *err);
 /* Parse a ledger's text; exposed for tests and fuzzing.  0 or -EINVAL with err. */
-int ledger_parse(const char *text, size_t size, struct ledger *ret, struct hook_error *err);
+int ledger_parse(const char *text, size_t size, struct ledger *ret, struct pcipt_error *err);
 
 struct ledger_record *ledger_find(struct ledger *l, const char *address);
 /* The record of address, made with driver when there is none; NULL when the ledger is full. */
@@ -81,13 +78,13 @@ void ledger_drop(struct ledger *l, size_t index);
  * false), or -errno with err (the file stays).  ledger_forget_legacy() removes it once the
  * ledger that took it is written. */
 int ledger_take_legacy(const struct rootfs *root, long vmid, long long since, struct ledger *l,
-		       bool *ret_found, struct hook_error *err);
+		       bool *ret_found, struct pcipt_error *err);
 void ledger_forget_legacy(const struct rootfs *root, long vmid);
 
 /* Take the hooks' lock, waiting at most timeout_ms.  Returns the descriptor that holds it
  * (closed in every child process the hook forks, and on exec), or -errno (-ETIMEDOUT) with err
  * filled. */
-int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct hook_error *err);
+int lock_acquire(const struct rootfs *root, unsigned timeout_ms, struct pcipt_error *err);
 void lock_release(int fd);
 
 /* A driver name as sysfs shows it: [A-Za-z0-9_.-], 1 to STATE_MAX_DRIVER-1 characters. */

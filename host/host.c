@@ -55,19 +55,17 @@ char *host_node_name(const struct rootfs *root)
 	return buf[0] ? xstrdup(buf) : NULL;
 }
 
-int host_load(const struct rootfs *root, long long now, struct host *ret, struct host_error *err)
+int host_load(const struct rootfs *root, long long now, struct host *ret, struct pcipt_error *err)
 {
 	struct host h = {.root = root};
-	struct host_pci_error perr;
-	if (host_pci_scan(root, &h.pci, &perr) < 0) {
-		snprintf(err->message, sizeof(err->message), "cannot list the PCI devices: %.200s",
-			 perr.message);
+	if (host_pci_scan(root, &h.pci, err) < 0) {
+		error_prefix(err, "cannot list the PCI devices: ");
+		err->code = -EIO;
 		return -EIO;
 	}
-	struct host_iommu_error ierr;
-	if (host_iommu_load(root, &h.iommu, &ierr) < 0) {
-		snprintf(err->message, sizeof(err->message), "%s", ierr.message);
+	if (host_iommu_load(root, &h.iommu, err) < 0) {
 		host_pci_free(&h.pci);
+		err->code = -EIO;
 		return -EIO;
 	}
 	host_modules_load(root, &h.modules);
@@ -81,7 +79,7 @@ int host_load(const struct rootfs *root, long long now, struct host *ret, struct
 			       : h.uses.unlisted  ? h.uses.unlisted
 						  : h.runstate.unlisted;
 	if (unlisted) {
-		snprintf(err->message, sizeof(err->message), "%s", unlisted);
+		error_set(err, -EIO, "%s", unlisted);
 		host_free(&h);
 		return -EIO;
 	}

@@ -3,6 +3,7 @@
 #ifndef PCIPT_HOST_HOST_H
 #define PCIPT_HOST_HOST_H
 
+#include "../lib/error.h"
 #include "../lib/rootfs.h"
 
 #include "cmdline.h"
@@ -49,15 +50,11 @@ struct host {
 	struct host_runstate runstate;
 };
 
-struct host_error {
-	char message[256];
-};
-
 /* Read the host under root.  Fails (-EIO, err says why and names the path) when libpci cannot
  * list the devices, when a file libpci would open is no regular file, or when a directory
  * pcipt lists exists and cannot be listed (too large: more than ROOTFS_MAX_DIR_ENTRIES entries);
  * everything else that is missing is recorded as unknown. */
-int host_load(const struct rootfs *root, long long now, struct host *ret, struct host_error *err);
+int host_load(const struct rootfs *root, long long now, struct host *ret, struct pcipt_error *err);
 void host_free(struct host *h);
 
 /* IOMMU units exist and devices are in IOMMU groups. */
@@ -71,7 +68,7 @@ struct host_rom {
 	size_t size;      /* bytes read (0: an empty file, which QEMU refuses) */
 	bool parsed;
 	struct optionrom rom;
-	struct optionrom_error parse_error;
+	struct pcipt_error parse_error;
 };
 
 #define HOST_ROM_MAX_SIZE (16u * 1024 * 1024) /* the largest PCI expansion ROM BAR */

@@ -37,13 +37,12 @@ static int read_hex_register(const struct rootfs *root, const char *path, unsign
 
 /* A directory that exists and cannot be listed (too large, unreadable) is an input pcipt
  * cannot read, never an IOMMU that is off: -errno with err naming it.  An absent one is. */
-static int list_error(int r, const char *path, struct host_iommu_error *err)
+static int list_error(int r, const char *path, struct pcipt_error *err)
 {
-	snprintf(err->message, sizeof(err->message), "%s: %s", path, host_list_error(r));
-	return r;
+	return error_set(err, r, "%s: %s", path, host_list_error(r));
 }
 
-static int load_units(const struct rootfs *root, struct host_iommu *m, struct host_iommu_error *err)
+static int load_units(const struct rootfs *root, struct host_iommu *m, struct pcipt_error *err)
 {
 	char **names;
 	size_t n;
@@ -157,8 +156,7 @@ static bool parse_group_number(const char *s, int *ret)
 	return true;
 }
 
-static int load_groups(const struct rootfs *root, struct host_iommu *m,
-		       struct host_iommu_error *err)
+static int load_groups(const struct rootfs *root, struct host_iommu *m, struct pcipt_error *err)
 {
 	char **names;
 	size_t n;
@@ -173,10 +171,9 @@ static int load_groups(const struct rootfs *root, struct host_iommu *m,
 		if (!parse_group_number(names[i], &number))
 			continue;
 		if (m->group_count == HOST_MAX_IOMMU_GROUPS) {
-			snprintf(err->message, sizeof(err->message),
-				 "%s: more than %d IOMMU groups, more than pcipt reads",
-				 PATH_SYS_IOMMU_GROUPS, HOST_MAX_IOMMU_GROUPS);
-			r = -E2BIG;
+			r = error_set(err, -E2BIG,
+				      "%s: more than %d IOMMU groups, more than pcipt reads",
+				      PATH_SYS_IOMMU_GROUPS, HOST_MAX_IOMMU_GROUPS);
 			break;
 		}
 		struct host_iommu_group *g = &m->groups[m->group_count++];
@@ -212,7 +209,7 @@ static int load_groups(const struct rootfs *root, struct host_iommu *m,
 	return r;
 }
 
-int host_iommu_load(const struct rootfs *root, struct host_iommu *ret, struct host_iommu_error *err)
+int host_iommu_load(const struct rootfs *root, struct host_iommu *ret, struct pcipt_error *err)
 {
 	struct host_iommu m = {0};
 	int r = load_units(root, &m, err);

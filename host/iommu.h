@@ -6,6 +6,7 @@
 #ifndef PCIPT_HOST_IOMMU_H
 #define PCIPT_HOST_IOMMU_H
 
+#include "../lib/error.h"
 #include "../lib/rootfs.h"
 
 #include "pci.h"
@@ -58,16 +59,11 @@ struct host_iommu {
 	size_t problem_count;
 };
 
-struct host_iommu_error {
-	char message[256];
-};
-
 /* Read the units and groups under root.  Absent directories are no error (no IOMMU is
  * active); one that exists and cannot be listed (more than ROOTFS_MAX_DIR_ENTRIES entries, more
  * than HOST_MAX_IOMMU_GROUPS groups, unreadable) is an input pcipt cannot read: -errno with
  * err naming it, *ret untouched. */
-int host_iommu_load(const struct rootfs *root, struct host_iommu *ret,
-		    struct host_iommu_error *err);
+int host_iommu_load(const struct rootfs *root, struct host_iommu *ret, struct pcipt_error *err);
 void host_iommu_free(struct host_iommu *iommu);
 
 const struct host_iommu_group *host_iommu_group(const struct host_iommu *iommu, int number);

@@ -8,16 +8,16 @@
 #define IMAGE_UNIT 512
 #define PCIR_MIN_LENGTH 0x18 /* through the indicator byte and the reserved word */
 
-static int fail(struct optionrom_error *err, size_t offset, const char *fmt, ...)
+static int fail(struct pcipt_error *err, size_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int fail(struct optionrom_error *err, size_t offset, const char *fmt, ...)
+static int fail(struct pcipt_error *err, size_t offset, const char *fmt, ...)
 {
 	va_list ap;
-	err->offset = offset;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	error_vset_at(err, -EINVAL, 0, 0, fmt, ap);
 	va_end(ap);
+	err->offset = offset;
 	return -EINVAL;
 }
 
@@ -47,7 +47,7 @@ const char *optionrom_code_type_name(unsigned code_type)
 }
 
 /* Why the first bytes are not an option ROM, for the common mistakes. */
-static int not_a_rom(const uint8_t *data, size_t size, struct optionrom_error *err)
+static int not_a_rom(const uint8_t *data, size_t size, struct pcipt_error *err)
 {
 	if (size >= 2 && data[0] == 'M' && data[1] == 'Z')
 		return fail(err, 0,
@@ -59,7 +59,7 @@ static int not_a_rom(const uint8_t *data, size_t size, struct optionrom_error *e
 }
 
 int optionrom_parse(const uint8_t *data, size_t size, struct optionrom *ret,
-		    struct optionrom_error *err)
+		    struct pcipt_error *err)
 {
 	struct optionrom rom = {0};
 	size_t offset = 0;

@@ -9,6 +9,8 @@
 #ifndef PCIPT_HOST_OPTIONROM_H
 #define PCIPT_HOST_OPTIONROM_H
 
+#include "../lib/error.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,15 +45,10 @@ struct optionrom {
 	size_t count;
 };
 
-struct optionrom_error {
-	size_t offset; /* where the problem is */
-	char message[160];
-};
-
 /* Walk every image.  Returns 0, or -EINVAL (not a ROM, truncated, looping, too many images)
  * with err filled; *ret is untouched on failure. */
 int optionrom_parse(const uint8_t *data, size_t size, struct optionrom *ret,
-		    struct optionrom_error *err);
+		    struct pcipt_error *err);
 
 /* The image a device can use under OVMF: code type 3 with a valid signature and an x64
  * machine type; NULL when there is none. */

@@ -280,8 +280,7 @@ static const char *const libpci_files[] = {
 };
 
 /* dir: a device directory as a host path.  0, or -EINVAL with err naming the file. */
-static int check_device_files(const struct rootfs *root, const char *dir,
-			      struct host_pci_error *err)
+static int check_device_files(const struct rootfs *root, const char *dir, struct pcipt_error *err)
 {
 	int fd = rootfs_open(root, dir, O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
@@ -291,18 +290,17 @@ static int check_device_files(const struct rootfs *root, const char *dir,
 		/* a link is judged by what it leads to, as open(2) would */
 		struct stat st;
 		if (fstatat(fd, libpci_files[i], &st, 0) == 0 && !S_ISREG(st.st_mode)) {
-			snprintf(err->message, sizeof(err->message),
-				 "%s/%s is %s, not a regular file (libpci reads it without a "
-				 "timeout)",
-				 dir, libpci_files[i], host_mode_kind(st.st_mode));
-			r = -EINVAL;
+			r = error_set(err, -EINVAL,
+				      "%s/%s is %s, not a regular file (libpci reads it without a "
+				      "timeout)",
+				      dir, libpci_files[i], host_mode_kind(st.st_mode));
 		}
 	}
 	close(fd);
 	return r;
 }
 
-static int check_libpci_files(const struct rootfs *root, struct host_pci_error *err)
+static int check_libpci_files(const struct rootfs *root, struct pcipt_error *err)
 {
 	/* sysfs (kernfs) makes only regular files, directories and links: on the live tree
 	 * there is nothing to look at, and a host's start does not pay for it */
@@ -317,9 +315,7 @@ static int check_libpci_files(const struct rootfs *root, struct host_pci_error *
 	size_t n;
 	int r = rootfs_list(root, PATH_SYS_PCI_DEVICES, &names, &n);
 	if (r < 0) {
-		snprintf(err->message, sizeof(err->message), "%s: %s", PATH_SYS_PCI_DEVICES,
-			 host_list_error(r));
-		return r;
+		return error_set(err, r, "%s: %s", PATH_SYS_PCI_DEVICES, host_list_error(r));
 	}
 	for (size_t i = 0; i < n && r == 0; i++) {
 		unsigned domain, bus, slot;
@@ -350,7 +346,7 @@ static void drop_warnings(void)
 	scan_warning_count = scan_warning_cap = 0;
 }
 
-int host_pci_scan(const struct rootfs *root, struct host_pci *ret, struct host_pci_error *err)
+int host_pci_scan(const struct rootfs *root, struct host_pci *ret, struct pcipt_error *err)
 {
 	bool present = rootfs_is_dir(root, PATH_SYS_PCI_DEVICES);
 	if (!present) {
@@ -405,8 +401,7 @@ int host_pci_scan(const struct rootfs *root, struct host_pci *ret, struct host_p
 		pci_cleanup(pacc);
 	free(sysfs_path);
 	if (result < 0) {
-		snprintf(err->message, sizeof(err->message), "%s",
-			 scan_error[0] ? scan_error : "libpci failed");
+		error_set(err, result, "%s", scan_error[0] ? scan_error : "libpci failed");
 		free_devices(devices, count);
 		drop_warnings();
 		return result;

@@ -8,6 +8,7 @@
 #ifndef PCIPT_HOST_PCI_H
 #define PCIPT_HOST_PCI_H
 
+#include "../lib/error.h"
 #include "../lib/rootfs.h"
 
 #include "sysfs.h"
@@ -68,15 +69,11 @@ struct host_pci {
 	size_t warning_count;
 };
 
-struct host_pci_error {
-	char message[256];
-};
-
 /* Scan ROOT/sys/bus/pci/devices.  Returns 0, or -EIO (libpci gave up, or a file libpci would
  * open is no regular file and would block it; err says why and names the file), -E2BIG (more
  * than HOST_MAX_PCI_DEVICES, or a directory too large to list); *ret is untouched on failure.
  * A tree without /sys/bus/pci/devices is an empty host, not an error. */
-int host_pci_scan(const struct rootfs *root, struct host_pci *ret, struct host_pci_error *err);
+int host_pci_scan(const struct rootfs *root, struct host_pci *ret, struct pcipt_error *err);
 void host_pci_free(struct host_pci *pci);
 
 const struct host_pci_device *host_pci_find(const struct host_pci *pci, const char *address);

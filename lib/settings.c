@@ -11,21 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(struct settings_error *err, int code, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
 /* A setting an older pcipt had: still accepted (a file that sets it is no error), never used. */
 #define RETIRED_SETTING(name) CFG_STR(name, NULL, CFGF_NODEFAULT)
-
-static int fail(struct settings_error *err, int code, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-	err->line = line;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 void settings_defaults(struct settings *ret)
 {
@@ -48,7 +35,7 @@ void settings_free(struct settings *s)
 
 /* The pre-pass over buf (NUL-terminated, modified in place): comments become blanks with their
  * newlines kept; braces, ${ and include are refused with the line they are on. */
-static int prepass(char *buf, struct settings_error *err)
+static int prepass(char *buf, struct pcipt_error *err)
 {
 	unsigned line = 1;
 	char quote = 0;
@@ -58,8 +45,8 @@ static int prepass(char *buf, struct settings_error *err)
 			line++;
 			statement_start = true;
 			if (quote)
-				return fail(err, -EINVAL, line - 1,
-					    "string is not closed on its line");
+				return error_set_at(err, -EINVAL, line - 1, 0,
+						    "string is not closed on its line");
 			continue;
 		}
 		if (quote) {
@@ -68,8 +55,8 @@ static int prepass(char *buf, struct settings_error *err)
 			else if (*p == quote)
 				quote = 0;
 			else if (*p == '$' && p[1] == '{' && quote == '"')
-				return fail(
-					err, -EINVAL, line,
+				return error_set_at(
+					err, -EINVAL, line, 0,
 					"${...} is not expanded in pcipt.conf (libconfuse would "
 					"read the environment); write the value itself");
 			continue;
@@ -92,8 +79,8 @@ static int prepass(char *buf, struct settings_error *err)
 				p++;
 			}
 			if (!*p)
-				return fail(err, -EINVAL, start,
-					    "comment opened here is not closed");
+				return error_set_at(err, -EINVAL, start, 0,
+						    "comment opened here is not closed");
 			p[0] = p[1] = ' ';
 			p++;
 			continue;
@@ -104,31 +91,32 @@ static int prepass(char *buf, struct settings_error *err)
 			continue;
 		}
 		if (*p == '{' || *p == '}')
-			return fail(err, -EINVAL, line,
-				    "pcipt.conf has no sections: '%c' is not allowed", *p);
+			return error_set_at(err, -EINVAL, line, 0,
+					    "pcipt.conf has no sections: '%c' is not allowed", *p);
 		if (*p == '$' && p[1] == '{')
-			return fail(
-				err, -EINVAL, line,
+			return error_set_at(
+				err, -EINVAL, line, 0,
 				"${...} is not expanded in pcipt.conf (libconfuse would read the "
 				"environment); write the value itself");
 		if (statement_start && strncmp(p, "include", 7) == 0 &&
 		    (p[7] == '(' || p[7] == ' ' || p[7] == '\t' || p[7] == '\0' || p[7] == '\n'))
-			return fail(err, -EINVAL, line,
-				    "include is not supported in pcipt.conf; put every setting in "
-				    "this file");
+			return error_set_at(
+				err, -EINVAL, line, 0,
+				"include is not supported in pcipt.conf; put every setting in "
+				"this file");
 		if (*p == ';')
 			statement_start = true;
 		else if (*p != ' ' && *p != '\t' && *p != '\r')
 			statement_start = false;
 	}
 	if (quote)
-		return fail(err, -EINVAL, line, "string is not closed");
+		return error_set_at(err, -EINVAL, line, 0, "string is not closed");
 	return 0;
 }
 
 /* libconfuse reports through a callback; keep the first message and its line. */
 struct capture {
-	struct settings_error *err;
+	struct pcipt_error *err;
 	bool seen;
 };
 
@@ -142,29 +130,28 @@ static void capture_error(cfg_t *cfg, const char *fmt, va_list ap)
 	if (!c || c->seen)
 		return;
 	c->seen = true;
-	c->err->line = cfg ? (unsigned)cfg->line : 0;
-	vsnprintf(c->err->message, sizeof(c->err->message), fmt, ap);
+	error_vset_at(c->err, -EINVAL, cfg ? (unsigned)cfg->line : 0, 0, fmt, ap);
 }
 
 static int pick(const char *value, const char *const *words, unsigned line, const char *key,
-		struct settings_error *err)
+		struct pcipt_error *err)
 {
 	for (int i = 0; words[i]; i++) {
 		if (strcmp(words[i], value) == 0)
 			return i;
 	}
-	return fail(err, -EINVAL, line, "%s must be %s or %s%s%s, not '%.60s'", key, words[0],
-		    words[1], words[2] ? " or " : "", words[2] ? words[2] : "", value);
+	return error_set_at(err, -EINVAL, line, 0, "%s must be %s or %s%s%s, not '%.60s'", key,
+			    words[0], words[1], words[2] ? " or " : "", words[2] ? words[2] : "",
+			    value);
 }
 
-int settings_parse(const char *text, size_t size, struct settings *ret, struct settings_error *err)
+int settings_parse(const char *text, size_t size, struct settings *ret, struct pcipt_error *err)
 {
-	memset(err, 0, sizeof(*err));
+	error_clear(err);
 	struct text_file tf;
-	struct text_error terr;
-	int r = text_file_from_buffer(text, size, &tf, &terr);
+	int r = text_file_from_buffer(text, size, &tf, err);
 	if (r < 0)
-		return fail(err, r, terr.line, "%s", terr.message);
+		return r;
 	text_file_free(&tf);
 	char *buf = xstrndup(text, size);
 	r = prepass(buf, err);
@@ -188,7 +175,7 @@ int settings_parse(const char *text, size_t size, struct settings *ret, struct s
 	cfg_t *cfg = cfg_init(opts, CFGF_NONE);
 	if (!cfg) {
 		free(buf);
-		return fail(err, -ENOMEM, 0, "cannot initialise libconfuse");
+		return error_set_at(err, -ENOMEM, 0, 0, "cannot initialise libconfuse");
 	}
 	struct capture capture = {err, false};
 	current_capture = &capture;
@@ -198,7 +185,7 @@ int settings_parse(const char *text, size_t size, struct settings *ret, struct s
 	free(buf);
 	if (parsed != CFG_SUCCESS) {
 		if (!capture.seen)
-			fail(err, -EINVAL, 0, "cannot parse the file");
+			error_set_at(err, -EINVAL, 0, 0, "cannot parse the file");
 		cfg_free(cfg);
 		return -EINVAL;
 	}
@@ -215,13 +202,14 @@ int settings_parse(const char *text, size_t size, struct settings *ret, struct s
 	if (log < 0 || color < 0) {
 		r = -EINVAL;
 	} else if (timeout < 1 || timeout > 600) {
-		r = fail(err, -EINVAL, 0, "bind_timeout must be 1 to 600 seconds, not %ld",
-			 timeout);
+		r = error_set_at(err, -EINVAL, 0, 0,
+				 "bind_timeout must be 1 to 600 seconds, not %ld", timeout);
 	} else if (deadline < 10 || deadline > 3600) {
-		r = fail(err, -EINVAL, 0, "prestart_deadline must be 10 to 3600 seconds, not %ld",
-			 deadline);
+		r = error_set_at(err, -EINVAL, 0, 0,
+				 "prestart_deadline must be 10 to 3600 seconds, not %ld", deadline);
 	} else if (rules && rules[0] != '/') {
-		r = fail(err, -EINVAL, 0, "rules must be an absolute path, not '%.60s'", rules);
+		r = error_set_at(err, -EINVAL, 0, 0, "rules must be an absolute path, not '%.60s'",
+				 rules);
 	}
 	if (r == 0) {
 		s.rules = rules ? xstrdup(rules) : NULL;
@@ -240,15 +228,14 @@ int settings_parse(const char *text, size_t size, struct settings *ret, struct s
 }
 
 int settings_load(const struct rootfs *fs, const char *path, struct settings *ret,
-		  struct settings_error *err)
+		  struct pcipt_error *err)
 {
 	char *data;
 	size_t size;
-	struct text_error terr;
-	memset(err, 0, sizeof(*err));
-	int r = text_file_read(fs, path, &data, &size, &terr);
+	error_clear(err);
+	int r = text_file_read(fs, path, &data, &size, err);
 	if (r < 0)
-		return fail(err, r, 0, "%s", terr.message);
+		return r;
 	r = settings_parse(data, size, ret, err);
 	free(data);
 	return r;

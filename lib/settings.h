@@ -9,6 +9,7 @@
 #ifndef PCIPT_SETTINGS_H
 #define PCIPT_SETTINGS_H
 
+#include "error.h"
 #include "rootfs.h"
 
 #include <stdbool.h>
@@ -30,19 +31,14 @@ struct settings {
 	bool sets_state_dir, sets_lock_file;
 };
 
-struct settings_error {
-	unsigned line; /* 0 when not about a line */
-	char message[256];
-};
-
 /* The defaults, as if pcipt.conf were absent. */
 void settings_defaults(struct settings *ret);
 
 /* Parse text (a whole pcipt.conf).  Returns 0, or a negative errno with err filled; *ret is
  * untouched on failure. */
-int settings_parse(const char *text, size_t size, struct settings *ret, struct settings_error *err);
+int settings_parse(const char *text, size_t size, struct settings *ret, struct pcipt_error *err);
 int settings_load(const struct rootfs *fs, const char *path, struct settings *ret,
-		  struct settings_error *err);
+		  struct pcipt_error *err);
 
 void settings_free(struct settings *s);
 

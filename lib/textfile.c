@@ -12,22 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fail(struct text_error *err, int code, unsigned line, unsigned column, const char *fmt,
-		...) __attribute__((format(printf, 5, 6)));
-
-static int fail(struct text_error *err, int code, unsigned line, unsigned column, const char *fmt,
-		...)
-{
-	va_list ap;
-	err->code = code;
-	err->line = line;
-	err->column = column;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is invalid:
  * overlong forms, surrogates and code points above U+10FFFF are rejected (RFC 3629). */
 static size_t utf8_sequence_length(const unsigned char *s, size_t n)
@@ -64,7 +48,7 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t n)
 }
 
 /* Split data (owned, NUL-terminated at data[size]) in place. */
-static int split_lines(char *data, size_t size, struct text_file *ret, struct text_error *err)
+static int split_lines(char *data, size_t size, struct text_file *ret, struct pcipt_error *err)
 {
 	struct text_line *lines = NULL;
 	size_t count = 0, cap = 0;
@@ -95,19 +79,19 @@ static int split_lines(char *data, size_t size, struct text_file *ret, struct te
 		}
 		if (i - start >= TEXT_MAX_LINE_LENGTH) {
 			free(lines);
-			return fail(err, -E2BIG, number, 0, "line is longer than %d bytes",
-				    TEXT_MAX_LINE_LENGTH);
+			return error_set_at(err, -E2BIG, number, 0, "line is longer than %d bytes",
+					    TEXT_MAX_LINE_LENGTH);
 		}
 		if (c == '\0') {
 			free(lines);
-			return fail(err, -EILSEQ, number, (unsigned)(i - start + 1),
-				    "NUL byte in a text file");
+			return error_set_at(err, -EILSEQ, number, (unsigned)(i - start + 1),
+					    "NUL byte in a text file");
 		}
 		size_t seq = utf8_sequence_length((const unsigned char *)data + i, size - i);
 		if (!seq) {
 			free(lines);
-			return fail(err, -EILSEQ, number, (unsigned)(i - start + 1),
-				    "invalid UTF-8 (byte 0x%02x)", c);
+			return error_set_at(err, -EILSEQ, number, (unsigned)(i - start + 1),
+					    "invalid UTF-8 (byte 0x%02x)", c);
 		}
 		i += seq;
 	}
@@ -120,10 +104,11 @@ static int split_lines(char *data, size_t size, struct text_file *ret, struct te
 }
 
 int text_file_from_buffer(const char *buf, size_t size, struct text_file *ret,
-			  struct text_error *err)
+			  struct pcipt_error *err)
 {
 	if (size > TEXT_MAX_FILE_SIZE)
-		return fail(err, -EFBIG, 0, 0, "file is larger than %d bytes", TEXT_MAX_FILE_SIZE);
+		return error_set_at(err, -EFBIG, 0, 0, "file is larger than %d bytes",
+				    TEXT_MAX_FILE_SIZE);
 	char *data = xmalloc(size + 1);
 	memcpy(data, buf, size);
 	data[size] = '\0';
@@ -134,25 +119,26 @@ int text_file_from_buffer(const char *buf, size_t size, struct text_file *ret,
 }
 
 int text_file_read(const struct rootfs *fs, const char *path, char **ret_data, size_t *ret_size,
-		   struct text_error *err)
+		   struct pcipt_error *err)
 {
 	int r = rootfs_read(fs, path, 0, TEXT_MAX_FILE_SIZE, ret_data, ret_size);
 	switch (r) {
 	case 0:
 		return 0;
 	case -EFBIG:
-		return fail(err, r, 0, 0, "file is larger than %d bytes", TEXT_MAX_FILE_SIZE);
+		return error_set_at(err, r, 0, 0, "file is larger than %d bytes",
+				    TEXT_MAX_FILE_SIZE);
 	case -EISDIR:
-		return fail(err, r, 0, 0, "is a directory");
+		return error_set_at(err, r, 0, 0, "is a directory");
 	case -EINVAL:
-		return fail(err, r, 0, 0, "not a regular file");
+		return error_set_at(err, r, 0, 0, "not a regular file");
 	default:
-		return fail(err, r, 0, 0, "%s", strerror(-r));
+		return error_set_at(err, r, 0, 0, "%s", strerror(-r));
 	}
 }
 
 int text_file_load(const struct rootfs *fs, const char *path, struct text_file *ret,
-		   struct text_error *err)
+		   struct pcipt_error *err)
 {
 	char *data;
 	size_t size;

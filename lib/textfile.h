@@ -8,6 +8,7 @@
 #ifndef PCIPT_TEXTFILE_H
 #define PCIPT_TEXTFILE_H
 
+#include "error.h"
 #include "rootfs.h"
 
 #include <stdbool.h>
@@ -31,27 +32,19 @@ struct text_file {
 	unsigned first_crlf_line; /* 0 when there is none */
 };
 
-struct text_error {
-	int code;        /* negative errno: -EFBIG too large, -E2BIG a line too long,
-			   * -EILSEQ a NUL byte or invalid UTF-8, -EINVAL not a regular file */
-	unsigned line;   /* 0 when not about a line */
-	unsigned column; /* 1-based byte column, 0 when not about a column */
-	char message[160];
-};
-
 /* Read path through fs (no more than TEXT_MAX_FILE_SIZE bytes; must be a regular file) and
  * split it.  Returns 0, or a negative errno with err filled in; *ret is untouched on failure. */
 int text_file_load(const struct rootfs *fs, const char *path, struct text_file *ret,
-		   struct text_error *err);
+		   struct pcipt_error *err);
 
 /* Only the bounded read (rootfs_read: regular file, size limit), with err saying why it
  * failed: *ret_data is NUL-terminated at *ret_size and unchecked otherwise. */
 int text_file_read(const struct rootfs *fs, const char *path, char **ret_data, size_t *ret_size,
-		   struct text_error *err);
+		   struct pcipt_error *err);
 
 /* The same checks on a buffer (copied). */
 int text_file_from_buffer(const char *buf, size_t size, struct text_file *ret,
-			  struct text_error *err);
+			  struct pcipt_error *err);
 
 void text_file_free(struct text_file *file);
 

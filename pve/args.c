@@ -12,7 +12,7 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-int pve_args_split(const char *text, struct pve_args *ret, const char **ret_error)
+int pve_args_split(const char *text, struct pve_args *ret, struct pcipt_error *err)
 {
 	struct pve_args a = {0};
 	size_t cap = 0;
@@ -37,7 +37,7 @@ int pve_args_split(const char *text, struct pve_args *ret, const char **ret_erro
 					word[n++] = *p++;
 				}
 				if (*p != '\'') {
-					*ret_error = "unbalanced single quote";
+					error_set(err, -EINVAL, "unbalanced single quote");
 					goto fail;
 				}
 				p++;
@@ -50,13 +50,13 @@ int pve_args_split(const char *text, struct pve_args *ret, const char **ret_erro
 					word[n++] = *p++;
 				}
 				if (*p != '"') {
-					*ret_error = "unbalanced double quote";
+					error_set(err, -EINVAL, "unbalanced double quote");
 					goto fail;
 				}
 				p++;
 			} else if (*p == '\\') {
 				if (!p[1]) {
-					*ret_error = "trailing backslash";
+					error_set(err, -EINVAL, "trailing backslash");
 					goto fail;
 				}
 				word[n++] = p[1];

@@ -4,6 +4,8 @@
 #ifndef PCIPT_PVE_ARGS_H
 #define PCIPT_PVE_ARGS_H
 
+#include "../lib/error.h"
+
 #include <stddef.h>
 
 struct pve_args {
@@ -14,8 +16,8 @@ struct pve_args {
 /* Split like Text::ParseWords::shellwords: blanks separate, a backslash escapes the next
  * character outside quotes and inside "...", and is kept verbatim inside '...'.  Returns 0,
  * or -EINVAL with
- * *ret_error set (static string) for an unbalanced quote or a trailing backslash. */
-int pve_args_split(const char *text, struct pve_args *ret, const char **ret_error);
+ * err saying which: an unbalanced quote or a trailing backslash. */
+int pve_args_split(const char *text, struct pve_args *ret, struct pcipt_error *err);
 void pve_args_free(struct pve_args *args);
 
 /* The word after the first occurrence of option (e.g. "-machine"), or NULL. */

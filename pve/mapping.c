@@ -4,6 +4,7 @@
 #include "../lib/pciaddr.h"
 #include "../lib/xalloc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,23 +55,25 @@ static void add_problem(struct pve_mappings *m, size_t *cap, unsigned line, char
 }
 
 static int parse_map_line(const char *value, unsigned line, struct pve_mapping_entry *ret,
-			  char **ret_error)
+			  struct pcipt_error *err)
 {
 	struct prop_list props;
 	struct prop_errors errors;
-	if (propstr_parse(map_schema, value, &props, &errors) < 0) {
-		*ret_error = prop_errors_text(&errors);
+	int r = propstr_parse(map_schema, value, &props, &errors);
+	if (r < 0) {
+		char *text = prop_errors_text(&errors);
+		error_set(err, r, "%s", text);
+		free(text);
 		prop_errors_free(&errors);
-		return -1;
+		return r;
 	}
 	struct pve_mapping_entry e = {.iommu_group = -1, .line = line};
 	const char *node = propstr_get(&props, "node"), *id = propstr_get(&props, "id");
 	const char *sub = propstr_get(&props, "subsystem-id"), *path = propstr_get(&props, "path");
 	const char *group = propstr_get(&props, "iommugroup");
 	if (!node || !id || !path) {
-		*ret_error = xstrdup("a map line needs node=, id= and path=");
 		propstr_free(&props);
-		return -1;
+		return error_set(err, -EINVAL, "a map line needs node=, id= and path=");
 	}
 	e.node = xstrdup(node);
 	e.path = xstrdup(path);
@@ -132,11 +135,11 @@ void pve_mappings_parse(const struct text_file *text, const char *display_path,
 		const char *value = first + klen + strspn(first + klen, " \t");
 		if (klen == 3 && strncmp(first, "map", 3) == 0) {
 			struct pve_mapping_entry e;
-			char *why = NULL;
+			struct pcipt_error why;
 			if (parse_map_line(value, number, &e, &why) < 0) {
-				add_problem(&m, &problem_cap, number,
-					    xasprintf("map of '%s': %s", current->name, why));
-				free(why);
+				add_problem(
+					&m, &problem_cap, number,
+					xasprintf("map of '%s': %s", current->name, why.message));
 				continue;
 			}
 			xgrow((void **)&current->entries, &entry_cap, current->entry_count + 1,
@@ -178,7 +181,7 @@ void pve_mappings_free(struct pve_mappings *m)
 }
 
 int pve_mappings_load(const struct rootfs *fs, const char *path, const char *display_path,
-		      struct pve_mappings *ret, struct text_error *err)
+		      struct pve_mappings *ret, struct pcipt_error *err)
 {
 	struct text_file text;
 	int r = text_file_load(fs, path, &text, err);

@@ -56,7 +56,7 @@ void pve_mappings_parse(const struct text_file *text, const char *display_path,
 /* Read and parse the file at path.  Returns 0, or -errno with err filled (-ENOENT: there is
  * no pci.cfg, which is no error for callers: no mappings). */
 int pve_mappings_load(const struct rootfs *fs, const char *path, const char *display_path,
-		      struct pve_mappings *ret, struct text_error *err);
+		      struct pve_mappings *ret, struct pcipt_error *err);
 const struct pve_mapping *pve_mappings_find(const struct pve_mappings *m, const char *name);
 void pve_mappings_free(struct pve_mappings *m);
 

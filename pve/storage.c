@@ -165,7 +165,7 @@ void pve_storages_default(struct pve_storages *ret)
 }
 
 int pve_storages_load(const struct rootfs *fs, const char *path, struct pve_storages *ret,
-		      struct text_error *err)
+		      struct pcipt_error *err)
 {
 	struct text_file text;
 	int r = text_file_load(fs, path, &text, err);
@@ -202,40 +202,37 @@ void pve_storages_free(struct pve_storages *s)
 	*s = (struct pve_storages){0};
 }
 
-char *pve_snippet_path(const struct pve_storages *s, const char *volume, const char **ret_why)
+int pve_snippet_path(const struct pve_storages *s, const char *volume, char **ret_path,
+		     struct pcipt_error *err)
 {
 	const char *colon = strchr(volume, ':');
-	if (!colon) {
-		*ret_why = "is not a volume id (STORAGE:snippets/NAME)";
-		return NULL;
-	}
+	if (!colon)
+		return error_set(err, -EINVAL, "is not a volume id (STORAGE:snippets/NAME)");
 	char *id = xstrndup(volume, (size_t)(colon - volume));
 	const struct pve_storage *st = pve_storages_find(s, id);
 	free(id);
 	const char *volname = colon + 1;
 	/* PVE::Storage::Plugin::parse_volname: snippets/NAME with no further directory */
-	if (strncmp(volname, "snippets/", 9) != 0 || !volname[9] || strchr(volname + 9, '/')) {
-		*ret_why = "is not in the snippets directory of its storage";
-		return NULL;
-	}
-	if (!st) {
-		*ret_why = "names a storage that /etc/pve/storage.cfg does not define";
-		return NULL;
-	}
-	if (!st->path) {
-		*ret_why = "is on a storage that holds no files (no snippets directory)";
-		return NULL;
-	}
-	if (st->path[0] != '/') {
-		/* PVE::Storage::Plugin::verify_path: "value does not look like a valid absolute
-		 * path"; resolved here it would name a place relative to whatever directory */
-		*ret_why = "is on a storage whose path is not absolute, which Proxmox refuses";
-		return NULL;
-	}
+	if (strncmp(volname, "snippets/", 9) != 0 || !volname[9] || strchr(volname + 9, '/'))
+		return error_set(err, -EINVAL, "is not in the snippets directory of its storage");
+	if (!st)
+		return error_set(err, -EINVAL,
+				 "names a storage that /etc/pve/storage.cfg does not define");
+	if (!st->path)
+		return error_set(err, -EINVAL,
+				 "is on a storage that holds no files (no snippets directory)");
+	/* PVE::Storage::Plugin::verify_path: "value does not look like a valid absolute path";
+	 * resolved here it would name a place relative to whatever directory */
+	if (st->path[0] != '/')
+		return error_set(
+			err, -EINVAL,
+			"is on a storage whose path is not absolute, which Proxmox refuses");
 	/* PVE::Storage::Plugin::get_subdir: content-dirs, else the type's own directory */
 	if (st->snippets_dir)
-		return xasprintf("%s/%s/%s", st->path, st->snippets_dir, volname + 9);
-	return xasprintf("%s/%s", st->path, volname);
+		*ret_path = xasprintf("%s/%s/%s", st->path, st->snippets_dir, volname + 9);
+	else
+		*ret_path = xasprintf("%s/%s", st->path, volname);
+	return 0;
 }
 
 bool pve_storage_on_node(const struct pve_storage *s, const char *node)

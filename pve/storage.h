@@ -8,6 +8,7 @@
 #ifndef PCIPT_PVE_STORAGE_H
 #define PCIPT_PVE_STORAGE_H
 
+#include "../lib/error.h"
 #include "../lib/textfile.h"
 
 #include <stdbool.h>
@@ -38,16 +39,18 @@ void pve_storages_default(struct pve_storages *ret);
  * and 0.  One that exists and cannot be read (not a regular file, not UTF-8, too large...) is
  * no "only local": -errno with err filled, *ret untouched. */
 int pve_storages_load(const struct rootfs *fs, const char *path, struct pve_storages *ret,
-		      struct text_error *err);
+		      struct pcipt_error *err);
 const struct pve_storage *pve_storages_find(const struct pve_storages *s, const char *id);
 void pve_storages_free(struct pve_storages *s);
 
 /* Whether the storage is configured for this node (no `nodes` list, or node in it). */
 bool pve_storage_on_node(const struct pve_storage *s, const char *node);
 
-/* The host path of a snippets volume "STORAGE:snippets/NAME" (malloc'd), or NULL with
- * *ret_why saying why Proxmox would refuse it (static text); also when the storage's path is
- * not absolute, which pve-storage refuses (pve-storage-path, verify_path). */
-char *pve_snippet_path(const struct pve_storages *s, const char *volume, const char **ret_why);
+/* The host path of a snippets volume "STORAGE:snippets/NAME" in *ret_path (malloc'd): 0, or
+ * -EINVAL with err saying why Proxmox would refuse it (the words follow the volume: "local:x
+ * is not a volume id ..."); also when the storage's path is not absolute, which pve-storage
+ * refuses (pve-storage-path, verify_path). */
+int pve_snippet_path(const struct pve_storages *s, const char *volume, char **ret_path,
+		     struct pcipt_error *err);
 
 #endif

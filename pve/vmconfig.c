@@ -411,10 +411,10 @@ static void build_typed_view(struct pve_config *c, size_t *problem_cap)
 		pve_vga_parse(vm->vga.value, &vm->vga_type, NULL);
 	vm->args = setting(c, "args");
 	if (vm->args.set) {
-		const char *why = NULL;
+		struct pcipt_error why;
 		if (pve_args_split(vm->args.value, &vm->args_words, &why) < 0)
 			add_problem(c, problem_cap, PVE_PROBLEM_ARGS_QUOTING, PVE_SECTION_MAIN,
-				    vm->args.line, "args", xstrdup(why));
+				    vm->args.line, "args", xstrdup(why.message));
 	}
 	vm->hookscript = setting(c, "hookscript");
 	vm->efidisk0 = setting(c, "efidisk0");
@@ -424,18 +424,12 @@ static void build_typed_view(struct pve_config *c, size_t *problem_cap)
 }
 
 int pve_config_load(const struct rootfs *fs, const char *path, const char *display_path,
-		    struct pve_config *ret, struct pve_load_error *err)
+		    struct pve_config *ret, struct pcipt_error *err)
 {
 	struct text_file text;
-	struct text_error terr;
-	int r = text_file_load(fs, path, &text, &terr);
-	if (r < 0) {
-		err->code = r;
-		err->line = terr.line;
-		err->column = terr.column;
-		snprintf(err->message, sizeof(err->message), "%s", terr.message);
+	int r = text_file_load(fs, path, &text, err);
+	if (r < 0)
 		return r;
-	}
 	pve_config_parse(&text, display_path, ret);
 	text_file_free(&text);
 	return 0;

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "hostpci.h"
+#include "../lib/error.h"
 #include "../lib/textfile.h"
 
 #include <stdbool.h>
@@ -112,13 +113,6 @@ struct pve_config {
 	struct pve_vm vm; /* typed view of the main section */
 };
 
-/* Why a file could not be read at all (size, line length, NUL, UTF-8, I/O). */
-struct pve_load_error {
-	int code; /* negative errno */
-	unsigned line, column;
-	char message[200];
-};
-
 /* Parse a config already in memory.  Never fails on content: every problem Proxmox would
  * warn about is recorded in ret->problems. */
 void pve_config_parse(const struct text_file *text, const char *display_path,
@@ -127,7 +121,7 @@ void pve_config_parse(const struct text_file *text, const char *display_path,
 /* Load and parse path; display_path is what messages call it.  Returns 0, or a negative errno
  * with err filled (the file is unreadable, too large, has a NUL byte or invalid UTF-8). */
 int pve_config_load(const struct rootfs *fs, const char *path, const char *display_path,
-		    struct pve_config *ret, struct pve_load_error *err);
+		    struct pve_config *ret, struct pcipt_error *err);
 
 void pve_config_free(struct pve_config *config);
 

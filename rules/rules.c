@@ -19,7 +19,7 @@
 
 /* The walk's context: where errors go and the key path to the node being read. */
 struct walk {
-	struct rules_error *err;
+	struct pcipt_error *err;
 	char path[256];
 	int failed;
 };
@@ -37,12 +37,11 @@ static int fail(struct walk *w, const struct yaml_node *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	w->err->line = n ? n->line : 0;
-	w->err->column = n ? n->column : 0;
 	if (w->path[0])
-		snprintf(w->err->message, sizeof(w->err->message), "%s: %s", w->path, msg);
+		error_set_at(w->err, -EINVAL, n ? n->line : 0, n ? n->column : 0, "%s: %s", w->path,
+			     msg);
 	else
-		snprintf(w->err->message, sizeof(w->err->message), "%s", msg);
+		error_set_at(w->err, -EINVAL, n ? n->line : 0, n ? n->column : 0, "%s", msg);
 	return -EINVAL;
 }
 
@@ -661,28 +660,19 @@ static void rules_copy(const struct rules *base, struct rules *ret)
 }
 
 int rules_parse(const char *text, size_t size, const struct rules *base, struct rules *ret,
-		struct rules_error *err)
+		struct pcipt_error *err)
 {
-	memset(err, 0, sizeof(*err));
+	error_clear(err);
 	struct text_file tf;
-	struct text_error terr;
-	int r = text_file_from_buffer(text, size, &tf, &terr);
-	if (r < 0) {
-		err->line = terr.line;
-		err->column = terr.column;
-		snprintf(err->message, sizeof(err->message), "%s", terr.message);
+	int r = text_file_from_buffer(text, size, &tf, err);
+	if (r < 0)
 		return r;
-	}
 	text_file_free(&tf);
 
 	struct yaml_node *root = NULL;
-	struct yaml_tree_error yerr;
-	if (yaml_tree_parse(text, size, &root, &yerr) < 0) {
-		err->line = yerr.line;
-		err->column = yerr.column;
-		snprintf(err->message, sizeof(err->message), "%s", yerr.message);
-		return -EINVAL;
-	}
+	r = yaml_tree_parse(text, size, &root, err);
+	if (r < 0)
+		return r;
 	struct walk w = {.err = err};
 	struct rules rules = {0};
 	rules_copy(base, &rules);
@@ -712,23 +702,20 @@ int rules_parse(const char *text, size_t size, const struct rules *base, struct 
 }
 
 int rules_load(const struct rootfs *fs, const char *path, const struct rules *base,
-	       struct rules *ret, struct rules_error *err)
+	       struct rules *ret, struct pcipt_error *err)
 {
 	char *data;
 	size_t size;
-	struct text_error terr;
-	memset(err, 0, sizeof(*err));
-	int r = text_file_read(fs, path, &data, &size, &terr);
-	if (r < 0) {
-		snprintf(err->message, sizeof(err->message), "%s", terr.message);
+	error_clear(err);
+	int r = text_file_read(fs, path, &data, &size, err);
+	if (r < 0)
 		return r;
-	}
 	r = rules_parse(data, size, base, ret, err);
 	free(data);
 	return r;
 }
 
-int rules_load_builtin(struct rules *ret, struct rules_error *err)
+int rules_load_builtin(struct rules *ret, struct pcipt_error *err)
 {
 	return rules_parse(rules_builtin_yaml, rules_builtin_yaml_size, NULL, ret, err);
 }

@@ -7,6 +7,7 @@
 #define PCIPT_RULES_RULES_H
 
 #include "../lib/findings.h"
+#include "../lib/error.h"
 #include "../lib/rootfs.h"
 
 #include <stdbool.h>
@@ -83,21 +84,16 @@ struct rules {
 	struct rules_bind bind;
 };
 
-struct rules_error {
-	unsigned line, column; /* 1-based; 0 when not about a place */
-	char message[512];
-};
-
 /* Load text (a whole rules file) on top of base (NULL: nothing).  Checks the file leaves out
  * keep base's settings; a `devices:` list replaces base's; `bind:` keys override one by one.
  * Returns 0, or -EINVAL (-EFBIG, -EILSEQ...) with err filled and *ret untouched. */
 int rules_parse(const char *text, size_t size, const struct rules *base, struct rules *ret,
-		struct rules_error *err);
+		struct pcipt_error *err);
 /* The same from a file. */
 int rules_load(const struct rootfs *fs, const char *path, const struct rules *base,
-	       struct rules *ret, struct rules_error *err);
+	       struct rules *ret, struct pcipt_error *err);
 /* The rules compiled into the binary (rules/default.yaml). */
-int rules_load_builtin(struct rules *ret, struct rules_error *err);
+int rules_load_builtin(struct rules *ret, struct pcipt_error *err);
 extern const char rules_builtin_yaml[];
 extern const size_t rules_builtin_yaml_size;
 

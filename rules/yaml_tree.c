@@ -9,16 +9,15 @@
 #include <string.h>
 #include <yaml.h>
 
-static int fail_at(struct yaml_tree_error *err, const yaml_mark_t *mark, const char *fmt, ...)
+static int fail_at(struct pcipt_error *err, const yaml_mark_t *mark, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int fail_at(struct yaml_tree_error *err, const yaml_mark_t *mark, const char *fmt, ...)
+static int fail_at(struct pcipt_error *err, const yaml_mark_t *mark, const char *fmt, ...)
 {
 	va_list ap;
-	err->line = mark ? (unsigned)mark->line + 1 : 0;
-	err->column = mark ? (unsigned)mark->column + 1 : 0;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	error_vset_at(err, -EINVAL, mark ? (unsigned)mark->line + 1 : 0,
+		      mark ? (unsigned)mark->column + 1 : 0, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -82,7 +81,7 @@ static int compare_keys(const void *a, const void *b)
 }
 
 /* Duplicate keys, found by sorting a copy of the key list: n log n for large mappings. */
-static int check_duplicate_keys(const struct yaml_node *m, struct yaml_tree_error *err)
+static int check_duplicate_keys(const struct yaml_node *m, struct pcipt_error *err)
 {
 	if (m->count < 2)
 		return 0;
@@ -104,7 +103,7 @@ static int check_duplicate_keys(const struct yaml_node *m, struct yaml_tree_erro
 
 /* Attach a finished node to the open collection on top of the stack (or make it the root). */
 static int attach(struct frame *stack, size_t depth, struct yaml_node **root,
-		  struct yaml_node *node, struct yaml_tree_error *err)
+		  struct yaml_node *node, struct pcipt_error *err)
 {
 	if (depth == 0) {
 		*root = node;
@@ -139,7 +138,7 @@ static int attach(struct frame *stack, size_t depth, struct yaml_node **root,
 }
 
 static int refuse_anchor_and_tag(const yaml_event_t *ev, const unsigned char *anchor,
-				 const unsigned char *tag, struct yaml_tree_error *err)
+				 const unsigned char *tag, struct pcipt_error *err)
 {
 	if (anchor)
 		return fail_at(err, &ev->start_mark,
@@ -151,7 +150,7 @@ static int refuse_anchor_and_tag(const yaml_event_t *ev, const unsigned char *an
 }
 
 int yaml_tree_parse(const char *buf, size_t size, struct yaml_node **ret_root,
-		    struct yaml_tree_error *err)
+		    struct pcipt_error *err)
 {
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser))

@@ -7,6 +7,8 @@
 #ifndef PCIPT_RULES_YAML_TREE_H
 #define PCIPT_RULES_YAML_TREE_H
 
+#include "../lib/error.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,15 +33,10 @@ struct yaml_node {
 	size_t count, capacity;
 };
 
-struct yaml_tree_error {
-	unsigned line, column; /* 1-based; 0 when not about a place */
-	char message[200];
-};
-
 /* Parse one YAML document.  Returns 0 with *ret_root set (NULL for an empty document), or
  * -EINVAL with err filled. */
 int yaml_tree_parse(const char *buf, size_t size, struct yaml_node **ret_root,
-		    struct yaml_tree_error *err);
+		    struct pcipt_error *err);
 void yaml_tree_free(struct yaml_node *root);
 
 /* The value for key in a mapping, or NULL. */

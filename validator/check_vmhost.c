@@ -660,11 +660,11 @@ static void check_hookscript(const struct vm_check *k, const struct vm_files *fi
 	const char *volume = vm->hookscript.value;
 	struct finding *f;
 	if (!files->hook_path) {
-		if (!files->hook_why)
+		if (!files->hook_unresolved.code)
 			return; /* a value Proxmox drops: config-syntax says so */
 		f = report(k, CHECK_HOOKSCRIPT_MISSING, SEVERITY_ERROR, vm->hookscript.line, NULL);
 		finding_message(f, "hookscript %s %s; Proxmox will refuse to start the VM", volume,
-				files->hook_why);
+				files->hook_unresolved.message);
 		finding_hint(f,
 			     "put the script in a storage's snippets directory and set it with "
 			     "`qm set %ld --hookscript local:snippets/NAME`",

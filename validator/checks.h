@@ -99,9 +99,9 @@ struct host_view {
 struct vm_files {
 	char *rom_path[PVE_MAX_HOSTPCI]; /* NULL: no romfile, or romfile-path refused it */
 	struct host_rom rom[PVE_MAX_HOSTPCI];
-	char *hook_path; /* the hookscript on this host; NULL with hook_why when unresolved */
-	const char *hook_why;
-	int hook_error; /* stat() of hook_path: 0 or -errno */
+	char *hook_path; /* the hookscript on this host; NULL when unresolved, and then */
+	struct pcipt_error hook_unresolved; /* says why (code 0: it was not looked up) */
+	int hook_error;                     /* stat() of hook_path: 0 or -errno */
 	unsigned hook_mode;
 	bool hook_regular;
 };

@@ -6,6 +6,7 @@
 #ifndef PCIPT_INSTALL_HOOK_H
 #define PCIPT_INSTALL_HOOK_H
 
+#include "../lib/error.h"
 #include "../lib/rootfs.h"
 
 #include <stdbool.h>
@@ -25,21 +26,20 @@ struct hook_install {
 
 /* Decide what to do, changing nothing: the storage (storage_id, else `local`, else the first
  * enabled storage of this node with snippets, unshared ones first), the link, whether the VM
- * needs `qm set`.  Refuses (-1, error filled with the reason and the fix) when no storage takes
+ * needs `qm set`.  Refuses (-errno, err filled with the reason and the fix) when no storage takes
  * snippets, the storage's directory is missing or (NFS, CIFS, CephFS, GlusterFS) not mounted,
  * the VM has no config on this node or another hookscript, the snippet path holds something
  * else, or hook_path is not an installed executable.  Every path is resolved inside root. */
 int hook_install_plan(const struct rootfs *root, long vmid, const char *storage_id,
-		      const char *hook_path, struct hook_install *ret, char *error,
-		      size_t error_size);
+		      const char *hook_path, struct hook_install *ret, struct pcipt_error *err);
 
 /* Carry the plan out: the snippets directory (its last component only), the link to
  * hook_path, then `QM set VMID --hookscript VOLUME` unless the config has it already or qm is
- * NULL.  When qm fails, the link and a directory this run made are removed again.  0 or -1
- * with error filled; *ret_did_link / *ret_did_set say what changed. */
+ * NULL.  When qm fails, the link and a directory this run made are removed again.  0 or -errno
+ * with err filled; *ret_did_link / *ret_did_set say what changed. */
 int hook_install_apply(const struct rootfs *root, const struct hook_install *plan,
 		       const char *hook_path, const char *qm, bool *ret_did_link, bool *ret_did_set,
-		       char *error, size_t error_size);
+		       struct pcipt_error *err);
 
 void hook_install_free(struct hook_install *p);
 

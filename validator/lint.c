@@ -75,7 +75,7 @@ static const char *storage_error_hint(int code)
 static bool load_mappings(const struct rootfs *root, size_t source_index, struct pve_mappings *ret,
 			  struct findings *out, bool *unreadable)
 {
-	struct text_error terr;
+	struct pcipt_error terr;
 	int r = pve_mappings_load(root, PATH_PVE_PCI_MAPPING, PATH_PVE_PCI_MAPPING, ret, &terr);
 	if (r == -ENOENT)
 		return false;
@@ -106,7 +106,7 @@ static bool load_mappings(const struct rootfs *root, size_t source_index, struct
 static bool load_storages(const struct rootfs *root, size_t source_index, struct pve_storages *ret,
 			  struct findings *out, bool *unreadable)
 {
-	struct text_error terr;
+	struct pcipt_error terr;
 	int r = pve_storages_load(root, PATH_PVE_STORAGE_CFG, ret, &terr);
 	if (r == 0)
 		return true;
@@ -128,7 +128,7 @@ static size_t load_configs(const struct lint_input *inputs, size_t count, size_t
 	for (size_t i = 0; i < count; i++) {
 		struct source_ref src = {inputs[i].display, first_index + i,
 					 pve_vmid_from_path(inputs[i].path)};
-		struct pve_load_error err;
+		struct pcipt_error err;
 		if (pve_config_load(inputs[i].fs, inputs[i].path, inputs[i].display,
 				    &configs[loaded], &err) < 0) {
 			*unreadable = true;
@@ -330,9 +330,8 @@ void vm_files_gather(const struct pve_vm *vm, const struct host_view *view,
 	}
 	/* no storages: storage.cfg could not be read, and that finding says so */
 	if (vm->hookscript.set && view->storages) {
-		ret->hook_path =
-			pve_snippet_path(view->storages, vm->hookscript.value, &ret->hook_why);
-		if (ret->hook_path)
+		if (pve_snippet_path(view->storages, vm->hookscript.value, &ret->hook_path,
+				     &ret->hook_unresolved) == 0)
 			ret->hook_error = host_file_mode(root, ret->hook_path, &ret->hook_mode,
 							 &ret->hook_regular);
 	}
@@ -347,15 +346,13 @@ void vm_files_free(struct vm_files *f)
 
 int lint_host(const struct lint_input *inputs, size_t count, const struct rootfs *root,
 	      const struct rules *rules, bool host_only, long long now, struct findings *out,
-	      char *error, size_t error_size)
+	      struct pcipt_error *err)
 {
 	struct host host;
-	struct host_error herr;
-	if (host_load(root, now, &host, &herr) < 0) {
-		snprintf(error, error_size, "%s", herr.message);
-		return -1;
-	}
-	int r = lint_loaded_host(inputs, count, &host, rules, host_only, out);
+	int r = host_load(root, now, &host, err);
+	if (r < 0)
+		return r;
+	r = lint_loaded_host(inputs, count, &host, rules, host_only, out);
 	host_free(&host);
 	return r;
 }
@@ -428,14 +425,12 @@ int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct
 }
 
 int lint_groups(const struct lint_input *inputs, size_t count, const struct rootfs *root, bool json,
-		long long now, FILE *out, char *error, size_t error_size)
+		long long now, FILE *out, struct pcipt_error *err)
 {
 	struct host host;
-	struct host_error herr;
-	if (host_load(root, now, &host, &herr) < 0) {
-		snprintf(error, error_size, "%s", herr.message);
-		return -1;
-	}
+	int r = host_load(root, now, &host, err);
+	if (r < 0)
+		return r;
 	/* an unreadable config claims nothing (the lint of that VM says why), and an unreadable
 	 * pci.cfg maps nothing */
 	struct findings ignored;

@@ -5,6 +5,7 @@
 #ifndef PCIPT_VALIDATOR_LINT_H
 #define PCIPT_VALIDATOR_LINT_H
 
+#include "../lib/error.h"
 #include "../lib/rootfs.h"
 
 #include "../lib/findings.h"
@@ -42,11 +43,11 @@ bool lint_offline_end(struct offline_lint *lint);
 
 /* The same checks plus every host check, against the host under root (`now` decides which
  * Proxmox reservations are live).  host_only: no configs, host readiness alone (--host).
- * Returns 0, 1 when some input could not be read, or -1 when the host itself cannot be read
- * (error says why). */
+ * Returns 0, 1 when some input could not be read, or -errno when the host itself cannot be
+ * read (err says why). */
 int lint_host(const struct lint_input *inputs, size_t count, const struct rootfs *root,
 	      const struct rules *rules, bool host_only, long long now, struct findings *out,
-	      char *error, size_t error_size);
+	      struct pcipt_error *err);
 
 /* The same over a host already read.  Returns 0, or 1 when some input could not be read. */
 struct host;
@@ -85,8 +86,9 @@ int lint_check_prepared(const struct lint_prepared *p, const struct rules *rules
 void lint_prepared_free(struct lint_prepared *p);
 
 /* --groups: print the host's IOMMU groups (text or JSON) with the VMs among inputs that
- * claim each device (a mapping's alternative as chosen at `now`).  Returns 0, or -1 when the host cannot be read (error says why). */
+ * claim each device (a mapping's alternative as chosen at `now`).  Returns 0, or -errno when
+ * the host cannot be read (err says why). */
 int lint_groups(const struct lint_input *inputs, size_t count, const struct rootfs *root, bool json,
-		long long now, FILE *out, char *error, size_t error_size);
+		long long now, FILE *out, struct pcipt_error *err);
 
 #endif

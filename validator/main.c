@@ -326,10 +326,9 @@ static void print_findings(const struct findings *list, void *ctx)
 static int load_setup(const struct options *o, struct settings *settings, struct rules *rules,
 		      char **ret_display)
 {
-	char error[600];
-	if (setup_load(o->root, o->conf, o->rules, settings, rules, ret_display, error,
-		       sizeof(error)) < 0) {
-		fprintf(stderr, "%s\n", error);
+	struct pcipt_error err;
+	if (setup_load(o->root, o->conf, o->rules, settings, rules, ret_display, &err) < 0) {
+		fprintf(stderr, "%s\n", err.message);
 		return -1;
 	}
 	return 0;
@@ -343,12 +342,12 @@ static int show_groups(const struct options *o)
 	bool have_configs = rootfs_exists(o->root, PATH_PVE_QEMU_SERVER);
 	if (have_configs && list_node_configs(o->root, &inputs, &count) < 0)
 		return EXIT_TROUBLE;
-	char error[300];
+	struct pcipt_error err;
 	int r = lint_groups(inputs, count, o->root, o->format == FORMAT_JSON, (long long)time(NULL),
-			    stdout, error, sizeof(error));
+			    stdout, &err);
 	free_inputs(inputs, count);
 	if (r < 0) {
-		fprintf(stderr, "pcipt-validate: %s\n", error);
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
 		return EXIT_TROUBLE;
 	}
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
@@ -359,21 +358,19 @@ static int install_hook(const struct options *o)
 {
 	long vmid = pve_vmid_parse(o->positional[0]);
 	struct hook_install plan;
-	char error[600];
+	struct pcipt_error err;
 	bool linked, set;
 	/* under --root the node's own qm must not change a real VM: PCIPT_QM names a stand-in
 	 * (the tests'), else the command is only printed */
 	const char *qm = rootfs_is_host(o->root) ? "qm" : getenv("PCIPT_QM");
 	if (qm && !*qm)
 		qm = NULL;
-	if (hook_install_plan(o->root, vmid, o->storage, PCIPT_HOOK_PATH, &plan, error,
-			      sizeof(error)) < 0) {
-		fprintf(stderr, "pcipt-validate: %s\n", error);
+	if (hook_install_plan(o->root, vmid, o->storage, PCIPT_HOOK_PATH, &plan, &err) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
 		return EXIT_TROUBLE;
 	}
-	if (hook_install_apply(o->root, &plan, PCIPT_HOOK_PATH, qm, &linked, &set, error,
-			       sizeof(error)) < 0) {
-		fprintf(stderr, "pcipt-validate: %s\n", error);
+	if (hook_install_apply(o->root, &plan, PCIPT_HOOK_PATH, qm, &linked, &set, &err) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
 		hook_install_free(&plan);
 		return EXIT_TROUBLE;
 	}
@@ -512,11 +509,11 @@ int main(int argc, char **argv)
 		}
 		unreadable = lint_offline_end(lint);
 	} else {
-		char error[300];
+		struct pcipt_error err;
 		int r = lint_host(inputs, input_count, o.root, &rules, o.host,
-				  (long long)time(NULL), &findings, error, sizeof(error));
+				  (long long)time(NULL), &findings, &err);
 		if (r < 0) {
-			fprintf(stderr, "pcipt-validate: %s\n", error);
+			fprintf(stderr, "pcipt-validate: %s\n", err.message);
 			free_inputs(inputs, input_count);
 			findings_free(&findings);
 			rules_free(&rules);

@@ -7,21 +7,22 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* "FILE:LINE:COLUMN: error: MESSAGE", leaving out what is 0 */
-static void place_error(char *error, size_t size, const char *file, unsigned line, unsigned column,
-			const char *message)
+/* "FILE:LINE:COLUMN: error: " in front of err's message, leaving out what is 0; returns its
+ * code. */
+static int place_error(struct pcipt_error *err, const char *file)
 {
-	if (line && column)
-		snprintf(error, size, "%s:%u:%u: error: %s", file, line, column, message);
-	else if (line)
-		snprintf(error, size, "%s:%u: error: %s", file, line, message);
+	if (err->line && err->column)
+		error_prefix(err, "%s:%u:%u: error: ", file, err->line, err->column);
+	else if (err->line)
+		error_prefix(err, "%s:%u: error: ", file, err->line);
 	else
-		snprintf(error, size, "%s: error: %s", file, message);
+		error_prefix(err, "%s: error: ", file);
+	return err->code;
 }
 
 /* --conf FILE, else ROOT/etc/pcipt/pcipt.conf when it exists, else the defaults. */
 int setup_load_settings(const struct rootfs *root, const char *conf, struct settings *ret,
-			char *error, size_t error_size)
+			struct pcipt_error *err)
 {
 	const char *display = conf ? conf : PATH_PCIPT_CONF;
 	/* a file named on the command line is read as given; the node's own under the root */
@@ -30,11 +31,10 @@ int setup_load_settings(const struct rootfs *root, const char *conf, struct sett
 		settings_defaults(ret);
 		return 0;
 	}
-	struct settings_error err;
-	int r = settings_load(fs, display, ret, &err);
+	int r = settings_load(fs, display, ret, err);
 	if (r < 0) {
-		place_error(error, error_size, display, err.line, 0, err.message);
-		return -1;
+		err->column = 0; /* pcipt.conf's errors name the line only */
+		return place_error(err, display);
 	}
 	return 0;
 }
@@ -43,14 +43,11 @@ int setup_load_settings(const struct rootfs *root, const char *conf, struct sett
  * host path, so under the root), else ROOT/etc/pcipt/rules.yaml when it exists. */
 static int load_rules(const struct rootfs *root, const char *rules_file,
 		      const struct settings *settings, struct rules *ret, char **ret_display,
-		      char *error, size_t error_size)
+		      struct pcipt_error *err)
 {
 	struct rules builtin;
-	struct rules_error err;
-	if (rules_load_builtin(&builtin, &err) < 0) {
-		place_error(error, error_size, "built-in rules", err.line, err.column, err.message);
-		return -1;
-	}
+	if (rules_load_builtin(&builtin, err) < 0)
+		return place_error(err, "built-in rules");
 	const char *display = rules_file        ? rules_file
 			      : settings->rules ? settings->rules
 						: PATH_PCIPT_RULES;
@@ -60,25 +57,23 @@ static int load_rules(const struct rootfs *root, const char *rules_file,
 		*ret_display = xstrdup("built-in rules");
 		return 0;
 	}
-	int r = rules_load(fs, display, &builtin, ret, &err);
+	int r = rules_load(fs, display, &builtin, ret, err);
 	rules_free(&builtin);
-	if (r < 0) {
-		place_error(error, error_size, display, err.line, err.column, err.message);
-		return -1;
-	}
+	if (r < 0)
+		return place_error(err, display);
 	*ret_display = xstrdup(display);
 	return 0;
 }
 
 int setup_load(const struct rootfs *root, const char *conf, const char *rules_file,
-	       struct settings *settings, struct rules *rules, char **ret_display, char *error,
-	       size_t error_size)
+	       struct settings *settings, struct rules *rules, char **ret_display,
+	       struct pcipt_error *err)
 {
-	if (setup_load_settings(root, conf, settings, error, error_size) < 0)
-		return -1;
-	if (load_rules(root, rules_file, settings, rules, ret_display, error, error_size) < 0) {
+	int r = setup_load_settings(root, conf, settings, err);
+	if (r < 0)
+		return r;
+	r = load_rules(root, rules_file, settings, rules, ret_display, err);
+	if (r < 0)
 		settings_free(settings);
-		return -1;
-	}
-	return 0;
+	return r;
 }

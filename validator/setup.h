@@ -4,6 +4,7 @@
 #ifndef PCIPT_VALIDATOR_SETUP_H
 #define PCIPT_VALIDATOR_SETUP_H
 
+#include "../lib/error.h"
 #include "../lib/rootfs.h"
 
 #include "../lib/settings.h"
@@ -11,14 +12,14 @@
 
 #include <stddef.h>
 
-/* Returns 0, or -1 with error holding the line to print ("FILE:LINE: error: ...").
+/* Returns 0, or -errno with err's message the line to print ("FILE:LINE: error: ...").
  * *ret_display names the rules file ("built-in rules" when there is none). */
 int setup_load(const struct rootfs *root, const char *conf, const char *rules_file,
-	       struct settings *settings, struct rules *rules, char **ret_display, char *error,
-	       size_t error_size);
+	       struct settings *settings, struct rules *rules, char **ret_display,
+	       struct pcipt_error *err);
 
-/* pcipt.conf alone, as setup_load() finds it: 0, or -1 with error filled. */
+/* pcipt.conf alone, as setup_load() finds it: 0, or -errno with err filled. */
 int setup_load_settings(const struct rootfs *root, const char *conf, struct settings *ret,
-			char *error, size_t error_size);
+			struct pcipt_error *err);
 
 #endif

@@ -206,10 +206,10 @@ static void fuzz_reservations(const char *text)
 
 static void check_snippet(const struct pve_storages *s, const char *volume)
 {
-	const char *why = NULL;
-	char *path = pve_snippet_path(s, volume, &why);
-	if (!path) {
-		if (!why || !why[0])
+	struct pcipt_error why = {0};
+	char *path = NULL;
+	if (pve_snippet_path(s, volume, &path, &why) < 0) {
+		if (path || why.code != -EINVAL || !why.message[0])
 			abort();
 		return;
 	}
@@ -241,7 +241,7 @@ static void check_snippet(const struct pve_storages *s, const char *volume)
 static void fuzz_storage(const uint8_t *data, size_t size)
 {
 	struct text_file text;
-	struct text_error err;
+	struct pcipt_error err;
 	if (text_file_from_buffer((const char *)data, size, &text, &err) < 0)
 		return;
 	struct pve_storages s;

@@ -12,7 +12,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct text_file text;
-	struct text_error err;
+	struct pcipt_error err;
 	if (text_file_from_buffer((const char *)data, size, &text, &err) < 0)
 		return 0;
 	struct pve_mappings m;

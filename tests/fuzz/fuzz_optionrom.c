@@ -8,7 +8,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct optionrom rom;
-	struct optionrom_error err;
+	struct pcipt_error err;
 	if (optionrom_parse(data, size, &rom, &err) < 0) {
 		if (!err.message[0])
 			abort();

@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rules rules;
-	struct rules_error err;
+	struct pcipt_error err;
 	if (rules_parse((const char *)data, size, NULL, &rules, &err) < 0) {
 		if (!err.message[0])
 			abort(); /* a refusal always says why */

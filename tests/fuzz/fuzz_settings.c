@@ -8,7 +8,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct settings s;
-	struct settings_error err;
+	struct pcipt_error err;
 	if (settings_parse((const char *)data, size, &s, &err) < 0) {
 		if (!err.message[0])
 			abort();

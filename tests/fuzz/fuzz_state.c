@@ -12,7 +12,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ledger *l = malloc(sizeof(*l));
-	struct hook_error err;
+	struct pcipt_error err;
 	if (ledger_parse((const char *)data, size, l, &err) < 0) {
 		if (!err.message[0])
 			abort();

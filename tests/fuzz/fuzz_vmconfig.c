@@ -105,7 +105,7 @@ static void check_sorted(const struct findings *list)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct text_file text;
-	struct text_error err;
+	struct pcipt_error err;
 	if (text_file_from_buffer((const char *)data, size, &text, &err) < 0) {
 		if (err.code >= 0 || !err.message[0])
 			abort(); /* a refusal is a negative errno with a message */

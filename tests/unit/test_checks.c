@@ -29,7 +29,7 @@ static struct run *validate(const char *const *texts, size_t n)
 	findings_init(&r->findings);
 	for (size_t i = 0; i < n; i++) {
 		struct text_file f;
-		struct text_error e;
+		struct pcipt_error e;
 		assert_int_equal(text_file_from_buffer(texts[i], strlen(texts[i]), &f, &e), 0);
 		char path[64];
 		snprintf(path, sizeof(path), "/etc/pve/qemu-server/%zu.conf", 100 + i);
@@ -263,7 +263,7 @@ static void snapshots_are_not_judged(void **state)
 static void parse_config(const char *text, struct pve_config *ret)
 {
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	assert_int_equal(text_file_from_buffer(text, strlen(text), &f, &e), 0);
 	pve_config_parse(&f, "/etc/pve/qemu-server/100.conf", ret);
 	text_file_free(&f);
@@ -272,7 +272,7 @@ static void parse_config(const char *text, struct pve_config *ret)
 static void parse_mappings(const char *text, struct pve_mappings *ret)
 {
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	assert_int_equal(text_file_from_buffer(text, strlen(text), &f, &e), 0);
 	pve_mappings_parse(&f, "/etc/pve/mapping/pci.cfg", ret);
 	text_file_free(&f);
@@ -292,7 +292,7 @@ static void device_rule_findings_outlive_the_rules(void **state)
 			   "    severity: warning\n"
 			   "    hint: use q35\n";
 	struct rules rules;
-	struct rules_error rerr;
+	struct pcipt_error rerr;
 	assert_int_equal(rules_parse(yaml, strlen(yaml), NULL, &rules, &rerr), 0);
 	struct pve_mappings mappings;
 	parse_mappings("gpu\n\tmap id=10de:1b80,node=pve,path=0000:01:00\n", &mappings);
@@ -442,7 +442,7 @@ static void every_check_id_is_in_the_catalogue(void **state)
 
 	/* rules/default.yaml: checks: names every catalogue id once, and nothing else */
 	struct yaml_node *root;
-	struct yaml_tree_error err;
+	struct pcipt_error err;
 	assert_int_equal(yaml_tree_parse(rules_builtin_yaml, rules_builtin_yaml_size, &root, &err),
 			 0);
 	const struct yaml_node *checks = yaml_tree_get(root, "checks");
@@ -476,7 +476,7 @@ static void findings_print_with_their_check_id(void **state)
 			   "  - {id: first-rule, name: A, hint: h, match: {vendor: 1}}\n"
 			   "  - {id: second-rule, name: B, hint: h, match: {vendor: 2}}\n";
 	struct rules rules;
-	struct rules_error rerr;
+	struct pcipt_error rerr;
 	assert_int_equal(rules_parse(yaml, strlen(yaml), NULL, &rules, &rerr), 0);
 	struct source_ref src = {"100.conf", 0, 100};
 	struct findings list;

@@ -146,26 +146,29 @@ static void storage_snippets(void **state)
 			  "\tserver 192.0.2.1\n"
 			  "\tcontent snippets\n";
 	struct text_file text;
-	struct text_error err;
+	struct pcipt_error err;
 	assert_int_equal(text_file_from_buffer(cfg, strlen(cfg), &text, &err), 0);
 	struct pve_storages s;
 	pve_storages_parse(&text, &s);
 	text_file_free(&text);
 	assert_int_equal(s.count, 3);
-	const char *why = NULL;
-	char *p = pve_snippet_path(&s, "local:snippets/pcipt-hook", &why);
+	struct pcipt_error why;
+	char *p = NULL;
+	assert_int_equal(pve_snippet_path(&s, "local:snippets/pcipt-hook", &p, &why), 0);
 	assert_string_equal(p, "/var/lib/vz/snippets/pcipt-hook");
 	free(p);
-	p = pve_snippet_path(&s, "nas:snippets/h.pl", &why);
+	assert_int_equal(pve_snippet_path(&s, "nas:snippets/h.pl", &p, &why), 0);
 	assert_string_equal(p, "/mnt/pve/nas/snippets/h.pl"); /* network storages mount there */
 	free(p);
-	assert_null(pve_snippet_path(&s, "local-lvm:snippets/x", &why));
-	assert_non_null(strstr(why, "holds no files"));
-	assert_null(pve_snippet_path(&s, "local:iso/x.iso", &why));
-	assert_non_null(strstr(why, "snippets directory"));
-	assert_null(pve_snippet_path(&s, "local:snippets/../../etc/x", &why));
-	assert_null(pve_snippet_path(&s, "nowhere:snippets/x", &why));
-	assert_non_null(strstr(why, "does not define"));
+	p = NULL;
+	assert_int_equal(pve_snippet_path(&s, "local-lvm:snippets/x", &p, &why), -EINVAL);
+	assert_non_null(strstr(why.message, "holds no files"));
+	assert_int_equal(pve_snippet_path(&s, "local:iso/x.iso", &p, &why), -EINVAL);
+	assert_non_null(strstr(why.message, "snippets directory"));
+	assert_int_equal(pve_snippet_path(&s, "local:snippets/../../etc/x", &p, &why), -EINVAL);
+	assert_int_equal(pve_snippet_path(&s, "nowhere:snippets/x", &p, &why), -EINVAL);
+	assert_non_null(strstr(why.message, "does not define"));
+	assert_null(p); /* untouched on failure */
 	pve_storages_free(&s);
 }
 

@@ -27,7 +27,7 @@ static void sections_map_lines_and_problems(void **state)
 		"\tmap id=8086:1572,node=pve,path=01:00.0\n"
 		"\tmap id=8086:1572,node=pve,path=0000:03:00.0,color=blue\n";
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	assert_int_equal(text_file_from_buffer(cfg, strlen(cfg), &f, &e), 0);
 	struct pve_mappings m;
 	pve_mappings_parse(&f, "/etc/pve/mapping/pci.cfg", &m);
@@ -77,7 +77,7 @@ static void uppercase_hex_as_proxmox_reads_it(void **state)
 			  "\tmap id=10de:1b80,node=pve,path=0000:0a:00.A\n"
 			  "\tmap id=10DE:1b80,node=pve,path=0000:0a:00,subsystem-id=1458:37A2\n";
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	assert_int_equal(text_file_from_buffer(cfg, strlen(cfg), &f, &e), 0);
 	struct pve_mappings m;
 	pve_mappings_parse(&f, "/etc/pve/mapping/pci.cfg", &m);

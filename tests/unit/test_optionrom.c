@@ -52,7 +52,7 @@ static void legacy_plus_efi_chain(void **state)
 	make_image(rom, 0, 2, 0x10de, 0x1b80, OPTIONROM_CODE_X86, 0);
 	make_image(rom, 1024, 2, 0x10de, 0x1b80, OPTIONROM_CODE_EFI, 1);
 	struct optionrom r;
-	struct optionrom_error err;
+	struct pcipt_error err;
 	assert_int_equal(optionrom_parse(rom, sizeof(rom), &r, &err), 0);
 	assert_int_equal(r.count, 2);
 	assert_int_equal(r.images[0].code_type, OPTIONROM_CODE_X86);
@@ -73,7 +73,7 @@ static void bad_roms_are_refused(void **state)
 {
 	(void)state;
 	struct optionrom r;
-	struct optionrom_error err;
+	struct pcipt_error err;
 	uint8_t rom[1024] = {0};
 
 	assert_int_equal(optionrom_parse((const uint8_t *)"MZ\x90\x00", 4, &r, &err), -EINVAL);
@@ -116,7 +116,7 @@ static void too_many_images(void **state)
 	for (size_t i = 0; i < n; i++)
 		make_image(rom, i * 512, 1, 1, 2, 0, i + 1 == n);
 	struct optionrom r;
-	struct optionrom_error err;
+	struct pcipt_error err;
 	assert_int_equal(optionrom_parse(rom, n * 512, &r, &err), -EINVAL);
 	assert_non_null(strstr(err.message, "more than"));
 	free(rom);
@@ -147,7 +147,7 @@ static void real_roms(void **state)
 	if (!legacy)
 		skip();
 	struct optionrom r;
-	struct optionrom_error err;
+	struct pcipt_error err;
 	assert_int_equal(optionrom_parse(legacy, size, &r, &err), 0);
 	assert_int_equal(r.count, 1);
 	assert_int_equal(r.images[0].vendor, 0x1002);

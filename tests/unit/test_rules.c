@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-static int parse(const char *text, struct rules *ret, struct rules_error *err)
+static int parse(const char *text, struct rules *ret, struct pcipt_error *err)
 {
 	return rules_parse(text, strlen(text), NULL, ret, err);
 }
@@ -25,7 +25,7 @@ static void assert_refused(const char *text, size_t size, const char *words, uns
 			   unsigned column)
 {
 	struct rules r;
-	struct rules_error err;
+	struct pcipt_error err;
 	int rc = rules_parse(text, size, NULL, &r, &err);
 	if (rc == 0) {
 		rules_free(&r);
@@ -42,7 +42,7 @@ static void builtin_rules_load_and_match_the_catalogue(void **state)
 {
 	(void)state;
 	struct rules r;
-	struct rules_error err;
+	struct pcipt_error err;
 	if (rules_load_builtin(&r, &err) < 0)
 		fail_msg("built-in rules: %u:%u: %s", err.line, err.column, err.message);
 	/* every check is configured by the default file, at its code's own level */
@@ -80,7 +80,7 @@ static void overlay_keeps_base_and_replaces_devices(void **state)
 {
 	(void)state;
 	struct rules base, r;
-	struct rules_error err;
+	struct pcipt_error err;
 	assert_int_equal(rules_load_builtin(&base, &err), 0);
 	const char *text = "version: 1\n"
 			   "checks:\n"
@@ -108,7 +108,7 @@ static void yaml_11_words_are_read_deliberately(void **state)
 {
 	(void)state;
 	struct rules r;
-	struct rules_error err;
+	struct pcipt_error err;
 	/* plain `off` is the severity off, not YAML 1.1's false; yes/on are booleans where a
 	 * boolean is expected; hex and decimal ids are both numbers */
 	const char *text = "version: 1\n"
@@ -209,7 +209,7 @@ static void unknown_keys_name_every_allowed_key(void **state)
 			snprintf(yaml, sizeof(yaml), "version: 1\nchecks: {%s: {%s: [x]}}\n",
 				 check_id_name((enum check_id)i), info->params[k]);
 			struct rules r;
-			struct rules_error err;
+			struct pcipt_error err;
 			if (parse(yaml, &r, &err) != 0)
 				fail_msg("%s: %s", yaml, err.message);
 			rules_free(&r);
@@ -264,7 +264,7 @@ static void deep_nesting_is_refused_early(void **state)
 	free(deep);
 	/* 64 levels are fine for the tree (the schema then refuses the shape) */
 	struct yaml_node *root = NULL;
-	struct yaml_tree_error yerr;
+	struct pcipt_error yerr;
 	char ok[200] = "";
 	for (int i = 0; i < 64; i++)
 		strcat(ok, "[");
@@ -295,7 +295,7 @@ static void severities_follow_the_rules(void **state)
 {
 	(void)state;
 	struct rules r;
-	struct rules_error err;
+	struct pcipt_error err;
 	const char *text = "version: 1\nchecks: {xvga-ovmf: error, device-shared: warning, "
 			   "config-syntax: off}\n";
 	assert_int_equal(parse(text, &r, &err), 0);

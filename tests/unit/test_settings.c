@@ -16,7 +16,7 @@
 static void assert_refused_n(const char *text, size_t size, unsigned line, const char *words)
 {
 	struct settings s;
-	struct settings_error err;
+	struct pcipt_error err;
 	if (settings_parse(text, size, &s, &err) == 0) {
 		settings_free(&s);
 		fail_msg("accepted: %s", text);
@@ -36,7 +36,7 @@ static void defaults_and_values(void **state)
 {
 	(void)state;
 	struct settings s;
-	struct settings_error err;
+	struct pcipt_error err;
 	settings_defaults(&s);
 	assert_null(s.rules);
 	assert_false(s.sets_state_dir);
@@ -96,7 +96,7 @@ static void environment_is_never_read(void **state)
 	assert_refused("\n\nrules = ${PCIPT_TEST_SECRET}\n", 3, "${...} is not expanded");
 	/* inside single quotes libconfuse does not expand: the text stays as written */
 	struct settings s;
-	struct settings_error err;
+	struct pcipt_error err;
 	const char *text = "rules = '/etc/pcipt/${literally}.yaml'\n";
 	assert_int_equal(settings_parse(text, strlen(text), &s, &err), 0);
 	assert_string_equal(s.rules, "/etc/pcipt/${literally}.yaml");
@@ -134,7 +134,7 @@ static void huge_file_is_refused(void **state)
 	memset(big, '#', n);
 	big[n] = '\0';
 	struct settings s;
-	struct settings_error err;
+	struct pcipt_error err;
 	assert_true(settings_parse(big, n, &s, &err) < 0);
 	assert_non_null(strstr(err.message, "larger than"));
 	free(big);

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int load(const char *buf, size_t len, struct text_file *f, struct text_error *e)
+static int load(const char *buf, size_t len, struct text_file *f, struct pcipt_error *e)
 {
 	return text_file_from_buffer(buf, len, f, e);
 }
@@ -23,7 +23,7 @@ static void splits_lines_and_keeps_numbers(void **state)
 {
 	(void)state;
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	const char *s = "a: 1\n\nb: 2";
 	assert_int_equal(load(s, strlen(s), &f, &e), 0);
 	assert_int_equal(f.line_count, 3);
@@ -39,7 +39,7 @@ static void strips_crlf_and_remembers_first(void **state)
 {
 	(void)state;
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	const char *s = "a: 1\nb: 2\r\nc: 3\r\n";
 	assert_int_equal(load(s, strlen(s), &f, &e), 0);
 	assert_int_equal(f.line_count, 3);
@@ -54,7 +54,7 @@ static void rejects_nul_with_line_and_column(void **state)
 {
 	(void)state;
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	const char s[] = "a: 1\nbc\0d\n";
 	assert_int_equal(load(s, sizeof(s) - 1, &f, &e), -EILSEQ);
 	assert_int_equal(e.line, 2);
@@ -66,7 +66,7 @@ static void rejects_invalid_utf8(void **state)
 {
 	(void)state;
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	/* a Latin-1 'é', an overlong '/', a UTF-16 surrogate, a truncated sequence */
 	const char *bad[] = {"name: caf\xe9\n", "x: \xc0\xaf\n", "x: \xed\xa0\x80\n",
 			     "x: \xe2\x82"};
@@ -84,7 +84,7 @@ static void rejects_long_line(void **state)
 {
 	(void)state;
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	size_t n = TEXT_MAX_LINE_LENGTH + 10;
 	char *s = malloc(n + 8);
 	memcpy(s, "a: 1\n", 5);
@@ -102,7 +102,7 @@ static void rejects_huge_file(void **state)
 {
 	(void)state;
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	size_t n = TEXT_MAX_FILE_SIZE + 1;
 	char *s = malloc(n);
 	for (size_t i = 0; i < n; i++)
@@ -116,7 +116,7 @@ static void load_refuses_directories_and_missing_files(void **state)
 {
 	(void)state;
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	assert_int_equal(text_file_load(rootfs_host(), "/", &f, &e), -EISDIR);
 	assert_int_equal(text_file_load(rootfs_host(), "/nonexistent/pcipt/x.conf", &f, &e),
 			 -ENOENT);
@@ -137,7 +137,7 @@ static void load_refuses_pipes_and_sockets(void **state)
 	assert_int_equal(mkfifo(pipe_path, 0644), 0);
 	assert_int_equal(mknod(socket_path, S_IFSOCK | 0644, 0), 0);
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	assert_int_equal(text_file_load(rootfs_host(), pipe_path, &f, &e), -EINVAL);
 	assert_string_equal(e.message, "not a regular file");
 	assert_int_equal(text_file_load(rootfs_host(), socket_path, &f, &e), -EINVAL);

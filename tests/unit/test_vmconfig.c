@@ -15,7 +15,7 @@
 static struct pve_config parse(const char *text)
 {
 	struct text_file f;
-	struct text_error e;
+	struct pcipt_error e;
 	if (text_file_from_buffer(text, strlen(text), &f, &e) != 0)
 		fail_msg("text rejected: %s", e.message);
 	struct pve_config c;
@@ -316,11 +316,12 @@ static void args_split_like_shellwords(void **state)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pve_args a;
-		const char *why = NULL;
+		struct pcipt_error why = {0};
 		int r = pve_args_split(cases[i].text, &a, &why);
 		if (!cases[i].joined) {
 			assert_int_equal(r, -EINVAL);
-			assert_non_null(why);
+			assert_int_equal(why.code, -EINVAL);
+			assert_true(why.message[0]);
 			continue;
 		}
 		assert_int_equal(r, 0);
