@@ -5,6 +5,7 @@
 #include "../lib/paths.h"
 #include "../lib/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -102,16 +103,20 @@ static void read_sysfs_attributes(int dev, struct host_pci_device *d)
 
 /* --- config space ------------------------------------------------------------------------ */
 
-/* How much of the config space the kernel lets us read: 4096 (PCIe, root), 256 (conventional,
- * root) or 64 (any device, unprivileged reader).  0 when not even the header can be read. */
-static int readable_config_size(struct pci_dev *dev)
+/* Read as much of the config space as the kernel lets us into config: 4096 bytes (PCIe,
+ * root), 256 (conventional, root) or 64 (any device, unprivileged reader); returns how much, 0
+ * when not even the header can be read.  The kernel cuts a read at what the reader may see, and
+ * libpci fails a short block read, so the first size that reads whole is the readable size.
+ * What was read becomes libpci's cache of the device (as lspci does), so the header and the
+ * capability walk that follow cost no system call each. */
+static int read_config_space(struct pci_dev *dev, u8 config[4096])
 {
 	static const int sizes[] = {4096, 256, 64};
-	u8 last[4];
-	/* the last dword of each size: the kernel cuts reads at what the reader may see */
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		if (pci_read_block(dev, sizes[i] - 4, last, 4))
+		if (pci_read_block(dev, 0, config, sizes[i])) {
+			pci_setup_cache(dev, config, sizes[i]);
 			return sizes[i];
+		}
 	}
 	return 0;
 }
@@ -218,7 +223,9 @@ static void copy_device(const struct rootfs *root, struct pci_dev *dev, struct h
 	d->subsystem_device = dev->subsys_id;
 	d->class_code = ((unsigned)dev->device_class << 8) | dev->prog_if;
 	d->revision = dev->rev_id;
-	d->config_size = readable_config_size(dev);
+	/* libpci keeps a pointer to the cache: it lives until the device is copied */
+	u8 config[4096];
+	d->config_size = read_config_space(dev, config);
 	d->header_type = d->config_size ? pci_read_byte(dev, PCI_HEADER_TYPE) & 0x7f : 0;
 	char *dir = host_device_path(d->address, NULL);
 	int sysdir = rootfs_open(root, dir, O_PATH | O_DIRECTORY, 0);
@@ -237,6 +244,7 @@ static void copy_device(const struct rootfs *root, struct pci_dev *dev, struct h
 		d->bars[i].size = dev->size[i];
 	}
 	read_capabilities(dev, d);
+	pci_setup_cache(dev, NULL, 0);
 	if (sysdir >= 0) {
 		read_sysfs_attributes(sysdir, d);
 		close(sysdir);
@@ -279,24 +287,46 @@ static const char *const libpci_files[] = {
 	"subsystem_device", "resource", "irq",   "config",
 };
 
-/* dir: a device directory as a host path.  0, or -EINVAL with err naming the file. */
+static bool is_libpci_file(const char *name)
+{
+	for (size_t i = 0; i < sizeof(libpci_files) / sizeof(libpci_files[0]); i++)
+		if (strcmp(name, libpci_files[i]) == 0)
+			return true;
+	return false;
+}
+
+/* dir: a device directory as a host path.  0, or -EINVAL with err naming the file.  One
+ * listing gives each file's type; only a link or a filesystem that does not give types costs a
+ * stat, of the very path libpci will open (a link is judged by what open(2) would reach). */
 static int check_device_files(const struct rootfs *root, const char *dir, struct pcipt_error *err)
 {
-	int fd = rootfs_open(root, dir, O_PATH | O_DIRECTORY, 0);
-	if (fd < 0)
+	struct rootfs_entry *entries;
+	size_t n;
+	if (rootfs_list_entries(root, dir, &entries, &n) < 0)
 		return 0; /* libpci's own open of a file in it fails and says so */
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < sizeof(libpci_files) / sizeof(libpci_files[0]); i++) {
-		/* a link is judged by what it leads to, as open(2) would */
-		struct stat st;
-		if (fstatat(fd, libpci_files[i], &st, 0) == 0 && !S_ISREG(st.st_mode)) {
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (entries[i].type == DT_REG || !is_libpci_file(entries[i].name))
+			continue;
+		mode_t mode = DTTOIF(entries[i].type);
+		if (entries[i].type == DT_LNK || entries[i].type == DT_UNKNOWN) {
+			char *path = xasprintf("%s/%s", dir, entries[i].name);
+			char *opened = rootfs_display_path(root, path);
+			struct stat st;
+			int s = stat(opened, &st);
+			free(opened);
+			free(path);
+			if (s < 0)
+				continue; /* a dangling link: libpci's open fails and says so */
+			mode = st.st_mode;
+		}
+		if (!S_ISREG(mode))
 			r = error_set(err, -EINVAL,
 				      "%s/%s is %s, not a regular file (libpci reads it without a "
 				      "timeout)",
-				      dir, libpci_files[i], host_mode_kind(st.st_mode));
-		}
+				      dir, entries[i].name, host_mode_kind(mode));
 	}
-	close(fd);
+	rootfs_free_entries(entries, n);
 	return r;
 }
 
@@ -354,8 +384,10 @@ int host_pci_scan(const struct rootfs *root, struct host_pci *ret, struct pcipt_
 		return 0;
 	}
 	int checked = check_libpci_files(root, err);
-	if (checked < 0)
-		return checked == -E2BIG ? -E2BIG : -EIO;
+	if (checked < 0) {
+		err->code = checked == -E2BIG ? -E2BIG : -EIO;
+		return err->code;
+	}
 	/* libpci opens the device files itself, by name under this path */
 	char *sysfs_path = rootfs_display_path(root, PATH_SYS_PCI_BUS);
 

@@ -301,6 +301,11 @@ int rootfs_read_fd(int fd, size_t max, char **ret, size_t *ret_size)
 		if (n == 0)
 			break;
 		size += (size_t)n;
+		/* all the bytes a file on disk says it has: the read that would return 0 is
+		 * spared.  procfs (size 0) and sysfs (size 4096 for any attribute) never claim
+		 * what they hold, so their files are read to the end as before. */
+		if (st.st_size > 0 && size == (size_t)st.st_size)
+			break;
 	}
 	if (size > max) {
 		free(buf);
@@ -404,39 +409,79 @@ int rootfs_resolve(const struct rootfs *fs, const char *path, char **ret)
 	return rootfs_inside(fs, real, ret);
 }
 
-static int compare_names(const void *a, const void *b)
+static int compare_entries(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct rootfs_entry *)a)->name,
+		      ((const struct rootfs_entry *)b)->name);
 }
 
-int rootfs_list(const struct rootfs *fs, const char *path, char ***ret_names, size_t *ret_count)
+void rootfs_free_entries(struct rootfs_entry *entries, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(entries[i].name);
+	free(entries);
+}
+
+/* getdents64 straight on the descriptor: readdir's fdopendir would add an fstat and two fcntl
+ * calls to every listing, and a host scan lists a directory per IOMMU group */
+static int read_entries(int fd, struct rootfs_entry **ret, size_t *ret_count)
+{
+	struct rootfs_entry *entries = NULL;
+	size_t n = 0, cap = 0;
+	char buf[32768];
+	for (;;) {
+		ssize_t got = getdents64(fd, buf, sizeof(buf));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = -errno;
+			rootfs_free_entries(entries, n);
+			return e;
+		}
+		if (got == 0)
+			break;
+		for (ssize_t off = 0; off < got;) {
+			const struct dirent64 *ent = (const struct dirent64 *)(buf + off);
+			off += ent->d_reclen;
+			if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+				continue;
+			if (n == ROOTFS_MAX_DIR_ENTRIES) {
+				rootfs_free_entries(entries, n);
+				return -E2BIG;
+			}
+			xgrow((void **)&entries, &cap, n + 1, sizeof(*entries));
+			entries[n++] = (struct rootfs_entry){xstrdup(ent->d_name), ent->d_type};
+		}
+	}
+	if (n > 1)
+		qsort(entries, n, sizeof(*entries), compare_entries);
+	*ret = entries;
+	*ret_count = n;
+	return 0;
+}
+
+int rootfs_list_entries(const struct rootfs *fs, const char *path, struct rootfs_entry **ret,
+			size_t *ret_count)
 {
 	int fd = rootfs_open(fs, path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *ent;
-	while ((ent = readdir(d))) {
-		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-			continue;
-		if (n == ROOTFS_MAX_DIR_ENTRIES) {
-			closedir(d);
-			rootfs_free_names(names, n);
-			return -E2BIG;
-		}
-		xgrow((void **)&names, &cap, n + 1, sizeof(*names));
-		names[n++] = xstrdup(ent->d_name);
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof(*names), compare_names);
+	int r = read_entries(fd, ret, ret_count);
+	close(fd);
+	return r;
+}
+
+int rootfs_list(const struct rootfs *fs, const char *path, char ***ret_names, size_t *ret_count)
+{
+	struct rootfs_entry *entries;
+	size_t n;
+	int r = rootfs_list_entries(fs, path, &entries, &n);
+	if (r < 0)
+		return r;
+	char **names = xcalloc(n ? n : 1, sizeof(*names));
+	for (size_t i = 0; i < n; i++)
+		names[i] = entries[i].name; /* the names move; only the array goes */
+	free(entries);
 	*ret_names = names;
 	*ret_count = n;
 	return 0;

@@ -86,6 +86,17 @@ int rootfs_resolve(const struct rootfs *fs, const char *path, char **ret);
 int rootfs_list(const struct rootfs *fs, const char *path, char ***ret_names, size_t *ret_count);
 void rootfs_free_names(char **names, size_t count);
 
+/* The same with each entry's type as the directory gives it (DT_REG, DT_LNK, ...; DT_UNKNOWN
+ * where the filesystem does not say, and then only a stat can tell): one listing instead of a
+ * stat per name. */
+struct rootfs_entry {
+	char *name;
+	unsigned char type;
+};
+int rootfs_list_entries(const struct rootfs *fs, const char *path, struct rootfs_entry **ret,
+			size_t *ret_count);
+void rootfs_free_entries(struct rootfs_entry *entries, size_t count);
+
 int rootfs_mkdir(const struct rootfs *fs, const char *path, mode_t mode);
 /* The directories above path, made with mode where missing (a fake or captured root may lack
  * /run/lock); what cannot be made is left for the caller's own open to report. */

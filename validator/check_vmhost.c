@@ -29,7 +29,9 @@ static struct finding *report(const struct vm_check *k, enum check_id check, enu
 	return f;
 }
 
-/* "0000:01:00.0 (NVIDIA Corporation GP104 [GeForce GTX 1080])" */
+/* "0000:01:00.0 (NVIDIA Corporation GP104 [GeForce GTX 1080])".  Only for a finding being
+ * written: the name comes from pci.ids, which libpci reads whole on the first lookup (a third
+ * of a host check's time), so a check that may report nothing describes nothing first. */
 static char *describe(const struct vm_check *k, const struct host_pci_device *d)
 {
 	return xasprintf("%s (%s)", d->address, host_pci_name(&k->host->pci, d));
@@ -256,9 +258,10 @@ static void check_boot_vga(const struct vm_check *k, const struct vm_device *vd)
 		return;
 	const struct host_iomem *iomem = &k->host->iomem;
 	const struct host_boot *b = &k->host->boot;
-	char *self = describe(k, d);
+	char *self = NULL; /* described only for a finding: see describe() */
 	if (!iomem->readable) {
 		struct finding *f = report(k, CHECK_BOOT_VGA, SEVERITY_INFO, vd->line, d);
+		self = describe(k, d);
 		finding_message(f,
 				"hostpci%d: %s is the GPU the host booted on; whether a firmware "
 				"framebuffer still holds its memory is unknown (run as root to "
@@ -277,6 +280,7 @@ static void check_boot_vga(const struct vm_check *k, const struct vm_device *vd)
 		if (!fb)
 			continue;
 		struct finding *f = report(k, CHECK_BOOT_VGA, SEVERITY_WARNING, vd->line, d);
+		self = describe(k, d);
 		finding_message(f,
 				"hostpci%d: %s is the GPU the host booted on, and the firmware "
 				"framebuffer %s holds %llx-%llx inside its BAR %d; vfio-pci "
@@ -299,9 +303,10 @@ static void check_reset(const struct vm_check *k, const struct vm_device *vd)
 	if (vd->mdev)
 		return;
 	bool none = d->reset_method ? d->reset_method[0] == '\0' : !d->has_reset;
-	char *self = describe(k, d);
+	char *self = NULL; /* described only for a finding: see describe() */
 	if (none) {
 		struct finding *f = report(k, CHECK_RESET_METHOD, SEVERITY_WARNING, vd->line, d);
+		self = describe(k, d);
 		finding_message(f,
 				"hostpci%d: %s offers no reset method; after the VM stops or "
 				"reboots the device keeps its state and may not work again until "
@@ -324,6 +329,7 @@ static void check_reset(const struct vm_check *k, const struct vm_device *vd)
 		if (others) {
 			struct finding *f =
 				report(k, CHECK_BUS_RESET_SCOPE, SEVERITY_WARNING, vd->line, d);
+			self = describe(k, d);
 			finding_message(f,
 					"hostpci%d: %s can only be reset through its bus, which "
 					"also holds %s, not passed to this VM; vfio-pci refuses a "
@@ -432,11 +438,12 @@ static void check_xvga_vga_region(const struct vm_check *k, const struct vm_devi
 {
 	const struct host_pci_device *d = vd->dev;
 	const struct host *h = k->host;
-	char *self = describe(k, d);
+	char *self = NULL; /* described only for a finding: see describe() */
 	struct finding *f;
 	unsigned cls = d->class_code >> 8;
 	if (cls != PCI_CLASS_DISPLAY_VGA) {
 		f = report(k, CHECK_XVGA_DEVICE, SEVERITY_ERROR, vd->line, d);
+		self = describe(k, d);
 		finding_message(f,
 				"hostpci%d: x-vga=1 on %s, which is not a VGA controller (class "
 				"%04x, not 0300): vfio-pci gives it no VGA region, and QEMU "
@@ -474,6 +481,7 @@ static void check_xvga_vga_region(const struct vm_check *k, const struct vm_devi
 		char *where = set ? xasprintf("%s:%u", st->file, st->line)
 				  : xasprintf(DISABLE_VGA_PARAM " is %s", live);
 		f = report(k, CHECK_XVGA_DEVICE, SEVERITY_ERROR, vd->line, d);
+		self = describe(k, d);
 		finding_message(f,
 				"hostpci%d: x-vga=1 on %s, but vfio-pci %s with disable_vga=1 "
 				"(%s): it gives no card a VGA region, and QEMU refuses to start "
@@ -494,6 +502,7 @@ static void check_xvga_vga_region(const struct vm_check *k, const struct vm_devi
 		free(where);
 	} else if (loaded && set) {
 		f = report(k, CHECK_XVGA_DEVICE, SEVERITY_WARNING, vd->line, d);
+		self = describe(k, d);
 		finding_message(f,
 				"hostpci%d: x-vga=1 on %s: vfio-pci runs without disable_vga "
 				"now, but %s:%u sets disable_vga=1 for its next load (the next "

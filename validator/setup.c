@@ -3,12 +3,13 @@
 #include "../lib/paths.h"
 #include "../lib/xalloc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 /* "FILE:LINE:COLUMN: error: " in front of err's message, leaving out what is 0; returns its
- * code. */
+ * code (never 0: this is a failure whatever the code says). */
 static int place_error(struct pcipt_error *err, const char *file)
 {
 	if (err->line && err->column)
@@ -17,6 +18,8 @@ static int place_error(struct pcipt_error *err, const char *file)
 		error_prefix(err, "%s:%u: error: ", file, err->line);
 	else
 		error_prefix(err, "%s: error: ", file);
+	if (err->code >= 0)
+		err->code = -EINVAL;
 	return err->code;
 }
 

@@ -71,6 +71,28 @@ hook_host() {
 	expect_status 0
 }
 
+@test "a link to a FIFO in place of a file libpci opens: judged by what it leads to, exit 2, never blocking" {
+	build_host hook-gpu
+	local dev=/sys/bus/pci/devices/0000:03:00.0
+	mkfifo "$root/fifo" "$BATS_TEST_TMPDIR/outside-fifo"
+	# libpci opens the path with a plain open(2): a relative link inside the root, and an
+	# absolute one that open(2) follows out of it, both lead to a pipe
+	for target in ../../../../../fifo "$BATS_TEST_TMPDIR/outside-fifo"; do
+		mv "$root$dev/class" "$root$dev/class.saved"
+		ln -s "$target" "$root$dev/class"
+		limited "$PCIPT_VALIDATE" --root "$root" 101
+		[ "$status" -eq 2 ] || { echo "link to $target: exit status $status (124: blocked)"; cat "$err"; return 1; }
+		grep -qF "$dev/class is a named pipe, not a regular file" "$err" || { cat "$err"; return 1; }
+		rm "$root$dev/class"
+		mv "$root$dev/class.saved" "$root$dev/class"
+	done
+	# a link to a regular file is what a captured tree may hold: read through it
+	mv "$root$dev/class" "$root/class-file"
+	ln -s ../../../../../class-file "$root$dev/class"
+	validate --root "$root" 101
+	expect_status 0
+}
+
 @test "a FIFO in place of a device's config: pcipt-hook pre-start exits 2 naming it and binds nothing" {
 	hook_host
 	local dev=/sys/bus/pci/devices/0000:03:00.0
