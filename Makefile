@@ -15,7 +15,7 @@
 #                   programs against its real sysfs and vfio-pci (tests/system/run.sh)
 
 VERSION := 0.1.0
-PKGS := libpci libconfuse yaml-0.1
+PKGS := libpci libconfuse yaml-0.1 json-c libmd
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -40,7 +40,7 @@ LIB_SRC := lib/xalloc.c lib/error.c lib/check_ids.c lib/findings.c lib/textfile.
 PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve/vmconfig.c \
 	pve/mapping.c pve/storage.c
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
-HOST_SRC := host/optionrom.c host/cmdline.c host/modules.c host/sysfs.c host/pci.c host/iommu.c \
+HOST_SRC := host/optionrom.c host/files.c host/cmdline.c host/modules.c host/sysfs.c host/pci.c host/iommu.c \
 	host/iomem.c host/hostuse.c host/runstate.c host/host.c
 VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/check_shared.c validator/check_devices.c \
 	validator/vmdevices.c validator/check_host.c validator/check_vmhost.c validator/groups.c \

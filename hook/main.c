@@ -427,7 +427,7 @@ static int judge_in_child(const struct hook_options *o, const struct settings *s
 		struct judgement *j = xcalloc(1, sizeof(*j));
 		struct host host;
 		struct pcipt_error herr;
-		if (host_load(o->root, now, &host, &herr) < 0) {
+		if (lint_read_host(o->root, rules, now, &host, &herr) < 0) {
 			log_error(log, "cannot read the host: %s", herr.message);
 			j->status = EXIT_TROUBLE;
 		} else {

@@ -55,8 +55,33 @@ char *host_node_name(const struct rootfs *root)
 	return buf[0] ? xstrdup(buf) : NULL;
 }
 
-int host_load(const struct rootfs *root, long long now, struct host *ret, struct pcipt_error *err)
+/* The kernel release and the boot time (btime of /proc/stat), for the snapshot's reader to
+ * tell which boot of which kernel the facts are from. */
+static void load_origin(const struct rootfs *root, long long now, struct host_origin *o)
 {
+	o->taken = now;
+	o->pcipt_version = xstrdup(PCIPT_VERSION);
+	char buf[256];
+	if (host_read_attr(root, PATH_PROC_OSRELEASE, buf, sizeof(buf)) > 0)
+		o->kernel_release = xstrdup(buf);
+	char *text;
+	size_t size;
+	if (rootfs_read(root, PATH_PROC_STAT, 0, 1024 * 1024, &text, &size) == 0) {
+		const char *btime = strstr(text, "\nbtime ");
+		long long v;
+		char *end;
+		if (btime && (v = strtoll(btime + 7, &end, 10)) > 0 && (*end == '\n' || !*end))
+			o->boot_time = v;
+		free(text);
+	}
+}
+
+int host_load(const struct rootfs *root, long long now, const struct host_load_options *options,
+	      struct host *ret, struct pcipt_error *err)
+{
+	static const struct host_load_options none = {0};
+	if (!options)
+		options = &none;
 	struct host h = {.root = root};
 	if (host_pci_scan(root, &h.pci, err) < 0) {
 		error_prefix(err, "cannot list the PCI devices: ");
@@ -68,7 +93,8 @@ int host_load(const struct rootfs *root, long long now, struct host *ret, struct
 		err->code = -EIO;
 		return -EIO;
 	}
-	host_modules_load(root, &h.modules);
+	host_modules_load(root, options->param_modules, options->param_module_count, &h.modules);
+	load_origin(root, now, &h.origin);
 	load_boot(root, &h.boot);
 	host_iomem_load(root, &h.iomem);
 	host_uses_load(root, &h.uses);
@@ -97,25 +123,10 @@ void host_free(struct host *h)
 	host_iomem_free(&h->iomem);
 	host_uses_free(&h->uses);
 	host_runstate_free(&h->runstate);
+	host_files_free(&h->files);
+	free(h->origin.kernel_release);
+	free(h->origin.pcipt_version);
 	free(h->hostname);
-}
-
-void host_rom_load(const struct rootfs *root, const char *path, struct host_rom *ret)
-{
-	*ret = (struct host_rom){0};
-	char *data;
-	size_t size;
-	int r = rootfs_read(root, path, 0, HOST_ROM_MAX_SIZE, &data, &size);
-	if (r < 0) {
-		ret->read_error = r == -E2BIG ? -EFBIG : r;
-		if (r == -EINVAL || r == -EISDIR)
-			ret->kind = host_file_kind(root, path);
-		return;
-	}
-	ret->size = size;
-	ret->parsed =
-		optionrom_parse((const uint8_t *)data, size, &ret->rom, &ret->parse_error) == 0;
-	free(data);
 }
 
 int host_file_mode(const struct rootfs *root, const char *path, unsigned *ret_mode,
@@ -127,6 +138,34 @@ int host_file_mode(const struct rootfs *root, const char *path, unsigned *ret_mo
 		return r;
 	*ret_mode = st.st_mode & 07777;
 	*ret_regular = S_ISREG(st.st_mode);
+	return 0;
+}
+
+void host_rom_get(const struct host *h, const char *path, struct host_rom *ret)
+{
+	if (h->root) {
+		host_rom_load(h->root, path, ret);
+		return;
+	}
+	const struct host_file *f = host_files_find(&h->files, path);
+	if (f && f->is_rom)
+		*ret = f->rom;
+	else
+		*ret = (struct host_rom){.read_error = f ? -EINVAL : -ENOENT, .kind = NULL};
+}
+
+int host_file_mode_get(const struct host *h, const char *path, unsigned *ret_mode,
+		       bool *ret_regular)
+{
+	if (h->root)
+		return host_file_mode(h->root, path, ret_mode, ret_regular);
+	const struct host_file *f = host_files_find(&h->files, path);
+	if (!f)
+		return -ENOENT;
+	if (f->error < 0)
+		return f->error;
+	*ret_mode = f->mode;
+	*ret_regular = f->regular;
 	return 0;
 }
 

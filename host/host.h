@@ -7,6 +7,7 @@
 #include "../lib/rootfs.h"
 
 #include "cmdline.h"
+#include "files.h"
 #include "hostuse.h"
 #include "iomem.h"
 #include "iommu.h"
@@ -38,8 +39,18 @@ struct host_boot {
 	const char *apply;      /* the command that applies an edit (static) */
 };
 
+/* Where the facts came from, and when. */
+struct host_origin {
+	bool snapshot;        /* read from a snapshot, not from the machine */
+	long long taken;      /* the time the machine was read (the `now` of host_load) */
+	char *kernel_release; /* /proc/sys/kernel/osrelease; NULL when unreadable */
+	long long boot_time;  /* btime of /proc/stat; 0 when unknown */
+	char *pcipt_version;  /* of the pcipt that read the machine */
+};
+
 struct host {
-	const struct rootfs *root;
+	const struct rootfs *root; /* NULL for a host read from a snapshot */
+	struct host_origin origin;
 	char *hostname; /* /etc/hostname; NULL when absent */
 	struct host_pci pci;
 	struct host_iommu iommu;
@@ -48,33 +59,33 @@ struct host {
 	struct host_iomem iomem;
 	struct host_uses uses;
 	struct host_runstate runstate;
+	struct host_files files; /* filled for a snapshot (host_files_collect, or the reader) */
+};
+
+/* What host_load reads beyond the fixed facts: the live parameters of these modules. */
+struct host_load_options {
+	const char *const *param_modules;
+	size_t param_module_count;
 };
 
 /* Read the host under root.  Fails (-EIO, err says why and names the path) when libpci cannot
  * list the devices, when a file libpci would open is no regular file, or when a directory
  * pcipt lists exists and cannot be listed (too large: more than ROOTFS_MAX_DIR_ENTRIES entries);
  * everything else that is missing is recorded as unknown. */
-int host_load(const struct rootfs *root, long long now, struct host *ret, struct pcipt_error *err);
+int host_load(const struct rootfs *root, long long now, const struct host_load_options *options,
+	      struct host *ret, struct pcipt_error *err);
 void host_free(struct host *h);
 
 /* IOMMU units exist and devices are in IOMMU groups. */
 bool host_iommu_enabled(const struct host *h);
 
-/* An option ROM file as the ROM checks see it. */
-struct host_rom {
-	int read_error;   /* 0, or -errno: -ENOENT missing, -EFBIG too big... */
-	const char *kind; /* read_error -EINVAL or -EISDIR: what the path is instead of a regular
-			   * file ("a named pipe", "a socket", "a device", "a directory"), static */
-	size_t size;      /* bytes read (0: an empty file, which QEMU refuses) */
-	bool parsed;
-	struct optionrom rom;
-	struct pcipt_error parse_error;
-};
+/* The ROM at a host path as this host has it: read now from the machine, or from the
+ * snapshot's files (a path under none of its directories: -ENOENT). */
+void host_rom_get(const struct host *h, const char *path, struct host_rom *ret);
 
-#define HOST_ROM_MAX_SIZE (16u * 1024 * 1024) /* the largest PCI expansion ROM BAR */
-
-/* Read and parse the ROM at a host path (under the root). */
-void host_rom_load(const struct rootfs *root, const char *path, struct host_rom *ret);
+/* A file's existence and mode the same way: 0, or -errno. */
+int host_file_mode_get(const struct host *h, const char *path, unsigned *ret_mode,
+		       bool *ret_regular);
 
 /* This node's name as pmxcfs uses it (/etc/hostname, short form; malloc'd), or NULL. */
 char *host_node_name(const struct rootfs *root);

@@ -553,7 +553,78 @@ static void read_loaded(const struct rootfs *root, struct host_modules *m)
 	m->loaded_count = kept;
 }
 
-int host_modules_load(const struct rootfs *root, struct host_modules *ret)
+/* One path component: no '/', not empty, not "." or "..". */
+static bool is_name(const char *s)
+{
+	return *s && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+#define MODULE_MAX_PARAMS 256
+#define MODULE_PARAM_MAX_LENGTH 4096
+
+static int compare_params(const void *a, const void *b)
+{
+	const struct module_param *x = a, *y = b;
+	int c = strcmp(x->module, y->module);
+	return c ? c : strcmp(x->param, y->param);
+}
+
+/* Every readable parameter of a loaded module (a write-only one, or one longer than
+ * MODULE_PARAM_MAX_LENGTH, is left out: a check then finds it unknown, as before). */
+static void read_params(const struct rootfs *root, const char *module, struct host_modules *m,
+			size_t *cap)
+{
+	char *dir = xasprintf("%s/%s/parameters", PATH_SYS_MODULE, module);
+	char **names;
+	size_t n;
+	if (rootfs_list(root, dir, &names, &n) < 0) {
+		free(dir);
+		return;
+	}
+	char *value = xmalloc(MODULE_PARAM_MAX_LENGTH);
+	for (size_t i = 0; i < n && i < MODULE_MAX_PARAMS; i++) {
+		char *path = xasprintf("%s/%s", dir, names[i]);
+		int r = is_name(names[i])
+				? host_read_attr(root, path, value, MODULE_PARAM_MAX_LENGTH)
+				: -EINVAL;
+		free(path);
+		if (r < 0)
+			continue;
+		xgrow((void **)&m->params, cap, m->param_count + 1, sizeof(*m->params));
+		m->params[m->param_count++] =
+			(struct module_param){xstrdup(module), xstrdup(names[i]), xstrdup(value)};
+	}
+	free(value);
+	rootfs_free_names(names, n);
+	free(dir);
+}
+
+static void read_wanted_params(const struct rootfs *root, const char *const *modules, size_t count,
+			       struct host_modules *m)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < count; i++) {
+		char *name = xstrdup(modules[i]);
+		module_name_normalise(name);
+		bool seen = false;
+		for (size_t k = 0; k < m->param_count && !seen; k++)
+			seen = strcmp(m->params[k].module, name) == 0;
+		for (size_t k = 0; k < i && !seen; k++) {
+			char *other = xstrdup(modules[k]);
+			module_name_normalise(other);
+			seen = strcmp(other, name) == 0;
+			free(other);
+		}
+		if (!seen && is_name(name) && host_module_loaded(m, name))
+			read_params(root, name, m, &cap);
+		free(name);
+	}
+	if (m->param_count > 1)
+		qsort(m->params, m->param_count, sizeof(*m->params), compare_params);
+}
+
+int host_modules_load(const struct rootfs *root, const char *const *param_modules,
+		      size_t param_module_count, struct host_modules *ret)
 {
 	static const char *const modules_load_dirs[] = {
 		PATH_MODULES_LOAD_D_ETC, PATH_MODULES_LOAD_D_RUN, PATH_MODULES_LOAD_D_USR_LOCAL,
@@ -565,6 +636,7 @@ int host_modules_load(const struct rootfs *root, struct host_modules *ret)
 	};
 	struct host_modules m = {0};
 	read_loaded(root, &m);
+	read_wanted_params(root, param_modules, param_module_count, &m);
 
 	read_config_file(root, PATH_ETC_MODULES, true, modules_load_parse, &m);
 	/* Debian links /etc/modules-load.d/modules.conf to ../modules: read once, as
@@ -600,6 +672,12 @@ void host_modules_free(struct host_modules *m)
 		free(s->file);
 	}
 	free(m->statements);
+	for (size_t i = 0; i < m->param_count; i++) {
+		free(m->params[i].module);
+		free(m->params[i].param);
+		free(m->params[i].value);
+	}
+	free(m->params);
 	for (size_t i = 0; i < m->problem_count; i++) {
 		free(m->problems[i].file);
 		free(m->problems[i].message);
@@ -668,24 +746,16 @@ bool module_param_true(const char *v)
 	       ((v[0] == 'o' || v[0] == 'O') && (v[1] == 'n' || v[1] == 'N'));
 }
 
-/* One path component: no '/', not empty, not "." or "..". */
-static bool is_name(const char *s)
+const char *host_module_param(const struct host_modules *m, const char *module, const char *param)
 {
-	return *s && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
-}
-
-/* Returns the value's length (host_read_attr) or -errno; -EINVAL for a module or parameter
- * that is not a plain name. */
-int host_module_param(const struct rootfs *root, const char *module, const char *param, char *buf,
-		      size_t size)
-{
-	if (!is_name(module) || !is_name(param))
-		return -EINVAL;
 	char *name = xstrdup(module);
 	module_name_normalise(name);
-	char *path = xasprintf("%s/%s/parameters/%s", PATH_SYS_MODULE, name, param);
-	int r = host_read_attr(root, path, buf, size);
-	free(path);
+	const char *value = NULL;
+	for (size_t i = 0; i < m->param_count && !value; i++) {
+		if (strcmp(m->params[i].module, name) == 0 &&
+		    strcmp(m->params[i].param, param) == 0)
+			value = m->params[i].value;
+	}
 	free(name);
-	return r;
+	return value;
 }

@@ -49,6 +49,13 @@ struct module_listing {
 	unsigned line;
 };
 
+/* A live module parameter (/sys/module/MODULE/parameters/PARAM), read with the host. */
+struct module_param {
+	char *module; /* normalised */
+	char *param;
+	char *value; /* the text without its line end ("Y", "N", "1") */
+};
+
 struct host_modules {
 	char **loaded; /* names of /sys/module/ * directories, normalised, sorted */
 	size_t loaded_count;
@@ -58,6 +65,8 @@ struct host_modules {
 	size_t statement_count;
 	struct modules_problem *problems;
 	size_t problem_count;
+	struct module_param *params; /* every parameter of the modules asked for, sorted */
+	size_t param_count;
 	char *unlisted; /* "PATH: more than 65536 entries": a directory too large to list, an
 			 * input pcipt cannot read (the host load fails); NULL when none */
 };
@@ -73,13 +82,15 @@ void modprobe_parse(const char *text, size_t size, const char *display_path,
 void modules_load_parse(const char *text, size_t size, const char *display_path,
 			struct host_modules *into);
 
-/* Read everything under root (a directory too large to list: ret->unlisted).  modprobe.d
+/* Read everything under root (a directory too large to list: ret->unlisted), and the live
+ * parameters of each module in param_modules (normalised names) that is loaded.  modprobe.d
  * directories are read like kmod does:
  * /etc/modprobe.d, /run/modprobe.d, /usr/local/lib/modprobe.d, /lib/modprobe.d,
  * /usr/lib/modprobe.d; a file name in an earlier directory hides the same name in a later
  * one; files are read in name order; only names ending in ".conf" count.  Returns 0 (problems
  * go into ret->problems). */
-int host_modules_load(const struct rootfs *root, struct host_modules *ret);
+int host_modules_load(const struct rootfs *root, const char *const *param_modules,
+		      size_t param_module_count, struct host_modules *ret);
 void host_modules_free(struct host_modules *m);
 
 bool host_module_loaded(const struct host_modules *m, const char *module);
@@ -93,10 +104,9 @@ const struct modprobe_statement *host_module_blacklisted(const struct host_modul
  * NULL) gets the statement. */
 const char *host_module_option(const struct host_modules *m, const char *module, const char *param,
 			       const struct modprobe_statement **ret_statement);
-/* The live value of /sys/module/MODULE/parameters/PARAM (e.g. "Y", "N", "1"); -errno when
- * the module is not loaded or has no such parameter. */
-int host_module_param(const struct rootfs *root, const char *module, const char *param, char *buf,
-		      size_t size);
+/* The live value of /sys/module/MODULE/parameters/PARAM as read with the host (e.g. "Y", "N",
+ * "1"); NULL when the module is not loaded, has no such parameter, or was not asked for. */
+const char *host_module_param(const struct host_modules *m, const char *module, const char *param);
 
 /* A module parameter's boolean as the kernel's kstrtobool() reads it, from modprobe.d or from
  * /sys/module: 1, y, Y, t, T, on, ON... are true; anything else is false. */

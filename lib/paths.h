@@ -30,6 +30,8 @@
 #define PATH_PROC_INTERRUPTS "/proc/interrupts"
 #define PATH_PROC_IOMEM "/proc/iomem"
 #define PATH_PROC_MOUNTINFO "/proc/self/mountinfo"
+#define PATH_PROC_OSRELEASE "/proc/sys/kernel/osrelease"
+#define PATH_PROC_STAT "/proc/stat"
 #define PATH_PROC_ROUTE "/proc/net/route"
 #define PATH_PROC_IPV6_ROUTE "/proc/net/ipv6_route"
 

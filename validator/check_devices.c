@@ -304,8 +304,8 @@ static char *module_param_shortfall(const struct host *h, const char *requiremen
 	char *param = xstrndup(dot + 1, (size_t)(eq - dot - 1));
 	const char *want = eq + 1;
 	module_name_normalise(module);
-	char live[64];
-	bool live_ok = host_module_param(h->root, module, param, live, sizeof(live)) >= 0;
+	const char *live = host_module_param(&h->modules, module, param);
+	bool live_ok = live != NULL;
 	const struct modprobe_statement *st = NULL;
 	const char *configured = host_module_option(&h->modules, module, param, &st);
 	char *why = NULL;

@@ -140,10 +140,9 @@ static void check_iommu_enabled(const struct host_view *v, struct findings *out)
 /* vfio_iommu_type1's allow_unsafe_interrupts, live ("Y"/"N") */
 static bool unsafe_interrupts_allowed(const struct host *h)
 {
-	char value[16];
-	return host_module_param(h->root, "vfio_iommu_type1", "allow_unsafe_interrupts", value,
-				 sizeof(value)) >= 0 &&
-	       module_param_true(value);
+	const char *value =
+		host_module_param(&h->modules, "vfio_iommu_type1", "allow_unsafe_interrupts");
+	return value && module_param_true(value);
 }
 
 static void check_interrupt_remapping(const struct host_view *v, struct findings *out)

@@ -468,9 +468,8 @@ static void check_xvga_vga_region(const struct vm_check *k, const struct vm_devi
 	/* vfio-pci's disable_vga (a parameter of vfio_pci; S_IRUGO, so readable in /sys/module)
 	 * holds for every device it drives.  Live when the module is loaded; otherwise the
 	 * modprobe.d options it will be loaded with (Proxmox runs `modprobe vfio-pci` at start). */
-	char live[16];
-	bool loaded =
-		host_module_param(h->root, "vfio_pci", "disable_vga", live, sizeof(live)) >= 0;
+	const char *live = host_module_param(&h->modules, "vfio_pci", "disable_vga");
+	bool loaded = live != NULL;
 	const struct modprobe_statement *st = NULL;
 	const char *configured = host_module_option(&h->modules, "vfio_pci", "disable_vga", &st);
 	bool set = configured && module_param_true(configured);

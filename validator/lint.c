@@ -319,21 +319,21 @@ void vm_files_gather(const struct pve_vm *vm, const struct host_view *view,
 		     const struct rules *rules, struct vm_files *ret)
 {
 	*ret = (struct vm_files){0};
-	const struct rootfs *root = view->host->root;
+	const struct host *host = view->host;
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		const struct pve_hostpci_setting *s = &vm->hostpci[i];
 		if (!s->raw.set || !s->dev.romfile)
 			continue;
 		ret->rom_path[i] = romfile_host_path(rules, s->dev.romfile);
 		if (ret->rom_path[i])
-			host_rom_load(root, ret->rom_path[i], &ret->rom[i]);
+			host_rom_get(host, ret->rom_path[i], &ret->rom[i]);
 	}
 	/* no storages: storage.cfg could not be read, and that finding says so */
 	if (vm->hookscript.set && view->storages) {
 		if (pve_snippet_path(view->storages, vm->hookscript.value, &ret->hook_path,
 				     &ret->hook_unresolved) == 0)
-			ret->hook_error = host_file_mode(root, ret->hook_path, &ret->hook_mode,
-							 &ret->hook_regular);
+			ret->hook_error = host_file_mode_get(host, ret->hook_path, &ret->hook_mode,
+							     &ret->hook_regular);
 	}
 }
 
@@ -344,16 +344,38 @@ void vm_files_free(struct vm_files *f)
 	free(f->hook_path);
 }
 
-int lint_host(const struct lint_input *inputs, size_t count, const struct rootfs *root,
-	      const struct rules *rules, bool host_only, long long now, struct findings *out,
-	      struct pcipt_error *err)
+int lint_read_host(const struct rootfs *root, const struct rules *rules, long long now,
+		   struct host *ret, struct pcipt_error *err)
 {
-	struct host host;
-	int r = host_load(root, now, &host, err);
-	if (r < 0)
-		return r;
-	r = lint_loaded_host(inputs, count, &host, rules, host_only, out);
-	host_free(&host);
+	/* the parameters the host checks read themselves (xvga-device, interrupt-remapping) */
+	static const char *const fixed[] = {"vfio_pci", "vfio_iommu_type1"};
+	size_t cap = 0, n = 0;
+	const char **modules = NULL;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		xgrow((void **)&modules, &cap, n + 1, sizeof(*modules));
+		modules[n++] = fixed[i];
+	}
+	/* and every module a device rule's host_module_params names ("kvm.ignore_msrs=1") */
+	char **named = NULL;
+	size_t named_count = 0, named_cap = 0;
+	for (size_t i = 0; rules && i < rules->device_count; i++) {
+		const struct rules_string_list *l = &rules->devices[i].host_module_params;
+		for (size_t k = 0; k < l->count; k++) {
+			const char *dot = strchr(l->items[k], '.');
+			if (!dot)
+				continue;
+			xgrow((void **)&named, &named_cap, named_count + 1, sizeof(*named));
+			named[named_count] = xstrndup(l->items[k], (size_t)(dot - l->items[k]));
+			xgrow((void **)&modules, &cap, n + 1, sizeof(*modules));
+			modules[n++] = named[named_count++];
+		}
+	}
+	struct host_load_options options = {.param_modules = modules, .param_module_count = n};
+	int r = host_load(root, now, &options, ret, err);
+	for (size_t i = 0; i < named_count; i++)
+		free(named[i]);
+	free(named);
+	free(modules);
 	return r;
 }
 
@@ -424,29 +446,23 @@ int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct
 	return r;
 }
 
-int lint_groups(const struct lint_input *inputs, size_t count, const struct rootfs *root, bool json,
-		long long now, FILE *out, struct pcipt_error *err)
+void lint_groups(const struct lint_input *inputs, size_t count, const struct host *host, bool json,
+		 FILE *out)
 {
-	struct host host;
-	int r = host_load(root, now, &host, err);
-	if (r < 0)
-		return r;
 	/* an unreadable config claims nothing (the lint of that VM says why), and an unreadable
 	 * pci.cfg maps nothing */
 	struct findings ignored;
 	findings_init(&ignored);
 	struct lint_prepared p;
-	lint_prepare(inputs, count, &host, false, &p, &ignored);
+	lint_prepare(inputs, count, host, false, &p, &ignored);
 	findings_free(&ignored);
 	struct groups_vm *vms = xcalloc(p.count ? p.count : 1, sizeof(*vms));
 	for (size_t i = 0; i < p.count; i++)
 		vms[i] = (struct groups_vm){&p.configs[i], p.checked[i].source.file, &p.devices[i]};
 	if (json)
-		report_groups_json(out, &host, vms, p.count);
+		report_groups_json(out, host, vms, p.count);
 	else
-		report_groups_text(out, &host, vms, p.count);
+		report_groups_text(out, host, vms, p.count);
 	free(vms);
 	lint_prepared_free(&p);
-	host_free(&host);
-	return 0;
 }

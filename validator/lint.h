@@ -41,16 +41,16 @@ struct offline_lint *lint_offline_begin(const struct rootfs *root, const struct 
 void lint_offline_config(struct offline_lint *lint, const struct lint_input *input);
 bool lint_offline_end(struct offline_lint *lint);
 
-/* The same checks plus every host check, against the host under root (`now` decides which
- * Proxmox reservations are live).  host_only: no configs, host readiness alone (--host).
- * Returns 0, 1 when some input could not be read, or -errno when the host itself cannot be
- * read (err says why). */
-int lint_host(const struct lint_input *inputs, size_t count, const struct rootfs *root,
-	      const struct rules *rules, bool host_only, long long now, struct findings *out,
-	      struct pcipt_error *err);
-
-/* The same over a host already read.  Returns 0, or 1 when some input could not be read. */
+/* Read the machine under root for the host checks (`now` decides which Proxmox reservations
+ * are live), with what the rules need beyond the fixed facts: the live parameters of the
+ * modules they name, and of vfio_pci and vfio_iommu_type1.  0, or -errno (err says why). */
 struct host;
+int lint_read_host(const struct rootfs *root, const struct rules *rules, long long now,
+		   struct host *ret, struct pcipt_error *err);
+
+/* The same checks plus every host check, against a host read from the machine or from a
+ * snapshot.  host_only: no configs, host readiness alone (--host).  Returns 0, or 1 when some
+ * input could not be read. */
 int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct host *host,
 		     const struct rules *rules, bool host_only, struct findings *out);
 
@@ -86,9 +86,8 @@ int lint_check_prepared(const struct lint_prepared *p, const struct rules *rules
 void lint_prepared_free(struct lint_prepared *p);
 
 /* --groups: print the host's IOMMU groups (text or JSON) with the VMs among inputs that
- * claim each device (a mapping's alternative as chosen at `now`).  Returns 0, or -errno when
- * the host cannot be read (err says why). */
-int lint_groups(const struct lint_input *inputs, size_t count, const struct rootfs *root, bool json,
-		long long now, FILE *out, struct pcipt_error *err);
+ * claim each device (a mapping's alternative as chosen when the host was read). */
+void lint_groups(const struct lint_input *inputs, size_t count, const struct host *host, bool json,
+		 FILE *out);
 
 #endif

@@ -4,6 +4,7 @@
 #include "report.h"
 #include "setup.h"
 
+#include "../host/host.h"
 #include "../host/sysfs.h"
 #include "../lib/findings.h"
 #include "../lib/paths.h"
@@ -334,6 +335,18 @@ static int load_setup(const struct options *o, struct settings *settings, struct
 	return 0;
 }
 
+/* The host a host mode judges: the machine under --root, read now.  Prints why not and
+ * returns -1. */
+static int read_host(const struct options *o, const struct rules *rules, struct host *ret)
+{
+	struct pcipt_error err;
+	if (lint_read_host(o->root, rules, (long long)time(NULL), ret, &err) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
+		return -1;
+	}
+	return 0;
+}
+
 /* --groups: the host's IOMMU groups and which of this node's VMs claim each device. */
 static int show_groups(const struct options *o)
 {
@@ -342,14 +355,14 @@ static int show_groups(const struct options *o)
 	bool have_configs = rootfs_exists(o->root, PATH_PVE_QEMU_SERVER);
 	if (have_configs && list_node_configs(o->root, &inputs, &count) < 0)
 		return EXIT_TROUBLE;
-	struct pcipt_error err;
-	int r = lint_groups(inputs, count, o->root, o->format == FORMAT_JSON, (long long)time(NULL),
-			    stdout, &err);
-	free_inputs(inputs, count);
-	if (r < 0) {
-		fprintf(stderr, "pcipt-validate: %s\n", err.message);
+	struct host host;
+	if (read_host(o, NULL, &host) < 0) {
+		free_inputs(inputs, count);
 		return EXIT_TROUBLE;
 	}
+	lint_groups(inputs, count, &host, o->format == FORMAT_JSON, stdout);
+	host_free(&host);
+	free_inputs(inputs, count);
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
 
@@ -509,17 +522,16 @@ int main(int argc, char **argv)
 		}
 		unreadable = lint_offline_end(lint);
 	} else {
-		struct pcipt_error err;
-		int r = lint_host(inputs, input_count, o.root, &rules, o.host,
-				  (long long)time(NULL), &findings, &err);
-		if (r < 0) {
-			fprintf(stderr, "pcipt-validate: %s\n", err.message);
+		struct host host;
+		if (read_host(&o, &rules, &host) < 0) {
 			free_inputs(inputs, input_count);
 			findings_free(&findings);
 			rules_free(&rules);
 			return EXIT_TROUBLE;
 		}
-		unreadable = r > 0;
+		unreadable =
+			lint_loaded_host(inputs, input_count, &host, &rules, o.host, &findings) > 0;
+		host_free(&host);
 		report_begin(&report, stdout, &ro, o.format == FORMAT_JSON);
 		report_findings(&report, &findings);
 	}
