@@ -44,7 +44,7 @@ HOST_SRC := host/optionrom.c host/files.c host/cmdline.c host/modules.c host/sys
 	host/iomem.c host/hostuse.c host/runstate.c host/host.c
 VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/check_shared.c validator/check_devices.c \
 	validator/vmdevices.c validator/check_host.c validator/check_vmhost.c validator/groups.c \
-	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c
+	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c validator/publish.c
 # hook/kernel.c (the real sysfs writes) is linked into pcipt-hook alone; the tests link
 # tests/fakekernel/kernel_fake.c in its place (pcipt-hook-fake).
 HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c
@@ -62,7 +62,7 @@ S := build/san
 all: $(B)/pcipt-validate $(B)/pcipt-hook man
 
 # --- man pages: scdoc sources in packaging/man ---------------------------------
-MAN_PAGES := pcipt-validate.8 pcipt-hook.8 pcipt-rules.5 pcipt.conf.5
+MAN_PAGES := pcipt-validate.8 pcipt-hook.8 pcipt-rules.5 pcipt.conf.5 pcipt-snapshot.5
 man: $(MAN_PAGES:%=$(B)/man/%)
 $(B)/man/%: packaging/man/%.scd
 	@mkdir -p $(dir $@)
@@ -177,6 +177,8 @@ bench: $(B)/pcipt-validate $(B)/pcipt-hook
 
 # --- install (the Debian package uses the same target) ------------------------
 SYSCONFDIR ?= /etc
+# bookworm keeps units in /lib (the /usr-merge moratorium); lintian flags /usr/lib/systemd
+SYSTEMDUNITDIR ?= /lib/systemd/system
 DESTDIR ?=
 install: $(B)/pcipt-validate $(B)/pcipt-hook man
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/pcipt \
@@ -191,7 +193,11 @@ install: $(B)/pcipt-validate $(B)/pcipt-hook man
 	install -m 0644 packaging/completion/pcipt-validate packaging/completion/pcipt-hook \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 	install -m 0644 $(B)/man/pcipt-validate.8 $(B)/man/pcipt-hook.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 $(B)/man/pcipt-rules.5 $(B)/man/pcipt.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(B)/man/pcipt-rules.5 $(B)/man/pcipt.conf.5 $(B)/man/pcipt-snapshot.5 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 packaging/systemd/pcipt-publish.service packaging/systemd/pcipt-publish.timer \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/
 
 # --- Debian package: a copy of the tree with packaging/debian as debian/ ------
 # The files the package build needs, copied without git: an exported tree (`git archive`, a

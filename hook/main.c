@@ -16,6 +16,7 @@
 #include "../lib/xalloc.h"
 #include "../pve/vmconfig.h"
 #include "../validator/lint.h"
+#include "../validator/publish.h"
 #include "../validator/report.h"
 #include "../validator/setup.h"
 #include "../validator/vmdevices.h"
@@ -209,7 +210,7 @@ static int validate_vm(const struct hook_options *o, const struct settings *sett
 	struct findings findings;
 	findings_init(&findings);
 	struct lint_prepared prepared;
-	lint_prepare(&input, 1, host, false, &prepared, &findings);
+	lint_prepare(&input, 1, o->root, host, false, &prepared, &findings);
 	int r = lint_check_prepared(&prepared, rules, &findings);
 	struct report_options ro = {.color = false, .errors_only = false, .rules = rules};
 	report_text(stderr, &findings, &ro);
@@ -505,6 +506,30 @@ static int judge_in_child(const struct hook_options *o, const struct settings *s
 	return status;
 }
 
+/* Devices changed drivers: the node's published snapshot (pcipt-snapshot(5)) is made new, so
+ * the other nodes judge against what this one has now.  Best effort: a start or a stop never
+ * fails for it, and a node without /etc/pve/nodes/NODE (no Proxmox node, pmxcfs not mounted)
+ * has nothing to publish to and says nothing. */
+static void republish(const struct hook_options *o, const struct rules *rules,
+		      const struct log_ctx *log)
+{
+	if (o->dry_run)
+		return;
+	char *path = NULL;
+	size_t size = 0;
+	struct pcipt_error err;
+	if (publish_node_snapshot(o->root, rules, (long long)time(NULL), &path, &size, &err) < 0) {
+		if (err.code != -ENOENT) {
+			char line[sizeof(err.message) + 64];
+			snprintf(line, sizeof(line),
+				 "note: the host snapshot was not published: %s", err.message);
+			log_line((void *)log, line);
+		}
+		return;
+	}
+	free(path);
+}
+
 static int pre_start(const struct hook_options *o, const struct settings *settings,
 		     const struct rules *rules, const struct log_ctx *log)
 {
@@ -569,14 +594,17 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 	if (left && status == EXIT_OK)
 		log_error(log, "%zu device%s of other VMs could not be given back (named above)",
 			  left, left > 1 ? "s" : "");
+	bool bound = status == EXIT_OK && plan->count > 0;
 	free(plan);
 	free(lr.ledger);
 	lock_release(lock);
+	if (bound)
+		republish(o, rules, log);
 	return status;
 }
 
 static int post_stop(const struct hook_options *o, const struct settings *settings,
-		     const struct log_ctx *log)
+		     const struct rules *rules, const struct log_ctx *log)
 {
 	struct pcipt_error err;
 	int lock = o->dry_run ? -1 : lock_acquire(o->root, LOCK_WAIT_MS, &err);
@@ -614,6 +642,8 @@ static int post_stop(const struct hook_options *o, const struct settings *settin
 			  left, left > 1 ? "s" : "");
 	free(lr.ledger);
 	lock_release(lock);
+	if (held)
+		republish(o, rules, log);
 	return status;
 }
 
@@ -687,7 +717,7 @@ int main(int argc, char **argv)
 	if (getenv("PVE_MIGRATED_FROM"))
 		log_line(&log, "the VM arrives by migration; checking and binding as for a start");
 	status = strcmp(o.phase, "pre-start") == 0 ? pre_start(&o, &settings, &rules, &log)
-						   : post_stop(&o, &settings, &log);
+						   : post_stop(&o, &settings, &rules, &log);
 	if (log.syslog)
 		closelog();
 	settings_free(&settings);

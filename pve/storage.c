@@ -227,12 +227,18 @@ int pve_snippet_path(const struct pve_storages *s, const char *volume, char **re
 		return error_set(
 			err, -EINVAL,
 			"is on a storage whose path is not absolute, which Proxmox refuses");
-	/* PVE::Storage::Plugin::get_subdir: content-dirs, else the type's own directory */
-	if (st->snippets_dir)
-		*ret_path = xasprintf("%s/%s/%s", st->path, st->snippets_dir, volname + 9);
-	else
-		*ret_path = xasprintf("%s/%s", st->path, volname);
+	char *dir = pve_storage_snippets_dir(st);
+	*ret_path = xasprintf("%s/%s", dir, volname + 9);
+	free(dir);
 	return 0;
+}
+
+char *pve_storage_snippets_dir(const struct pve_storage *s)
+{
+	if (!s->path || s->path[0] != '/')
+		return NULL;
+	/* PVE::Storage::Plugin::get_subdir: content-dirs, else the type's own directory */
+	return xasprintf("%s/%s", s->path, s->snippets_dir ? s->snippets_dir : "snippets");
 }
 
 bool pve_storage_on_node(const struct pve_storage *s, const char *node)

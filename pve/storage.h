@@ -46,6 +46,10 @@ void pve_storages_free(struct pve_storages *s);
 /* Whether the storage is configured for this node (no `nodes` list, or node in it). */
 bool pve_storage_on_node(const struct pve_storage *s, const char *node);
 
+/* The host directory of the storage's snippets (malloc'd), or NULL when it holds no files or
+ * its path is not absolute. */
+char *pve_storage_snippets_dir(const struct pve_storage *s);
+
 /* The host path of a snippets volume "STORAGE:snippets/NAME" in *ret_path (malloc'd): 0, or
  * -EINVAL with err saying why Proxmox would refuse it (the words follow the volume: "local:x
  * is not a volume id ..."); also when the storage's path is not absolute, which pve-storage

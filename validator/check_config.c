@@ -786,8 +786,7 @@ static bool names_directory(const char *path)
 	return !*last || strcmp(last, ".") == 0 || strcmp(last, "..") == 0;
 }
 
-/* The rules' ROM roots (romfile-path: rom_roots), or Proxmox's own directory. */
-static void rom_roots(const struct rules *rules, const char *const **ret, size_t *ret_count)
+void romfile_roots(const struct rules *rules, const char *const **ret, size_t *ret_count)
 {
 	static const char *const builtin[] = {PATH_KVM_ROM_DIR};
 	const struct rules_check *check = rules ? &rules->checks[CHECK_ROMFILE_PATH] : NULL;
@@ -807,7 +806,7 @@ char *romfile_host_path(const struct rules *rules, const char *romfile)
 		return NULL;
 	const char *const *roots;
 	size_t nroots;
-	rom_roots(rules, &roots, &nroots);
+	romfile_roots(rules, &roots, &nroots);
 	char *resolved = resolve_lexically(PATH_KVM_ROM_DIR, romfile);
 	for (size_t k = 0; k < nroots; k++) {
 		if (is_below(resolved, roots[k]))
@@ -824,7 +823,7 @@ static void check_romfile_path(const struct checked_config *c, const struct rule
 	const struct pve_vm *vm = &c->config->vm;
 	const char *const *roots;
 	size_t nroots;
-	rom_roots(rules, &roots, &nroots);
+	romfile_roots(rules, &roots, &nroots);
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		const struct pve_hostpci_setting *s = &vm->hostpci[i];
 		if (!s->raw.set || !s->dev.romfile)

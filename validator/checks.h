@@ -84,6 +84,8 @@ void validate_offline(const struct checked_config *configs, size_t count, struct
 /* The resolved path of a romfile= under the ROM directory when romfile-path accepts it
  * (malloc'd), else NULL. */
 char *romfile_host_path(const struct rules *rules, const char *romfile);
+/* The rules' ROM directories (romfile-path: rom_roots), or Proxmox's own (/usr/share/kvm). */
+void romfile_roots(const struct rules *rules, const char *const **ret, size_t *ret_count);
 
 /* --- host checks ------------------------------------------------------------------------ */
 

@@ -379,10 +379,38 @@ int lint_read_host(const struct rootfs *root, const struct rules *rules, long lo
 	return r;
 }
 
-void lint_prepare(const struct lint_input *inputs, size_t count, const struct host *host,
-		  bool host_only, struct lint_prepared *ret, struct findings *out)
+int lint_collect_files(const struct rootfs *root, const struct rules *rules, struct host *host,
+		       struct pcipt_error *err)
 {
-	const struct rootfs *root = host->root;
+	const char *const *rom_dirs;
+	size_t rom_dir_count;
+	romfile_roots(rules, &rom_dirs, &rom_dir_count);
+	/* an unreadable storage.cfg: the hookscript check does not run, so no snippets matter */
+	struct pve_storages storages = {0};
+	struct pcipt_error ignored;
+	char **snippet_dirs = NULL;
+	size_t snippet_dir_count = 0;
+	if (pve_storages_load(root, PATH_PVE_STORAGE_CFG, &storages, &ignored) == 0) {
+		snippet_dirs = xcalloc(storages.count ? storages.count : 1, sizeof(*snippet_dirs));
+		for (size_t i = 0; i < storages.count; i++) {
+			char *dir = pve_storage_snippets_dir(&storages.items[i]);
+			if (dir)
+				snippet_dirs[snippet_dir_count++] = dir;
+		}
+		pve_storages_free(&storages);
+	}
+	int r = host_files_collect(root, rom_dirs, rom_dir_count, (const char *const *)snippet_dirs,
+				   snippet_dir_count, &host->files, err);
+	for (size_t i = 0; i < snippet_dir_count; i++)
+		free(snippet_dirs[i]);
+	free(snippet_dirs);
+	return r;
+}
+
+void lint_prepare(const struct lint_input *inputs, size_t count, const struct rootfs *root,
+		  const struct host *host, bool host_only, struct lint_prepared *ret,
+		  struct findings *out)
+{
 	struct lint_prepared p = {.host = host};
 	p.configs = xcalloc(count ? count : 1, sizeof(*p.configs));
 	p.checked = xcalloc(count ? count : 1, sizeof(*p.checked));
@@ -436,25 +464,26 @@ int lint_check_prepared(const struct lint_prepared *p, const struct rules *rules
 	return p->unreadable ? 1 : 0;
 }
 
-int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct host *host,
-		     const struct rules *rules, bool host_only, struct findings *out)
+int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct rootfs *root,
+		     const struct host *host, const struct rules *rules, bool host_only,
+		     struct findings *out)
 {
 	struct lint_prepared p;
-	lint_prepare(inputs, count, host, host_only, &p, out);
+	lint_prepare(inputs, count, root, host, host_only, &p, out);
 	int r = lint_check_prepared(&p, rules, out);
 	lint_prepared_free(&p);
 	return r;
 }
 
-void lint_groups(const struct lint_input *inputs, size_t count, const struct host *host, bool json,
-		 FILE *out)
+void lint_groups(const struct lint_input *inputs, size_t count, const struct rootfs *root,
+		 const struct host *host, bool json, FILE *out)
 {
 	/* an unreadable config claims nothing (the lint of that VM says why), and an unreadable
 	 * pci.cfg maps nothing */
 	struct findings ignored;
 	findings_init(&ignored);
 	struct lint_prepared p;
-	lint_prepare(inputs, count, host, false, &p, &ignored);
+	lint_prepare(inputs, count, root, host, false, &p, &ignored);
 	findings_free(&ignored);
 	struct groups_vm *vms = xcalloc(p.count ? p.count : 1, sizeof(*vms));
 	for (size_t i = 0; i < p.count; i++)

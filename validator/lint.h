@@ -48,11 +48,19 @@ struct host;
 int lint_read_host(const struct rootfs *root, const struct rules *rules, long long now,
 		   struct host *ret, struct pcipt_error *err);
 
+/* For a snapshot of host (read by lint_read_host): every file under the rules' ROM
+ * directories and under the snippets directory of each storage of ROOT/etc/pve/storage.cfg
+ * that holds files, so a VM's romfile and hookscript can be judged from the snapshot.  0, or
+ * -errno (err says why). */
+int lint_collect_files(const struct rootfs *root, const struct rules *rules, struct host *host,
+		       struct pcipt_error *err);
+
 /* The same checks plus every host check, against a host read from the machine or from a
  * snapshot.  host_only: no configs, host readiness alone (--host).  Returns 0, or 1 when some
  * input could not be read. */
-int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct host *host,
-		     const struct rules *rules, bool host_only, struct findings *out);
+int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct rootfs *root,
+		     const struct host *host, const struct rules *rules, bool host_only,
+		     struct findings *out);
 
 /* What the host checks and pcipt-hook's bind plan work from, read and resolved once: the
  * configs, pci.cfg and storage.cfg, and each VM's devices on the host as qemu-server would
@@ -74,11 +82,13 @@ struct lint_prepared {
 	bool unreadable; /* some input could not be read: the run must exit 2 */
 };
 
-/* Read the inputs and pci.cfg and storage.cfg under host->root, and resolve each VM's devices
+/* Read the inputs and pci.cfg and storage.cfg under root (the node's /etc/pve, which a host
+ * read from a snapshot does not have), and resolve each VM's devices
  * on host.  Inputs that cannot be read and lines Proxmox skips become findings in out.
  * host_only: host readiness alone (--host), neither pci.cfg nor storage.cfg is read. */
-void lint_prepare(const struct lint_input *inputs, size_t count, const struct host *host,
-		  bool host_only, struct lint_prepared *ret, struct findings *out);
+void lint_prepare(const struct lint_input *inputs, size_t count, const struct rootfs *root,
+		  const struct host *host, bool host_only, struct lint_prepared *ret,
+		  struct findings *out);
 /* Every host check over prepared inputs, severities set by rules, findings sorted.  Returns 0,
  * or 1 when some input could not be read. */
 int lint_check_prepared(const struct lint_prepared *p, const struct rules *rules,
@@ -87,7 +97,7 @@ void lint_prepared_free(struct lint_prepared *p);
 
 /* --groups: print the host's IOMMU groups (text or JSON) with the VMs among inputs that
  * claim each device (a mapping's alternative as chosen when the host was read). */
-void lint_groups(const struct lint_input *inputs, size_t count, const struct host *host, bool json,
-		 FILE *out);
+void lint_groups(const struct lint_input *inputs, size_t count, const struct rootfs *root,
+		 const struct host *host, bool json, FILE *out);
 
 #endif

@@ -1,10 +1,12 @@
 /* pcipt-validate: check Proxmox VM configs for PCI passthrough problems before a start. */
 #include "install_hook.h"
 #include "lint.h"
+#include "publish.h"
 #include "report.h"
 #include "setup.h"
 
 #include "../host/host.h"
+#include "../host/snapshot.h"
 #include "../host/sysfs.h"
 #include "../lib/findings.h"
 #include "../lib/paths.h"
@@ -35,7 +37,9 @@ enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_TROUBLE = 2 };
 enum output_format { FORMAT_TEXT, FORMAT_JSON };
 
 struct options {
-	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook;
+	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook, snapshot;
+	bool publish;
+	const char *host_snapshot; /* --host-snapshot FILE: the host's facts from FILE */
 	bool format_given;
 	const char *root_dir; /* --root DIR, "/" by default */
 	struct rootfs *root;  /* opened on root_dir once the options are read */
@@ -56,6 +60,7 @@ static void usage(FILE *out)
 	      "       pcipt-validate [options] --all\n"
 	      "       pcipt-validate --host | --groups\n"
 	      "       pcipt-validate --install-hook [--storage ID] VMID\n"
+	      "       pcipt-validate --snapshot | --publish\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
 	      "\n"
@@ -68,6 +73,13 @@ static void usage(FILE *out)
 	      "  --install-hook     make pcipt-hook the VM's hookscript: a link in a storage's\n"
 	      "                     snippets directory, then `qm set VMID --hookscript`\n"
 	      "  --storage ID       the storage for --install-hook (default local)\n"
+	      "  --snapshot         print what pcipt knows of this host as JSON\n"
+	      "                     (pcipt-snapshot(5))\n"
+	      "  --publish          write that snapshot to /etc/pve/nodes/NODE/pcipt-host.json\n"
+	      "                     for the other nodes of the cluster\n"
+	      "  --host-snapshot FILE\n"
+	      "                     judge against the host FILE describes instead of this\n"
+	      "                     machine (VMIDs, --all, --host, --groups)\n"
 	      "  --conf FILE        settings file (default /etc/pcipt/pcipt.conf)\n"
 	      "  --format text|json output format (default text)\n"
 	      "  --color auto|always|never\n"
@@ -105,6 +117,9 @@ enum {
 	OPT_COLOR,
 	OPT_VERSION,
 	OPT_HELP,
+	OPT_SNAPSHOT,
+	OPT_HOST_SNAPSHOT,
+	OPT_PUBLISH,
 };
 
 static const struct option long_options[] = {
@@ -125,6 +140,9 @@ static const struct option long_options[] = {
 	{"quiet", no_argument, NULL, 'q'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"snapshot", no_argument, NULL, OPT_SNAPSHOT},
+	{"publish", no_argument, NULL, OPT_PUBLISH},
+	{"host-snapshot", required_argument, NULL, OPT_HOST_SNAPSHOT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -199,6 +217,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case OPT_SNAPSHOT:
+			o->snapshot = true;
+			break;
+		case OPT_PUBLISH:
+			o->publish = true;
+			break;
+		case OPT_HOST_SNAPSHOT:
+			if (!*optarg)
+				return usage_error("--host-snapshot needs a file%s", "");
+			o->host_snapshot = optarg;
+			break;
 		case OPT_VERSION:
 			printf("pcipt-validate %s\n", PCIPT_VERSION);
 			return EXIT_CLEAN;
@@ -214,6 +243,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->positional_count = (size_t)(argc - optind);
 	if (o->storage && !o->install_hook)
 		return usage_error("--storage goes with --install-hook%s", "");
+	if (o->publish && o->snapshot)
+		return usage_error(
+			"--snapshot prints the snapshot, --publish writes it: one or the "
+			"other%s",
+			"");
+	if (o->host_snapshot &&
+	    (o->offline || o->install_hook || o->snapshot || o->publish || o->check_rules))
+		return usage_error("--host-snapshot goes with VMIDs, --all, --host or --groups%s",
+				   "");
+	if (o->snapshot || o->publish) {
+		const char *mode = o->snapshot ? "--snapshot" : "--publish";
+		if (o->offline || o->all || o->config_files || o->host || o->groups ||
+		    o->check_rules || o->install_hook || o->positional_count)
+			return usage_error("%s takes no VMIDs, files or other mode", mode);
+		if (o->format_given && o->format != FORMAT_JSON)
+			return usage_error("--snapshot prints JSON only%s", "");
+		return -1;
+	}
 	if (o->install_hook) {
 		if (o->offline || o->all || o->config_files || o->host || o->groups ||
 		    o->check_rules || o->positional_count != 1)
@@ -340,11 +387,81 @@ static int load_setup(const struct options *o, struct settings *settings, struct
 static int read_host(const struct options *o, const struct rules *rules, struct host *ret)
 {
 	struct pcipt_error err;
+	if (o->host_snapshot) {
+		/* a file named on the command line: read as given, not under --root */
+		char *text;
+		size_t size;
+		int r = rootfs_read(rootfs_host(), o->host_snapshot, 0, HOST_SNAPSHOT_MAX_SIZE,
+				    &text, &size);
+		if (r < 0) {
+			fprintf(stderr, "pcipt-validate: %s: %s\n", o->host_snapshot,
+				r == -EFBIG ? "larger than a snapshot may be (1 MiB)"
+					    : strerror(-r));
+			return -1;
+		}
+		r = host_snapshot_read(text, size, ret, &err);
+		free(text);
+		if (r < 0) {
+			if (err.line)
+				fprintf(stderr, "pcipt-validate: %s:%u:%u: %s\n", o->host_snapshot,
+					err.line, err.column, err.message);
+			else
+				fprintf(stderr, "pcipt-validate: %s: %s\n", o->host_snapshot,
+					err.message);
+			return -1;
+		}
+		/* what depends on the clock (reservations, running VMs: in-use) is as of then */
+		char when[32] = "at an unknown time";
+		time_t taken = (time_t)ret->origin.taken;
+		struct tm tm;
+		if (taken > 0 && gmtime_r(&taken, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		fprintf(stderr,
+			"pcipt-validate: note: the host is node %s as its snapshot %s describes it, "
+			"taken %s; reservations and running VMs are as of then\n",
+			ret->hostname ? ret->hostname : "(unnamed)", o->host_snapshot, when);
+		return 0;
+	}
 	if (lint_read_host(o->root, rules, (long long)time(NULL), ret, &err) < 0) {
 		fprintf(stderr, "pcipt-validate: %s\n", err.message);
 		return -1;
 	}
 	return 0;
+}
+
+/* --snapshot: the host model, with the files a VM may name, as one JSON document; --publish:
+ * the same written for the cluster. */
+static int print_snapshot(const struct options *o, const struct rules *rules)
+{
+	struct pcipt_error err;
+	if (o->publish) {
+		char *path = NULL;
+		size_t size = 0;
+		if (publish_node_snapshot(o->root, rules, (long long)time(NULL), &path, &size,
+					  &err) < 0) {
+			fprintf(stderr, "pcipt-validate: %s\n", err.message);
+			return EXIT_TROUBLE;
+		}
+		printf("published %s (%zu bytes)\n", path, size);
+		free(path);
+		return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
+	}
+	struct host host;
+	if (read_host(o, rules, &host) < 0)
+		return EXIT_TROUBLE;
+	char *text = NULL;
+	size_t size = 0;
+	int r = lint_collect_files(o->root, rules, &host, &err);
+	if (r == 0)
+		r = host_snapshot_write(&host, &text, &size, &err);
+	host_free(&host);
+	if (r < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
+		return EXIT_TROUBLE;
+	}
+	bool written = fwrite(text, 1, size, stdout) == size;
+	free(text);
+	return written && fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
 
 /* --groups: the host's IOMMU groups and which of this node's VMs claim each device. */
@@ -360,7 +477,7 @@ static int show_groups(const struct options *o)
 		free_inputs(inputs, count);
 		return EXIT_TROUBLE;
 	}
-	lint_groups(inputs, count, &host, o->format == FORMAT_JSON, stdout);
+	lint_groups(inputs, count, o->root, &host, o->format == FORMAT_JSON, stdout);
 	host_free(&host);
 	free_inputs(inputs, count);
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
@@ -452,7 +569,7 @@ int main(int argc, char **argv)
 	size_t input_count = 0;
 	long *vmids = NULL; /* --all --offline: each config's input is made when it is checked */
 	size_t vmid_count = 0;
-	if (o.host || o.groups) {
+	if (o.host || o.groups || o.snapshot || o.publish) {
 		/* no configs */
 	} else if (o.all) {
 		int r = o.offline ? list_node_vmids(o.root, &vmids, &vmid_count)
@@ -489,6 +606,11 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (o.snapshot || o.publish) {
+		status = print_snapshot(&o, &rules);
+		rules_free(&rules);
+		return status;
+	}
 	if (o.groups) {
 		status = show_groups(&o);
 		rules_free(&rules);
@@ -529,8 +651,8 @@ int main(int argc, char **argv)
 			rules_free(&rules);
 			return EXIT_TROUBLE;
 		}
-		unreadable =
-			lint_loaded_host(inputs, input_count, &host, &rules, o.host, &findings) > 0;
+		unreadable = lint_loaded_host(inputs, input_count, o.root, &host, &rules, o.host,
+					      &findings) > 0;
 		host_free(&host);
 		report_begin(&report, stdout, &ro, o.format == FORMAT_JSON);
 		report_findings(&report, &findings);

@@ -90,3 +90,11 @@ if command -v lspci >/dev/null; then
 else
 	echo "host mode: lspci (package pciutils) is not installed, no baseline to measure against"
 fi
+
+# --- the host snapshot of the same host: what --publish puts on pmxcfs (1 MiB a file) ---
+snapshot_us=$(best "$validate" --root "$host_root" --snapshot)
+snapshot_bytes=$("$validate" --root "$host_root" --snapshot | wc -c)
+awk -v t="$snapshot_us" -v b="$snapshot_bytes" 'BEGIN {
+	printf "  pcipt-validate --snapshot               %8.1f ms   %d bytes (limit 262144)\n", t / 1000, b
+}'
+[ "$snapshot_bytes" -le 262144 ] || { echo "the snapshot of the bench host is over 256 KiB"; exit 1; }

@@ -43,6 +43,39 @@ load hook_helpers
 	tree | diff -u "$BATS_TEST_TMPDIR/before" -
 }
 
+@test "pre-start and post-stop publish the node's snapshot anew: the other nodes see the card's driver now" {
+	setup_hook_host
+	local published=$root/etc/pve/nodes/pve/pcipt-host.json
+	hook --root "$root" 101 pre-start
+	expect_status 0
+	[ -f "$published" ] || { echo "no snapshot published"; return 1; }
+	driver_in_snapshot() {
+		python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+print([d.get("driver") for d in s["pci"]["devices"] if d["address"] == sys.argv[2]][0])' "$published" "$1"
+	}
+	[ "$(driver_in_snapshot 0000:03:00.0)" = vfio-pci ]
+	hook --root "$root" 101 post-stop
+	expect_status 0
+	[ "$(driver_in_snapshot 0000:03:00.0)" = nouveau ]
+	# without quorum the write is refused: said, and the start still goes on
+	rm -f "$published"
+	chmod -R a+rX "$root"
+	chmod 0555 "$root/etc/pve/nodes/pve"
+	if [ "$(id -u)" -ne 0 ]; then
+		hook --root "$root" 101 pre-start
+		chmod 0755 "$root/etc/pve/nodes/pve"
+		expect_status 0
+		grep -q "not published" "$out" "$err"
+	fi
+	chmod 0755 "$root/etc/pve/nodes/pve"
+	# --dry-run changes nothing, the snapshot neither
+	rm -f "$published"
+	hook --root "$root" --dry-run 101 pre-start
+	[ ! -e "$published" ]
+}
+
 @test "a start the checks refuse: findings on stderr, exit 1, nothing bound" {
 	setup_hook_host
 	tree >"$BATS_TEST_TMPDIR/before"

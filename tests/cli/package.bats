@@ -46,6 +46,8 @@ setup_file() {
 		/etc/pcipt/rules.yaml /usr/share/pcipt/rules.default.yaml \
 		/usr/share/man/man8/pcipt-validate.8.gz /usr/share/man/man8/pcipt-hook.8.gz \
 		/usr/share/man/man5/pcipt-rules.5.gz /usr/share/man/man5/pcipt.conf.5.gz \
+		/usr/share/man/man5/pcipt-snapshot.5.gz /lib/systemd/system/pcipt-publish.service \
+		/lib/systemd/system/pcipt-publish.timer \
 		/usr/share/bash-completion/completions/pcipt-validate \
 		/usr/share/bash-completion/completions/pcipt-hook /usr/share/doc/pcipt/copyright; do
 		grep -qx "$f" "$BATS_TEST_TMPDIR/files" || { echo "missing: $f"; return 1; }
@@ -77,7 +79,8 @@ setup_file() {
 
 @test "the installed man pages render without a warning" {
 	local page
-	for page in man8/pcipt-validate.8 man8/pcipt-hook.8 man5/pcipt-rules.5 man5/pcipt.conf.5; do
+	for page in man8/pcipt-validate.8 man8/pcipt-hook.8 man5/pcipt-rules.5 man5/pcipt.conf.5 \
+		man5/pcipt-snapshot.5; do
 		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings=w -l "$SCRATCH/usr/share/man/$page.gz" \
 			>"$BATS_TEST_TMPDIR/page" 2>"$BATS_TEST_TMPDIR/err"
 		[ ! -s "$BATS_TEST_TMPDIR/err" ] || { echo "$page:"; cat "$BATS_TEST_TMPDIR/err"; return 1; }
