@@ -23,7 +23,11 @@
 #define HOST_SNAPSHOT_MAX_STRING 4096
 
 /* h as one JSON document (malloc'd, NUL-terminated, ending in a newline) in *ret_text.  0, or
- * -EFBIG when it would be larger than HOST_SNAPSHOT_MAX_SIZE (err says how large). */
+ * -EFBIG when it would be larger than HOST_SNAPSHOT_MAX_SIZE (err says how large), or the
+ * -EINVAL or -E2BIG of host_snapshot_read() when h holds what the reader refuses (a string
+ * longer than HOST_SNAPSHOT_MAX_STRING, a list out of order): the text is read back before it
+ * is handed out, so no node is given a snapshot it cannot read.  The same host gives the same
+ * bytes.  *ret_text and *ret_size are untouched on failure. */
 int host_snapshot_write(const struct host *h, char **ret_text, size_t *ret_size,
 			struct pcipt_error *err);
 
