@@ -11,7 +11,7 @@ SRC=$top/packaging/man
 
 @test "every page renders with man -l and groff -ww without a warning" {
 	local page
-	for page in pcipt-validate.8 pcipt-hook.8 pcipt-rules.5 pcipt.conf.5; do
+	for page in pcipt-validate.8 pcipt-hook.8 pcipt-rules.5 pcipt.conf.5 pcipt-snapshot.5; do
 		[ -s "$MAN/$page" ] || { echo "$MAN/$page was not built (make man)"; return 1; }
 		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings=w -l "$MAN/$page" \
 			>"$BATS_TEST_TMPDIR/$page.txt" 2>"$BATS_TEST_TMPDIR/$page.err"

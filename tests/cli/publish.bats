@@ -46,18 +46,27 @@ PY
 
 @test "--publish without quorum: pmxcfs refuses the write (EACCES), exit 2 saying so, nothing left behind" {
 	build_host hook-gpu
+	# the unprivileged writer must reach the root: a copy where every directory above it is
+	# open to all (bats' own temporary directories are not)
+	local open_dir
+	open_dir=$(mktemp -d /tmp/pcipt-publish.XXXXXX)
+	chmod 0755 "$open_dir"
+	cp -a "$root" "$open_dir/root"
+	root=$open_dir/root
 	echo 'previous' >"$(published)"
-	chmod 0755 "$root" "$root/etc" "$root/etc/pve" "$root/etc/pve/nodes"
 	chmod -R a+rX "$root"
 	chmod 0555 "$root/etc/pve/nodes/pve"
 	out=$BATS_TEST_TMPDIR/stdout err=$BATS_TEST_TMPDIR/stderr status=0
 	as_nobody "$PCIPT_VALIDATE" --root "$root" --publish >"$out" 2>"$err" || status=$?
 	chmod 0755 "$root/etc/pve/nodes/pve"
+	cp "$(published)" "$BATS_TEST_TMPDIR/after"
+	find "$root/etc/pve/nodes/pve" -maxdepth 1 -name '*.tmp.*' >"$BATS_TEST_TMPDIR/left"
+	rm -rf "$open_dir"
 	expect_status 2
 	grep -q "quorum" "$err" || { cat "$err"; return 1; }
 	grep -q "Permission denied" "$err"
-	[ "$(cat "$(published)")" = previous ]
-	[ -z "$(find "$root/etc/pve/nodes/pve" -maxdepth 1 -name '*.tmp.*')" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/after")" = previous ]
+	[ ! -s "$BATS_TEST_TMPDIR/left" ]
 }
 
 @test "--publish where /etc/pve/nodes/NODE does not exist: not a Proxmox node (or pmxcfs not mounted), exit 2" {
