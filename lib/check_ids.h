@@ -42,7 +42,9 @@
 	CHECK(D3COLD, "d3cold")                                                                    \
 	CHECK(RMRR, "rmrr")                                                                        \
 	CHECK(IN_USE, "in-use")                                                                    \
-	CHECK(XVGA_DEVICE, "xvga-device")
+	CHECK(XVGA_DEVICE, "xvga-device")                                                          \
+	/* cluster checks */                                                                       \
+	CHECK(NODE_SNAPSHOT, "node-snapshot")
 
 enum check_id {
 #define PCIPT_CHECK_ENUM(name, id) CHECK_##name,

@@ -20,6 +20,7 @@ void settings_defaults(struct settings *ret)
 		.rules = NULL,
 		.bind_timeout = 10,
 		.prestart_deadline = 300,
+		.snapshot_max_age = SETTINGS_SNAPSHOT_MAX_AGE,
 		.restore_on_stop = true,
 		.bind_group_peers = true,
 		.log = SETTINGS_LOG_SYSLOG,
@@ -166,6 +167,7 @@ int settings_parse(const char *text, size_t size, struct settings *ret, struct p
 		RETIRED_SETTING("lock_file"),
 		CFG_INT("bind_timeout", 10, CFGF_NONE),
 		CFG_INT("prestart_deadline", 300, CFGF_NONE),
+		CFG_INT("snapshot_max_age", SETTINGS_SNAPSHOT_MAX_AGE, CFGF_NONE),
 		CFG_BOOL("restore_on_stop", cfg_true, CFGF_NONE),
 		CFG_BOOL("bind_group_peers", cfg_true, CFGF_NONE),
 		CFG_STR("log", "syslog", CFGF_NONE),
@@ -196,6 +198,7 @@ int settings_parse(const char *text, size_t size, struct settings *ret, struct p
 	r = 0;
 	long timeout = cfg_getint(cfg, "bind_timeout");
 	long deadline = cfg_getint(cfg, "prestart_deadline");
+	long max_age = cfg_getint(cfg, "snapshot_max_age");
 	int log = pick(cfg_getstr(cfg, "log"), log_words, 0, "log", err);
 	int color = log < 0 ? log : pick(cfg_getstr(cfg, "color"), color_words, 0, "color", err);
 	const char *rules = cfg_getstr(cfg, "rules");
@@ -207,6 +210,10 @@ int settings_parse(const char *text, size_t size, struct settings *ret, struct p
 	} else if (deadline < 10 || deadline > 3600) {
 		r = error_set_at(err, -EINVAL, 0, 0,
 				 "prestart_deadline must be 10 to 3600 seconds, not %ld", deadline);
+	} else if (max_age < 60 || max_age > 31536000) {
+		r = error_set_at(err, -EINVAL, 0, 0,
+				 "snapshot_max_age must be 60 to 31536000 seconds, not %ld",
+				 max_age);
 	} else if (rules && rules[0] != '/') {
 		r = error_set_at(err, -EINVAL, 0, 0, "rules must be an absolute path, not '%.60s'",
 				 rules);
@@ -215,6 +222,7 @@ int settings_parse(const char *text, size_t size, struct settings *ret, struct p
 		s.rules = rules ? xstrdup(rules) : NULL;
 		s.bind_timeout = (unsigned)timeout;
 		s.prestart_deadline = (unsigned)deadline;
+		s.snapshot_max_age = (unsigned)max_age;
 		s.sets_state_dir = cfg_size(cfg, "state_dir") > 0;
 		s.sets_lock_file = cfg_size(cfg, "lock_file") > 0;
 		s.restore_on_stop = cfg_getbool(cfg, "restore_on_stop");

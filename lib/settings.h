@@ -22,6 +22,8 @@ struct settings {
 	char *rules;                /* rules file; NULL: the default lookup */
 	unsigned bind_timeout;      /* seconds one sysfs write may take, 1..600 */
 	unsigned prestart_deadline; /* seconds the whole pre-start may take, 10..3600 */
+	unsigned
+		snapshot_max_age; /* seconds a node's published snapshot stays current, 60..31536000 */
 	bool restore_on_stop;
 	bool bind_group_peers;
 	enum settings_log log;
@@ -30,6 +32,10 @@ struct settings {
 	 * places, so that post-stop finds them whatever the file says by then */
 	bool sets_state_dir, sets_lock_file;
 };
+
+/* A day: the package publishes every hour, so a snapshot a day old means a node that stopped
+ * publishing (down, out of quorum, pcipt removed). */
+#define SETTINGS_SNAPSHOT_MAX_AGE 86400
 
 /* The defaults, as if pcipt.conf were absent. */
 void settings_defaults(struct settings *ret);

@@ -41,6 +41,7 @@ const struct rules_check_info rules_check_catalogue[] = {
 	[CHECK_RMRR] = {SEVERITY_ERROR, NULL},
 	[CHECK_IN_USE] = {SEVERITY_ERROR, NULL},
 	[CHECK_XVGA_DEVICE] = {SEVERITY_ERROR, NULL},
+	[CHECK_NODE_SNAPSHOT] = {SEVERITY_ERROR, NULL},
 };
 
 _Static_assert(sizeof(rules_check_catalogue) / sizeof(rules_check_catalogue[0]) == CHECK_COUNT,

@@ -4,6 +4,7 @@
 #include "groups.h"
 #include "vmdevices.h"
 
+#include "../host/snapshot.h"
 #include "../lib/paths.h"
 #include "../lib/textfile.h"
 #include "../lib/xalloc.h"
@@ -377,6 +378,78 @@ int lint_read_host(const struct rootfs *root, const struct rules *rules, long lo
 	free(named);
 	free(modules);
 	return r;
+}
+
+static void say_age(char *buf, size_t size, long long seconds)
+{
+	if (seconds >= 2 * 86400)
+		snprintf(buf, size, "%lld days", seconds / 86400);
+	else if (seconds >= 2 * 3600)
+		snprintf(buf, size, "%lld hours", seconds / 3600);
+	else
+		snprintf(buf, size, "%lld minutes", seconds / 60);
+}
+
+int lint_read_node_snapshot(const struct rootfs *root, const char *node, long long now,
+			    unsigned max_age, struct host *ret, struct findings *out,
+			    bool *unreadable)
+{
+	char *path = xasprintf("%s/%s/%s", PATH_PVE_NODES, node, PCIPT_SNAPSHOT_NAME);
+	struct source_ref src = {path, 0, -1};
+	char *text;
+	size_t size;
+	struct pcipt_error err;
+	int r = rootfs_read(root, path, 0, HOST_SNAPSHOT_MAX_SIZE, &text, &size);
+	if (r == 0) {
+		r = host_snapshot_read(text, size, ret, &err);
+		free(text);
+	} else if (r == -EFBIG) {
+		error_set(&err, r, "larger than a snapshot may be (1 MiB)");
+	} else {
+		error_set(&err, r, "%s", strerror(-r));
+	}
+	struct finding *f;
+	if (r == -ENOENT) {
+		f = findings_add(out, CHECK_NODE_SNAPSHOT, SEVERITY_ERROR, &src, 0);
+		finding_message(
+			f,
+			"node %s has published no snapshot of its host, so its VMs cannot be "
+			"judged against it",
+			node);
+		finding_hint(
+			f,
+			"run `pcipt-validate --publish` on %s (the package's pcipt-publish.timer "
+			"does every hour); a node that is down or has no quorum cannot publish",
+			node);
+		free(path);
+		return 1;
+	}
+	if (r < 0) {
+		*unreadable = true;
+		f = findings_add(out, CHECK_NODE_SNAPSHOT, SEVERITY_ERROR, &src, err.line);
+		finding_message(f, "the snapshot of node %s cannot be read: %s", node, err.message);
+		finding_hint(f, "publish it again on %s: `pcipt-validate --publish`", node);
+		free(path);
+		return 1;
+	}
+	long long age = now - ret->origin.taken;
+	if (age > (long long)max_age) {
+		char how_old[32], limit[32];
+		say_age(how_old, sizeof(how_old), age);
+		say_age(limit, sizeof(limit), max_age);
+		f = findings_add(out, CHECK_NODE_SNAPSHOT, SEVERITY_ERROR, &src, 0);
+		finding_message(
+			f,
+			"the snapshot of node %s is %s old, older than snapshot_max_age (%s): "
+			"what %s has now may differ from what the VMs are judged against",
+			node, how_old, limit, node);
+		finding_hint(f,
+			     "check that pcipt-publish.timer runs on %s and that it has quorum "
+			     "(`pvecm status`), or publish now: `pcipt-validate --publish`",
+			     node);
+	}
+	free(path);
+	return 0;
 }
 
 int lint_collect_files(const struct rootfs *root, const struct rules *rules, struct host *host,

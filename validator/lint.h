@@ -48,6 +48,14 @@ struct host;
 int lint_read_host(const struct rootfs *root, const struct rules *rules, long long now,
 		   struct host *ret, struct pcipt_error *err);
 
+/* --node NODE: the host NODE published (/etc/pve/nodes/NODE/pcipt-host.json, read under root).
+ * Returns 0 with *ret read (a node-snapshot finding in out when it is older than max_age
+ * seconds at now), or 1 when there is nothing to judge against: none was published, or it
+ * cannot be read (then *unreadable is set: the run exits 2).  The finding says which. */
+int lint_read_node_snapshot(const struct rootfs *root, const char *node, long long now,
+			    unsigned max_age, struct host *ret, struct findings *out,
+			    bool *unreadable);
+
 /* For a snapshot of host (read by lint_read_host): every file under the rules' ROM
  * directories and under the snippets directory of each storage of ROOT/etc/pve/storage.cfg
  * that holds files, so a VM's romfile and hookscript can be judged from the snapshot.  0, or

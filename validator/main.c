@@ -40,6 +40,7 @@ struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook, snapshot;
 	bool publish;
 	const char *host_snapshot; /* --host-snapshot FILE: the host's facts from FILE */
+	const char *node;          /* --node NODE: its VMs, against its published snapshot */
 	bool format_given;
 	const char *root_dir; /* --root DIR, "/" by default */
 	struct rootfs *root;  /* opened on root_dir once the options are read */
@@ -60,6 +61,7 @@ static void usage(FILE *out)
 	      "       pcipt-validate [options] --all\n"
 	      "       pcipt-validate --host | --groups\n"
 	      "       pcipt-validate --install-hook [--storage ID] VMID\n"
+	      "       pcipt-validate --node NODE VMID...\n"
 	      "       pcipt-validate --snapshot | --publish\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
@@ -75,6 +77,8 @@ static void usage(FILE *out)
 	      "  --storage ID       the storage for --install-hook (default local)\n"
 	      "  --snapshot         print what pcipt knows of this host as JSON\n"
 	      "                     (pcipt-snapshot(5))\n"
+	      "  --node NODE        the VMs of cluster node NODE, judged against the snapshot\n"
+	      "                     NODE published (this node: the machine)\n"
 	      "  --publish          write that snapshot to /etc/pve/nodes/NODE/pcipt-host.json\n"
 	      "                     for the other nodes of the cluster\n"
 	      "  --host-snapshot FILE\n"
@@ -120,6 +124,7 @@ enum {
 	OPT_SNAPSHOT,
 	OPT_HOST_SNAPSHOT,
 	OPT_PUBLISH,
+	OPT_NODE,
 };
 
 static const struct option long_options[] = {
@@ -142,6 +147,7 @@ static const struct option long_options[] = {
 	{"help", no_argument, NULL, OPT_HELP},
 	{"snapshot", no_argument, NULL, OPT_SNAPSHOT},
 	{"publish", no_argument, NULL, OPT_PUBLISH},
+	{"node", required_argument, NULL, OPT_NODE},
 	{"host-snapshot", required_argument, NULL, OPT_HOST_SNAPSHOT},
 	{NULL, 0, NULL, 0},
 };
@@ -223,6 +229,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_PUBLISH:
 			o->publish = true;
 			break;
+		case OPT_NODE:
+			/* a directory name of /etc/pve/nodes */
+			if (!*optarg || strchr(optarg, '/') || strcmp(optarg, ".") == 0 ||
+			    strcmp(optarg, "..") == 0)
+				return usage_error("'%s' is not a node name", optarg);
+			o->node = optarg;
+			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
 				return usage_error("--host-snapshot needs a file%s", "");
@@ -243,6 +256,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->positional_count = (size_t)(argc - optind);
 	if (o->storage && !o->install_hook)
 		return usage_error("--storage goes with --install-hook%s", "");
+	if (o->node && (o->offline || o->all || o->config_files || o->host || o->groups ||
+			o->snapshot || o->publish || o->host_snapshot || o->install_hook ||
+			o->check_rules || !o->positional_count))
+		return usage_error("--node NODE takes VMIDs and no other mode%s", "");
 	if (o->publish && o->snapshot)
 		return usage_error(
 			"--snapshot prints the snapshot, --publish writes it: one or the "
@@ -380,6 +397,16 @@ static int load_setup(const struct options *o, struct settings *settings, struct
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether node is the one this machine is (/etc/hostname under the root); a node that is not
+ * must exist in /etc/pve/nodes. */
+static bool is_local_node(const struct rootfs *root, const char *node)
+{
+	char *self = host_node_name(root);
+	bool local = self && strcmp(self, node) == 0;
+	free(self);
+	return local;
 }
 
 /* The host a host mode judges: the machine under --root, read now.  Prints why not and
@@ -543,6 +570,17 @@ int main(int argc, char **argv)
 		status = install_hook(&o);
 	if (status >= 0)
 		return status;
+	if (o.node) {
+		char *dir = xasprintf("%s/%s", PATH_PVE_NODES, o.node);
+		bool known = rootfs_is_dir(o.root, dir);
+		if (!known)
+			fprintf(stderr,
+				"pcipt-validate: no node %s in this cluster: %s does not exist\n",
+				o.node, dir);
+		free(dir);
+		if (!known)
+			return EXIT_TROUBLE;
+	}
 	struct settings settings;
 	struct rules rules;
 	char *rules_display = NULL;
@@ -552,6 +590,7 @@ int main(int argc, char **argv)
 		o.color = settings.color == SETTINGS_COLOR_ALWAYS  ? 1
 			  : settings.color == SETTINGS_COLOR_NEVER ? 0
 								   : -1;
+	unsigned snapshot_max_age = settings.snapshot_max_age;
 	settings_free(&settings);
 	if (o.check_rules) {
 		size_t set = 0;
@@ -594,7 +633,11 @@ int main(int argc, char **argv)
 				inputs[input_count++].display = xstrdup(arg);
 			} else if (pve_vmid_parse(arg) > 0) {
 				inputs[input_count].fs = o.root;
-				inputs[input_count].path = pve_vm_config_path(pve_vmid_parse(arg));
+				inputs[input_count].path =
+					o.node ? xasprintf("%s/%s/qemu-server/%ld.conf",
+							   PATH_PVE_NODES, o.node,
+							   pve_vmid_parse(arg))
+					       : pve_vm_config_path(pve_vmid_parse(arg));
 				inputs[input_count].display = xstrdup(inputs[input_count].path);
 				input_count++;
 			} else {
@@ -645,17 +688,30 @@ int main(int argc, char **argv)
 		unreadable = lint_offline_end(lint);
 	} else {
 		struct host host;
-		if (read_host(&o, &rules, &host) < 0) {
+		struct findings node_findings;
+		findings_init(&node_findings);
+		bool have_host = true;
+		unreadable = false;
+		if (o.node && !is_local_node(o.root, o.node)) {
+			have_host = lint_read_node_snapshot(o.root, o.node, (long long)time(NULL),
+							    snapshot_max_age, &host, &node_findings,
+							    &unreadable) == 0;
+			rules_apply(&rules, &node_findings);
+		} else if (read_host(&o, &rules, &host) < 0) {
 			free_inputs(inputs, input_count);
 			findings_free(&findings);
 			rules_free(&rules);
 			return EXIT_TROUBLE;
 		}
-		unreadable = lint_loaded_host(inputs, input_count, o.root, &host, &rules, o.host,
-					      &findings) > 0;
-		host_free(&host);
+		if (have_host) {
+			unreadable |= lint_loaded_host(inputs, input_count, o.root, &host, &rules,
+						       o.host, &findings) > 0;
+			host_free(&host);
+		}
 		report_begin(&report, stdout, &ro, o.format == FORMAT_JSON);
+		report_findings(&report, &node_findings);
 		report_findings(&report, &findings);
+		findings_free(&node_findings);
 	}
 	report_end(&report);
 

@@ -42,6 +42,7 @@ static void defaults_and_values(void **state)
 	assert_false(s.sets_state_dir);
 	assert_int_equal(s.bind_timeout, 10);
 	assert_int_equal(s.prestart_deadline, 300);
+	assert_int_equal(s.snapshot_max_age, 86400);
 	assert_true(s.restore_on_stop);
 	settings_free(&s);
 
@@ -49,6 +50,7 @@ static void defaults_and_values(void **state)
 			   "rules = \"/etc/pcipt/strict.yaml\"\n"
 			   "state_dir = /run/pcipt-test   // trailing comment\n"
 			   "bind_timeout = 30\n"
+			   "snapshot_max_age = 3600\n"
 			   "restore_on_stop = false\n"
 			   "bind_group_peers = no\n"
 			   "log = stderr\n"
@@ -60,6 +62,7 @@ static void defaults_and_values(void **state)
 	assert_true(s.sets_state_dir);
 	assert_true(s.sets_lock_file);
 	assert_int_equal(s.bind_timeout, 30);
+	assert_int_equal(s.snapshot_max_age, 3600);
 	assert_false(s.restore_on_stop);
 	assert_false(s.bind_group_peers);
 	assert_int_equal(s.log, SETTINGS_LOG_STDERR);
@@ -120,6 +123,8 @@ static void bad_values(void **state)
 	assert_refused("rules = etc/rules.yaml\n", 0, "rules must be an absolute path");
 	assert_refused("prestart_deadline = 5\n", 0,
 		       "prestart_deadline must be 10 to 3600 seconds");
+	assert_refused("snapshot_max_age = 59\n", 0,
+		       "snapshot_max_age must be 60 to 31536000 seconds");
 	assert_refused("restore_on_stop = maybe\n", 1, "invalid boolean value");
 	assert_refused("rules = \"/a\nb\"\n", 1, "string is not closed");
 	assert_refused_n("rules = /a\0b\n", 12, 1, "NUL");

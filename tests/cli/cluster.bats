@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# A fake cluster: node pve is one fake host; node pve2 is another fake host whose snapshot is
+# published into pve's /etc/pve/nodes/pve2/, with the configs of its VMs beside it, as pmxcfs
+# replicates them.  `--node pve2` judges pve2's VMs against what pve2 published.
+
+load host_helpers
+
+# the fake host of scenario $1 as node pve2 of the cluster of $root (hook-gpu, node pve)
+make_cluster() {
+	build_host "$1"
+	other=$root
+	validate --root "$other" --snapshot
+	expect_status 0
+	build_host hook-gpu
+	local dir=$root/etc/pve/nodes/pve2
+	mkdir -p "$dir/qemu-server"
+	cp "$other"/etc/pve/qemu-server/*.conf "$dir/qemu-server/"
+	# as pve2 publishes it: the same host, named pve2
+	python3 - "$out" "$dir/pcipt-host.json" "${2:-0}" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["node"] = "pve2"
+s["origin"]["taken"] -= int(sys.argv[3])
+open(sys.argv[2], "w").write(json.dumps(s, separators=(",", ":")) + "\n")
+PY
+}
+
+@test "--node pve2: pve2's VMs judged against pve2's snapshot say what pcipt says on pve2 itself" {
+	make_cluster group-isolation
+	validate --root "$other" 101 102
+	local want_status=$status
+	sed 's|/etc/pve/qemu-server/|/etc/pve/nodes/pve2/qemu-server/|g' "$out" >"$BATS_TEST_TMPDIR/want"
+	validate --root "$root" --node pve2 101 102
+	expect_status "$want_status"
+	diff -u "$BATS_TEST_TMPDIR/want" "$out"
+	has_check group-isolation
+	lacks_check node-snapshot
+}
+
+@test "--node of this node judges against the machine; an unknown node is exit 2" {
+	build_host hook-gpu
+	validate --root "$root" 101
+	local want_status=$status
+	sed 's|/etc/pve/qemu-server/|/etc/pve/nodes/pve/qemu-server/|g' "$out" >"$BATS_TEST_TMPDIR/want"
+	validate --root "$root" --node pve 101
+	expect_status "$want_status"
+	diff -u "$BATS_TEST_TMPDIR/want" "$out"
+	validate --root "$root" --node pve9 101
+	expect_status 2
+	grep -qF "no node pve9 in this cluster" "$err"
+	validate --root "$root" --node ../x 101
+	expect_status 2
+	validate --root "$root" --node pve
+	expect_status 2
+	validate --root "$root" --node pve --all
+	expect_status 2
+}
+
+@test "node-snapshot: pve2 published nothing, so its VMs are not judged against it: an error, never a silent pass" {
+	make_cluster clean
+	rm "$root/etc/pve/nodes/pve2/pcipt-host.json"
+	validate --root "$root" --node pve2 100
+	expect_status 1
+	has_check node-snapshot
+	grep -qF "/etc/pve/nodes/pve2/pcipt-host.json: error: node pve2 has published no snapshot" "$out"
+	[ "$(grep -c ': error: ' "$out")" -eq 1 ]
+	# in JSON too
+	validate --root "$root" --node pve2 --format json 100
+	expect_status 1
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["findings"][0]["check"] == "node-snapshot", d' "$out"
+}
+
+@test "node-snapshot: a snapshot older than snapshot_max_age is an error beside the verdict; a younger one is none" {
+	make_cluster clean $((2 * 86400 + 600))
+	validate --root "$root" --node pve2 100
+	expect_status 1
+	has_check node-snapshot
+	grep -qF "the snapshot of node pve2 is 2 days old, older than snapshot_max_age (24 hours)" "$out"
+	# the VM is still judged: the finding stands beside what the snapshot says
+	[ "$(grep -c ': error: ' "$out")" -eq 1 ]
+	mkdir -p "$root/etc/pcipt"
+	echo "snapshot_max_age = 604800" >"$root/etc/pcipt/pcipt.conf"
+	validate --root "$root" --node pve2 100
+	expect_status 0
+	lacks_check node-snapshot
+}
+
+@test "node-snapshot: a snapshot that cannot be read is input pcipt cannot read, exit 2 with its reason" {
+	make_cluster clean
+	echo '{"schema":"pcipt-host","version":2}' >"$root/etc/pve/nodes/pve2/pcipt-host.json"
+	validate --root "$root" --node pve2 100
+	expect_status 2
+	has_check node-snapshot
+	grep -qF "the snapshot of node pve2 cannot be read" "$out"
+	grep -qF "version" "$out"
+}
