@@ -38,7 +38,7 @@ LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS)
 LIB_SRC := lib/xalloc.c lib/error.c lib/check_ids.c lib/findings.c lib/textfile.c lib/rootfs.c lib/settings.c \
 	lib/pciaddr.c
 PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve/vmconfig.c \
-	pve/mapping.c pve/storage.c
+	pve/mapping.c pve/storage.c pve/cluster.c
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
 HOST_SRC := host/optionrom.c host/files.c host/cmdline.c host/modules.c host/sysfs.c host/pci.c host/iommu.c \
 	host/iomem.c host/hostuse.c host/runstate.c host/host.c host/snapshot.c

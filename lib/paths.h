@@ -6,6 +6,7 @@
 /* Proxmox: /etc/pve/qemu-server is pmxcfs' link to nodes/<this node>/qemu-server. */
 #define PATH_PVE_QEMU_SERVER "/etc/pve/qemu-server"
 #define PATH_PVE_NODES "/etc/pve/nodes"
+#define PATH_PVE_MEMBERS "/etc/pve/.members"
 #define PCIPT_SNAPSHOT_NAME "pcipt-host.json" /* in /etc/pve/nodes/NODE/ */
 #define PATH_PVE_PCI_MAPPING "/etc/pve/mapping/pci.cfg"
 #define PATH_PVE_STORAGE_CFG "/etc/pve/storage.cfg"

@@ -12,6 +12,7 @@
 #include "../lib/paths.h"
 #include "../lib/settings.h"
 #include "../lib/xalloc.h"
+#include "../pve/cluster.h"
 #include "../pve/vmconfig.h"
 
 #include <dirent.h>
@@ -399,6 +400,29 @@ static int load_setup(const struct options *o, struct settings *settings, struct
 	return 0;
 }
 
+/* --node NODE names a node of the cluster (pve/cluster.h); prints why not and returns -1. */
+static int check_node(const struct rootfs *root, const char *node)
+{
+	struct pve_nodes nodes;
+	struct pcipt_error err;
+	if (pve_nodes_load(root, &nodes, &err) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
+		return -1;
+	}
+	bool known = pve_nodes_has(&nodes, node);
+	if (!known && nodes.from_members)
+		fprintf(stderr,
+			"pcipt-validate: no node %s in this cluster: the nodelist of %s does not name "
+			"it (a directory %s/%s is what a removed node leaves)\n",
+			node, PATH_PVE_MEMBERS, PATH_PVE_NODES, node);
+	else if (!known)
+		fprintf(stderr,
+			"pcipt-validate: no node %s in this cluster: %s/%s does not exist\n", node,
+			PATH_PVE_NODES, node);
+	pve_nodes_free(&nodes);
+	return known ? 0 : -1;
+}
+
 /* Whether node is the one this machine is (/etc/hostname under the root); a node that is not
  * must exist in /etc/pve/nodes. */
 static bool is_local_node(const struct rootfs *root, const char *node)
@@ -570,17 +594,8 @@ int main(int argc, char **argv)
 		status = install_hook(&o);
 	if (status >= 0)
 		return status;
-	if (o.node) {
-		char *dir = xasprintf("%s/%s", PATH_PVE_NODES, o.node);
-		bool known = rootfs_is_dir(o.root, dir);
-		if (!known)
-			fprintf(stderr,
-				"pcipt-validate: no node %s in this cluster: %s does not exist\n",
-				o.node, dir);
-		free(dir);
-		if (!known)
-			return EXIT_TROUBLE;
-	}
+	if (o.node && check_node(o.root, o.node) < 0)
+		return EXIT_TROUBLE;
 	struct settings settings;
 	struct rules rules;
 	char *rules_display = NULL;

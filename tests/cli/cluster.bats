@@ -94,3 +94,30 @@ PY
 	grep -qF "the snapshot of node pve2 cannot be read" "$out"
 	grep -qF "version" "$out"
 }
+
+@test "the nodes are the nodelist of /etc/pve/.members when it has one; a directory it does not name is a removed node" {
+	make_cluster clean
+	printf '{"nodename":"pve","version":7,"cluster":{"name":"c1","version":3,"nodes":2,"quorate":1},"nodelist":{"pve":{"id":1,"online":1,"ip":"10.0.0.1"},"pve2":{"id":2,"online":0}}}\n' \
+		>"$root/etc/pve/.members"
+	validate --root "$root" --node pve2 100
+	expect_status 0
+	# pve2 removed with `pvecm delnode`: its directory stays, the nodelist drops it
+	printf '{"nodename":"pve","version":8,"cluster":{"name":"c1","version":4,"nodes":1,"quorate":1},"nodelist":{"pve":{"id":1,"online":1,"ip":"10.0.0.1"}}}\n' \
+		>"$root/etc/pve/.members"
+	validate --root "$root" --node pve2 100
+	expect_status 2
+	grep -qF "no node pve2 in this cluster: the nodelist of /etc/pve/.members does not name it" "$err"
+	# a standalone node's .members has no nodelist: the directories count
+	printf '{"nodename":"pve","version":1}\n' >"$root/etc/pve/.members"
+	validate --root "$root" --node pve2 100
+	expect_status 0
+	# .members that is not what pmxcfs writes: input pcipt cannot read
+	printf '{"nodelist": [' >"$root/etc/pve/.members"
+	validate --root "$root" --node pve2 100
+	expect_status 2
+	grep -qF "/etc/pve/.members: not JSON" "$err"
+	printf '{"nodelist": {"../x": {}}}\n' >"$root/etc/pve/.members"
+	validate --root "$root" --node pve2 100
+	expect_status 2
+	grep -qF "is no node name" "$err"
+}
