@@ -423,8 +423,8 @@ static int check_node(const struct rootfs *root, const char *node)
 	return known ? 0 : -1;
 }
 
-/* Whether node is the one this machine is (/etc/hostname under the root); a node that is not
- * must exist in /etc/pve/nodes. */
+/* Whether node is the one this machine is (/etc/hostname under the root): its VMs are judged
+ * against the machine, another node's against the snapshot it published. */
 static bool is_local_node(const struct rootfs *root, const char *node)
 {
 	char *self = host_node_name(root);
@@ -433,8 +433,8 @@ static bool is_local_node(const struct rootfs *root, const char *node)
 	return local;
 }
 
-/* The host a host mode judges: the machine under --root, read now.  Prints why not and
- * returns -1. */
+/* The host a host mode judges: the snapshot --host-snapshot names, else the machine under
+ * --root, read now.  Prints why not and returns -1. */
 static int read_host(const struct options *o, const struct rules *rules, struct host *ret)
 {
 	struct pcipt_error err;
