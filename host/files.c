@@ -4,6 +4,7 @@
 
 #include "../lib/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sha2.h>
 #include <stdlib.h>
@@ -83,12 +84,13 @@ static void add_file(struct collect *c, const char *path, bool rom)
 }
 
 /* Every entry below dir, depth directories deep at most; a directory (also one a link leads
- * to) is walked, anything else is a file. */
+ * to) is walked, anything else is a file.  The listing gives each entry's type: only a link,
+ * or a filesystem that does not say, costs a stat to tell. */
 static void walk(struct collect *c, const char *dir, bool rom, int depth)
 {
-	char **names;
+	struct rootfs_entry *entries;
 	size_t n;
-	int r = rootfs_list(c->root, dir, &names, &n);
+	int r = rootfs_list_entries(c->root, dir, &entries, &n);
 	if (r == -E2BIG) {
 		c->error = error_set(c->err, r, "%s: %s", dir, host_list_error(r));
 		return;
@@ -96,8 +98,11 @@ static void walk(struct collect *c, const char *dir, bool rom, int depth)
 	if (r < 0)
 		return; /* absent or no directory: nothing in it */
 	for (size_t i = 0; i < n && !c->error; i++) {
-		char *path = xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, names[i]);
-		if (rootfs_is_dir(c->root, path)) {
+		char *path = xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, entries[i].name);
+		unsigned char type = entries[i].type;
+		bool is_dir = type == DT_DIR || ((type == DT_LNK || type == DT_UNKNOWN) &&
+						 rootfs_is_dir(c->root, path));
+		if (is_dir) {
 			if (depth > 1)
 				walk(c, path, rom, depth - 1);
 		} else {
@@ -105,7 +110,7 @@ static void walk(struct collect *c, const char *dir, bool rom, int depth)
 		}
 		free(path);
 	}
-	rootfs_free_names(names, n);
+	rootfs_free_entries(entries, n);
 }
 
 static bool already_listed(const struct host_files *files, const char *dir)

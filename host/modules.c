@@ -606,15 +606,11 @@ static void read_wanted_params(const struct rootfs *root, const char *const *mod
 	for (size_t i = 0; i < count; i++) {
 		char *name = xstrdup(modules[i]);
 		module_name_normalise(name);
+		/* a module asked for twice is read once (one without parameters is looked at
+		 * again, and still has none) */
 		bool seen = false;
 		for (size_t k = 0; k < m->param_count && !seen; k++)
 			seen = strcmp(m->params[k].module, name) == 0;
-		for (size_t k = 0; k < i && !seen; k++) {
-			char *other = xstrdup(modules[k]);
-			module_name_normalise(other);
-			seen = strcmp(other, name) == 0;
-			free(other);
-		}
 		if (!seen && is_name(name) && host_module_loaded(m, name))
 			read_params(root, name, m, &cap);
 		free(name);

@@ -1868,3 +1868,18 @@ int host_snapshot_read(const char *text, size_t size, struct host *ret, struct p
 	*ret = h;
 	return 0;
 }
+
+int host_snapshot_load(const struct rootfs *fs, const char *path, struct host *ret,
+		       struct pcipt_error *err)
+{
+	char *text;
+	size_t size;
+	int r = rootfs_read(fs, path, 0, HOST_SNAPSHOT_MAX_SIZE, &text, &size);
+	if (r == -EFBIG)
+		return error_set(err, r, "larger than a snapshot may be (1 MiB)");
+	if (r < 0)
+		return error_set(err, r, "%s", strerror(-r));
+	r = host_snapshot_read(text, size, ret, err);
+	free(text);
+	return r;
+}

@@ -38,4 +38,9 @@ int host_snapshot_write(const struct host *h, char **ret_text, size_t *ret_size,
  * than the host reader itself accepts); *ret is untouched on failure. */
 int host_snapshot_read(const char *text, size_t size, struct host *ret, struct pcipt_error *err);
 
+/* The same from the file at path, read through fs (bounded by HOST_SNAPSHOT_MAX_SIZE): 0, or
+ * -errno with err saying why (-ENOENT: there is none). */
+int host_snapshot_load(const struct rootfs *fs, const char *path, struct host *ret,
+		       struct pcipt_error *err);
+
 #endif

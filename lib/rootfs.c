@@ -529,7 +529,7 @@ int rootfs_unlink(const struct rootfs *fs, const char *path, int flags)
 	return r;
 }
 
-static int write_all(int fd, const void *data, size_t size)
+int rootfs_write_all(int fd, const void *data, size_t size)
 {
 	const char *p = data;
 	while (size > 0) {
@@ -566,7 +566,7 @@ int rootfs_replace_at(int dir, const char *name, const void *data, size_t size, 
 	int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	int r = write_all(fd, data, size);
+	int r = rootfs_write_all(fd, data, size);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)

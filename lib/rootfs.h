@@ -104,6 +104,9 @@ void rootfs_mkdir_parents(const struct rootfs *fs, const char *path, mode_t mode
 /* unlink(2); flags AT_REMOVEDIR removes a directory */
 int rootfs_unlink(const struct rootfs *fs, const char *path, int flags);
 
+/* Write all of data to fd (a short write is retried): 0, or -errno. */
+int rootfs_write_all(int fd, const void *data, size_t size);
+
 /* Replace path's content atomically: a new file beside it (O_EXCL, mode), written, fsync'd and
  * renamed over path, then the directory fsync'd.  A link at path is replaced, not followed. */
 int rootfs_replace(const struct rootfs *fs, const char *path, const void *data, size_t size,

@@ -349,33 +349,26 @@ int lint_read_host(const struct rootfs *root, const struct rules *rules, long lo
 		   struct host *ret, struct pcipt_error *err)
 {
 	/* the parameters the host checks read themselves (xvga-device, interrupt-remapping) */
-	static const char *const fixed[] = {"vfio_pci", "vfio_iommu_type1"};
+	char **modules = NULL;
 	size_t cap = 0, n = 0;
-	const char **modules = NULL;
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-		xgrow((void **)&modules, &cap, n + 1, sizeof(*modules));
-		modules[n++] = fixed[i];
-	}
+	xgrow((void **)&modules, &cap, 2, sizeof(*modules));
+	modules[n++] = xstrdup("vfio_pci");
+	modules[n++] = xstrdup("vfio_iommu_type1");
 	/* and every module a device rule's host_module_params names ("kvm.ignore_msrs=1") */
-	char **named = NULL;
-	size_t named_count = 0, named_cap = 0;
 	for (size_t i = 0; rules && i < rules->device_count; i++) {
 		const struct rules_string_list *l = &rules->devices[i].host_module_params;
 		for (size_t k = 0; k < l->count; k++) {
 			const char *dot = strchr(l->items[k], '.');
 			if (!dot)
 				continue;
-			xgrow((void **)&named, &named_cap, named_count + 1, sizeof(*named));
-			named[named_count] = xstrndup(l->items[k], (size_t)(dot - l->items[k]));
 			xgrow((void **)&modules, &cap, n + 1, sizeof(*modules));
-			modules[n++] = named[named_count++];
+			modules[n++] = xstrndup(l->items[k], (size_t)(dot - l->items[k]));
 		}
 	}
-	struct host_load_options options = {.param_modules = modules, .param_module_count = n};
+	struct host_load_options options = {(const char *const *)modules, n};
 	int r = host_load(root, now, &options, ret, err);
-	for (size_t i = 0; i < named_count; i++)
-		free(named[i]);
-	free(named);
+	for (size_t i = 0; i < n; i++)
+		free(modules[i]);
 	free(modules);
 	return r;
 }
@@ -396,18 +389,8 @@ int lint_read_node_snapshot(const struct rootfs *root, const char *node, long lo
 {
 	char *path = xasprintf("%s/%s/%s", PATH_PVE_NODES, node, PCIPT_SNAPSHOT_NAME);
 	struct source_ref src = {path, 0, -1};
-	char *text;
-	size_t size;
 	struct pcipt_error err;
-	int r = rootfs_read(root, path, 0, HOST_SNAPSHOT_MAX_SIZE, &text, &size);
-	if (r == 0) {
-		r = host_snapshot_read(text, size, ret, &err);
-		free(text);
-	} else if (r == -EFBIG) {
-		error_set(&err, r, "larger than a snapshot may be (1 MiB)");
-	} else {
-		error_set(&err, r, "%s", strerror(-r));
-	}
+	int r = host_snapshot_load(root, path, ret, &err);
 	struct finding *f;
 	if (r == -ENOENT) {
 		f = findings_add(out, CHECK_NODE_SNAPSHOT, SEVERITY_ERROR, &src, 0);
@@ -452,8 +435,8 @@ int lint_read_node_snapshot(const struct rootfs *root, const char *node, long lo
 	return 0;
 }
 
-int lint_collect_files(const struct rootfs *root, const struct rules *rules, struct host *host,
-		       struct pcipt_error *err)
+static int collect_files(const struct rootfs *root, const struct rules *rules, struct host *host,
+			 struct pcipt_error *err)
 {
 	const char *const *rom_dirs;
 	size_t rom_dir_count;
@@ -477,6 +460,20 @@ int lint_collect_files(const struct rootfs *root, const struct rules *rules, str
 	for (size_t i = 0; i < snippet_dir_count; i++)
 		free(snippet_dirs[i]);
 	free(snippet_dirs);
+	return r;
+}
+
+int lint_snapshot_text(const struct rootfs *root, const struct rules *rules, long long now,
+		       char **ret_text, size_t *ret_size, struct pcipt_error *err)
+{
+	struct host host;
+	int r = lint_read_host(root, rules, now, &host, err);
+	if (r < 0)
+		return r;
+	r = collect_files(root, rules, &host, err);
+	if (r == 0)
+		r = host_snapshot_write(&host, ret_text, ret_size, err);
+	host_free(&host);
 	return r;
 }
 

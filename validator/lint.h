@@ -56,12 +56,12 @@ int lint_read_node_snapshot(const struct rootfs *root, const char *node, long lo
 			    unsigned max_age, struct host *ret, struct findings *out,
 			    bool *unreadable);
 
-/* For a snapshot of host (read by lint_read_host): every file under the rules' ROM
- * directories and under the snippets directory of each storage of ROOT/etc/pve/storage.cfg
- * that holds files, so a VM's romfile and hookscript can be judged from the snapshot.  0, or
- * -errno (err says why). */
-int lint_collect_files(const struct rootfs *root, const struct rules *rules, struct host *host,
-		       struct pcipt_error *err);
+/* The snapshot of the machine under root (pcipt-snapshot(5)) in *ret_text: the host as
+ * lint_read_host reads it at now, with every file under the rules' ROM directories and under
+ * the snippets directory of each storage of ROOT/etc/pve/storage.cfg that holds files, so a
+ * VM's romfile and hookscript can be judged from it.  0, or -errno (err says why). */
+int lint_snapshot_text(const struct rootfs *root, const struct rules *rules, long long now,
+		       char **ret_text, size_t *ret_size, struct pcipt_error *err);
 
 /* The same checks plus every host check, against a host read from the machine or from a
  * snapshot.  host_only: no configs, host readiness alone (--host).  Returns 0, or 1 when some

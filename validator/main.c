@@ -440,19 +440,7 @@ static int read_host(const struct options *o, const struct rules *rules, struct 
 	struct pcipt_error err;
 	if (o->host_snapshot) {
 		/* a file named on the command line: read as given, not under --root */
-		char *text;
-		size_t size;
-		int r = rootfs_read(rootfs_host(), o->host_snapshot, 0, HOST_SNAPSHOT_MAX_SIZE,
-				    &text, &size);
-		if (r < 0) {
-			fprintf(stderr, "pcipt-validate: %s: %s\n", o->host_snapshot,
-				r == -EFBIG ? "larger than a snapshot may be (1 MiB)"
-					    : strerror(-r));
-			return -1;
-		}
-		r = host_snapshot_read(text, size, ret, &err);
-		free(text);
-		if (r < 0) {
+		if (host_snapshot_load(rootfs_host(), o->host_snapshot, ret, &err) < 0) {
 			if (err.line)
 				fprintf(stderr, "pcipt-validate: %s:%u:%u: %s\n", o->host_snapshot,
 					err.line, err.column, err.message);
@@ -497,16 +485,9 @@ static int print_snapshot(const struct options *o, const struct rules *rules)
 		free(path);
 		return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 	}
-	struct host host;
-	if (read_host(o, rules, &host) < 0)
-		return EXIT_TROUBLE;
 	char *text = NULL;
 	size_t size = 0;
-	int r = lint_collect_files(o->root, rules, &host, &err);
-	if (r == 0)
-		r = host_snapshot_write(&host, &text, &size, &err);
-	host_free(&host);
-	if (r < 0) {
+	if (lint_snapshot_text(o->root, rules, (long long)time(NULL), &text, &size, &err) < 0) {
 		fprintf(stderr, "pcipt-validate: %s\n", err.message);
 		return EXIT_TROUBLE;
 	}

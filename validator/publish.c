@@ -16,20 +16,6 @@
 
 #define PUBLISH_TRIES 3 /* file_set_contents tries three temporary names */
 
-static int write_all(int fd, const char *data, size_t size)
-{
-	while (size) {
-		ssize_t n = write(fd, data, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		size -= (size_t)n;
-	}
-	return 0;
-}
-
 static int refused(struct pcipt_error *err, int r, const char *path)
 {
 	if (r == -EACCES || r == -EPERM)
@@ -80,7 +66,7 @@ int publish_snapshot(const struct rootfs *root, const char *text, size_t size, c
 		r = refused(err, -errno, path);
 		goto close_dir;
 	}
-	r = write_all(fd, text, size);
+	r = rootfs_write_all(fd, text, size);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	/* no fsync: pmxcfs has none, and each write is already a synchronous cluster message */
@@ -104,16 +90,9 @@ out:
 int publish_node_snapshot(const struct rootfs *root, const struct rules *rules, long long now,
 			  char **ret_path, size_t *ret_size, struct pcipt_error *err)
 {
-	struct host host;
-	int r = lint_read_host(root, rules, now, &host, err);
-	if (r < 0)
-		return r;
 	char *text = NULL;
 	size_t size = 0;
-	r = lint_collect_files(root, rules, &host, err);
-	if (r == 0)
-		r = host_snapshot_write(&host, &text, &size, err);
-	host_free(&host);
+	int r = lint_snapshot_text(root, rules, now, &text, &size, err);
 	if (r == 0)
 		r = publish_snapshot(root, text, size, ret_path, err);
 	free(text);
