@@ -4,7 +4,7 @@
 #   make demo       run pcipt-validate on the example configs and on an example fake host
 #   make check      build with ASan+UBSan and run every test (unit, CLI, fuzz corpus replay)
 #   make bench      offline lint of 10,000 configs against `cat`; host mode on a 256-device
-#                   fake host against `lspci -n`
+#                   fake host against `lspci -n`; --all-nodes on a 16-node, 1,000-VM cluster
 #   make fuzz       build libFuzzer targets with clang (when available) into build/fuzz/
 #   make format-check  every C source laid out as .clang-format says (clang-format 14);
 #                   make format reformats them
@@ -38,19 +38,20 @@ LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS)
 LIB_SRC := lib/xalloc.c lib/error.c lib/check_ids.c lib/findings.c lib/textfile.c lib/rootfs.c lib/settings.c \
 	lib/pciaddr.c
 PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve/vmconfig.c \
-	pve/mapping.c pve/storage.c pve/cluster.c
+	pve/mapping.c pve/storage.c pve/cluster.c pve/ha.c
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
 HOST_SRC := host/optionrom.c host/files.c host/cmdline.c host/modules.c host/sysfs.c host/pci.c host/iommu.c \
 	host/iomem.c host/hostuse.c host/runstate.c host/host.c host/snapshot.c
 VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/check_shared.c validator/check_devices.c \
 	validator/vmdevices.c validator/check_host.c validator/check_vmhost.c validator/groups.c \
-	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c validator/publish.c
+	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c validator/publish.c \
+	validator/check_cluster.c validator/lint_cluster.c
 # hook/kernel.c (the real sysfs writes) is linked into pcipt-hook alone; the tests link
 # tests/fakekernel/kernel_fake.c in its place (pcipt-hook-fake).
 HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC) $(HOOK_SRC)
 
-UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host test_snapshot
+UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host test_snapshot test_ha
 FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles fuzz_state fuzz_snapshot
 
 B := build

@@ -44,7 +44,11 @@
 	CHECK(IN_USE, "in-use")                                                                    \
 	CHECK(XVGA_DEVICE, "xvga-device")                                                          \
 	/* cluster checks */                                                                       \
-	CHECK(NODE_SNAPSHOT, "node-snapshot")
+	CHECK(NODE_SNAPSHOT, "node-snapshot")                                                      \
+	CHECK(MIGRATION, "migration")                                                              \
+	CHECK(HA_TARGET, "ha-target")                                                              \
+	CHECK(HA_RAW_ADDRESS, "ha-raw-address")                                                    \
+	CHECK(MAPPING_ENTRY, "mapping-entry")
 
 enum check_id {
 #define PCIPT_CHECK_ENUM(name, id) CHECK_##name,

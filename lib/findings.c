@@ -33,6 +33,7 @@ void findings_free(struct findings *list)
 		struct finding *f = &list->items[i];
 		free(f->file);
 		free(f->device);
+		free(f->node);
 		free(f->message);
 		free(f->hint);
 	}
@@ -97,6 +98,27 @@ void finding_device(struct finding *f, const char *device)
 	f->device = device ? xstrdup(device) : NULL;
 }
 
+void findings_move(struct findings *dst, struct findings *src)
+{
+	size_t base = 0;
+	for (size_t i = 0; i < dst->count; i++)
+		base = dst->items[i].order >= base ? dst->items[i].order + 1 : base;
+	for (size_t i = 0; i < src->count; i++) {
+		xgrow((void **)&dst->items, &dst->capacity, dst->count + 1, sizeof(*dst->items));
+		struct finding *f = &dst->items[dst->count++];
+		*f = src->items[i];
+		f->order = base + src->items[i].order;
+	}
+	free(src->items);
+	findings_init(src);
+}
+
+void finding_node(struct finding *f, const char *node)
+{
+	free(f->node);
+	f->node = node ? xstrdup(node) : NULL;
+}
+
 static int compare_findings(const void *a, const void *b)
 {
 	const struct finding *x = a, *y = b;
@@ -130,6 +152,7 @@ void findings_remove_off(struct findings *list)
 		if (f->severity == SEVERITY_OFF) {
 			free(f->file);
 			free(f->device);
+			free(f->node);
 			free(f->message);
 			free(f->hint);
 			continue;

@@ -37,6 +37,8 @@ struct finding {
 	unsigned line; /* 1-based; 0 when the finding is about the whole file */
 	long vmid;     /* -1 when not known */
 	char *device;  /* e.g. "0000:01:00.0"; NULL when not about one device */
+	char *node;    /* the cluster node the file was judged against when that is not the
+			* node it belongs to (--target NODE); NULL otherwise */
 	char *message;
 	char *hint;   /* NULL when there is nothing to add */
 	size_t order; /* insertion order, keeps sorting stable */
@@ -61,6 +63,11 @@ struct finding *findings_add_device_rule(struct findings *list, size_t rule, enu
 void finding_message(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_hint(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_device(struct finding *f, const char *device);
+void finding_node(struct finding *f, const char *node);
+
+/* Move every finding of src to the end of dst (after dst's in insertion order); src is left
+ * empty. */
+void findings_move(struct findings *dst, struct findings *src);
 
 /* Sort by source index, then line, then insertion order. */
 void findings_sort(struct findings *list);

@@ -7,6 +7,10 @@
 #define PATH_PVE_QEMU_SERVER "/etc/pve/qemu-server"
 #define PATH_PVE_NODES "/etc/pve/nodes"
 #define PATH_PVE_MEMBERS "/etc/pve/.members"
+#define PATH_PVE_VMLIST "/etc/pve/.vmlist"
+#define PATH_PVE_HA_RESOURCES "/etc/pve/ha/resources.cfg"
+#define PATH_PVE_HA_GROUPS "/etc/pve/ha/groups.cfg"
+#define PATH_PVE_HA_RULES "/etc/pve/ha/rules.cfg"
 #define PCIPT_SNAPSHOT_NAME "pcipt-host.json" /* in /etc/pve/nodes/NODE/ */
 #define PATH_PVE_PCI_MAPPING "/etc/pve/mapping/pci.cfg"
 #define PATH_PVE_STORAGE_CFG "/etc/pve/storage.cfg"

@@ -28,4 +28,18 @@ void pve_nodes_free(struct pve_nodes *nodes);
 
 bool pve_nodes_has(const struct pve_nodes *nodes, const char *name);
 
+/* The VMID of every VMID.conf in dir (a qemu-server directory under root), sorted.  0, or
+ * -errno (err says why: the directory cannot be listed). */
+int pve_dir_vmids(const struct rootfs *root, const char *dir, long **ret, size_t *ret_count,
+		  struct pcipt_error *err);
+
+/* The node whose qemu-server directory holds VM vmid's config: as /etc/pve/.vmlist says (pmxcfs
+ * keeps it from the nodes' directories: a VMID lives on one node), else, without .vmlist or an
+ * entry in it (a copy of /etc/pve), the node of nodes with /etc/pve/nodes/NODE/qemu-server/
+ * VMID.conf.  0 with *ret_node malloc'd; -ENOENT when there is no such VM, -EINVAL for a
+ * .vmlist that is not pmxcfs' JSON, a container's VMID or configs on several nodes (err says
+ * which). */
+int pve_vm_node(const struct rootfs *root, const struct pve_nodes *nodes, long vmid,
+		char **ret_node, struct pcipt_error *err);
+
 #endif

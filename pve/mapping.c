@@ -147,6 +147,8 @@ void pve_mappings_parse(const struct text_file *text, const char *display_path,
 			current->entries[current->entry_count++] = e;
 		} else if (klen == 4 && strncmp(first, "mdev", 4) == 0) {
 			current->mdev = pve_parse_boolean(value) == 1;
+		} else if (klen == 22 && strncmp(first, "live-migration-capable", 22) == 0) {
+			current->live_migration_capable = pve_parse_boolean(value) == 1;
 		}
 	}
 	*ret = m;

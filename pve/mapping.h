@@ -36,6 +36,8 @@ struct pve_mapping {
 	struct pve_mapping_entry *entries;
 	size_t entry_count;
 	bool mdev;
+	/* live-migration-capable: QEMU may migrate the device live (enable-migration=on) */
+	bool live_migration_capable;
 };
 
 struct pve_mapping_problem {

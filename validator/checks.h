@@ -132,6 +132,32 @@ void check_device_rules_on_host(const struct checked_config *c, const struct hos
 				const struct vm_devices *devices, const struct rules *rules,
 				struct findings *out);
 
+/* --- cluster checks --------------------------------------------------------------------- */
+
+/* migration: what moving VM c from node `from` to node `to` allows, as QemuMigrate::prepare
+ * judges it (raw addresses: offline with --force only, never live; mapped devices: an entry
+ * for `to`, live also live-migration-capable).  running: 1 the VM runs, 0 it does not, -1 not
+ * known (judged as stopped).  mappings may be NULL (no pci.cfg). */
+void check_migration(const struct checked_config *c, const char *from, const char *to, int running,
+		     const struct pve_mappings *mappings, struct findings *out);
+
+/* ha-raw-address: each raw hostpciN line of an HA-managed VM (res). */
+struct pve_ha_resource;
+void check_ha_raw_address(const struct checked_config *c, const struct pve_ha_resource *res,
+			  struct findings *out);
+
+/* ha-target: HA may put the VM of c (res; now on node home) on node, which the rules allow
+ * as why_there says, and there reason (an error of the VM's checks against node, with more
+ * errors besides) stops its start. */
+void report_ha_target(const struct checked_config *c, const struct pve_ha_resource *res,
+		      const char *home, const char *node, const char *why_there,
+		      const struct finding *reason, size_t more, struct findings *out);
+
+/* mapping-entry: every map line of mappings for node that PVE::Mapping::PCI::assert_valid
+ * refuses against host (node's model); findings on src (pci.cfg) at the map line. */
+void check_mapping_entries(const struct pve_mappings *mappings, const struct source_ref *src,
+			   const char *node, const struct host *host, struct findings *out);
+
 /* After rules_apply() in host mode: `overrides` for the findings about a matching device. */
 void apply_device_overrides_on_host(const struct host *host, const struct rules *rules,
 				    struct findings *list);

@@ -384,8 +384,8 @@ static void say_age(char *buf, size_t size, long long seconds)
 }
 
 int lint_read_node_snapshot(const struct rootfs *root, const char *node, long long now,
-			    unsigned max_age, struct host *ret, struct findings *out,
-			    bool *unreadable)
+			    unsigned max_age, enum severity severity, struct host *ret,
+			    struct findings *out, bool *unreadable)
 {
 	char *path = xasprintf("%s/%s/%s", PATH_PVE_NODES, node, PCIPT_SNAPSHOT_NAME);
 	struct source_ref src = {path, 0, -1};
@@ -393,7 +393,7 @@ int lint_read_node_snapshot(const struct rootfs *root, const char *node, long lo
 	int r = host_snapshot_load(root, path, ret, &err);
 	struct finding *f;
 	if (r == -ENOENT) {
-		f = findings_add(out, CHECK_NODE_SNAPSHOT, SEVERITY_ERROR, &src, 0);
+		f = findings_add(out, CHECK_NODE_SNAPSHOT, severity, &src, 0);
 		finding_message(
 			f,
 			"node %s has published no snapshot of its host, so its VMs cannot be "
@@ -409,7 +409,7 @@ int lint_read_node_snapshot(const struct rootfs *root, const char *node, long lo
 	}
 	if (r < 0) {
 		*unreadable = true;
-		f = findings_add(out, CHECK_NODE_SNAPSHOT, SEVERITY_ERROR, &src, err.line);
+		f = findings_add(out, CHECK_NODE_SNAPSHOT, severity, &src, err.line);
 		finding_message(f, "the snapshot of node %s cannot be read: %s", node, err.message);
 		finding_hint(f, "publish it again on %s: `pcipt-validate --publish`", node);
 		free(path);
@@ -420,7 +420,7 @@ int lint_read_node_snapshot(const struct rootfs *root, const char *node, long lo
 		char how_old[32], limit[32];
 		say_age(how_old, sizeof(how_old), age);
 		say_age(limit, sizeof(limit), max_age);
-		f = findings_add(out, CHECK_NODE_SNAPSHOT, SEVERITY_ERROR, &src, 0);
+		f = findings_add(out, CHECK_NODE_SNAPSHOT, severity, &src, 0);
 		finding_message(
 			f,
 			"the snapshot of node %s is %s old, older than snapshot_max_age (%s): "

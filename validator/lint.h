@@ -51,10 +51,11 @@ int lint_read_host(const struct rootfs *root, const struct rules *rules, long lo
 /* --node NODE: the host NODE published (/etc/pve/nodes/NODE/pcipt-host.json, read under root).
  * Returns 0 with *ret read (a node-snapshot finding in out when it is older than max_age
  * seconds at now), or 1 when there is nothing to judge against: none was published, or it
- * cannot be read (then *unreadable is set: the run exits 2).  The finding says which. */
+ * cannot be read (then *unreadable is set: the run exits 2).  The finding says which, with
+ * severity: an error where the verdict needs the node, a warning in a survey of the cluster. */
 int lint_read_node_snapshot(const struct rootfs *root, const char *node, long long now,
-			    unsigned max_age, struct host *ret, struct findings *out,
-			    bool *unreadable);
+			    unsigned max_age, enum severity severity, struct host *ret,
+			    struct findings *out, bool *unreadable);
 
 /* The snapshot of the machine under root (pcipt-snapshot(5)) in *ret_text: the host as
  * lint_read_host reads it at now, with every file under the rules' ROM directories and under

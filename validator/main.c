@@ -1,6 +1,7 @@
 /* pcipt-validate: check Proxmox VM configs for PCI passthrough problems before a start. */
 #include "install_hook.h"
 #include "lint.h"
+#include "lint_cluster.h"
 #include "publish.h"
 #include "report.h"
 #include "setup.h"
@@ -42,6 +43,8 @@ struct options {
 	bool publish;
 	const char *host_snapshot; /* --host-snapshot FILE: the host's facts from FILE */
 	const char *node;          /* --node NODE: its VMs, against its published snapshot */
+	const char *target;        /* --target NODE: VMs of any node, against NODE */
+	bool all_nodes;            /* --all-nodes: every VM of every node, and the cluster */
 	bool format_given;
 	const char *root_dir; /* --root DIR, "/" by default */
 	struct rootfs *root;  /* opened on root_dir once the options are read */
@@ -63,6 +66,8 @@ static void usage(FILE *out)
 	      "       pcipt-validate --host | --groups\n"
 	      "       pcipt-validate --install-hook [--storage ID] VMID\n"
 	      "       pcipt-validate --node NODE VMID...\n"
+	      "       pcipt-validate --target NODE VMID...\n"
+	      "       pcipt-validate --all-nodes\n"
 	      "       pcipt-validate --snapshot | --publish\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
@@ -80,6 +85,10 @@ static void usage(FILE *out)
 	      "                     (pcipt-snapshot(5))\n"
 	      "  --node NODE        the VMs of cluster node NODE, judged against the snapshot\n"
 	      "                     NODE published (this node: the machine)\n"
+	      "  --target NODE      would these VMs (of any node) start on NODE, and may\n"
+	      "                     they move there (migration, HA)\n"
+	      "  --all-nodes        every VM of every node against its node, and what HA and\n"
+	      "                     the resource mappings may do across the cluster\n"
 	      "  --publish          write that snapshot to /etc/pve/nodes/NODE/pcipt-host.json\n"
 	      "                     for the other nodes of the cluster\n"
 	      "  --host-snapshot FILE\n"
@@ -126,6 +135,7 @@ enum {
 	OPT_HOST_SNAPSHOT,
 	OPT_PUBLISH,
 	OPT_NODE,
+	OPT_TARGET,
 };
 
 static const struct option long_options[] = {
@@ -149,6 +159,7 @@ static const struct option long_options[] = {
 	{"snapshot", no_argument, NULL, OPT_SNAPSHOT},
 	{"publish", no_argument, NULL, OPT_PUBLISH},
 	{"node", required_argument, NULL, OPT_NODE},
+	{"target", required_argument, NULL, OPT_TARGET},
 	{"host-snapshot", required_argument, NULL, OPT_HOST_SNAPSHOT},
 	{NULL, 0, NULL, 0},
 };
@@ -178,7 +189,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->all = true;
 			break;
 		case OPT_ALL_NODES:
-			return usage_error("--all-nodes is not supported in this version%s", "");
+			o->all_nodes = true;
+			break;
 		case OPT_HOST:
 			o->host = true;
 			break;
@@ -231,11 +243,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->publish = true;
 			break;
 		case OPT_NODE:
+		case OPT_TARGET:
 			/* a directory name of /etc/pve/nodes */
 			if (!*optarg || strchr(optarg, '/') || strcmp(optarg, ".") == 0 ||
 			    strcmp(optarg, "..") == 0)
 				return usage_error("'%s' is not a node name", optarg);
-			o->node = optarg;
+			if (c == OPT_NODE)
+				o->node = optarg;
+			else
+				o->target = optarg;
 			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
@@ -257,10 +273,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->positional_count = (size_t)(argc - optind);
 	if (o->storage && !o->install_hook)
 		return usage_error("--storage goes with --install-hook%s", "");
-	if (o->node && (o->offline || o->all || o->config_files || o->host || o->groups ||
-			o->snapshot || o->publish || o->host_snapshot || o->install_hook ||
-			o->check_rules || !o->positional_count))
+	bool other_mode = o->offline || o->all || o->config_files || o->host || o->groups ||
+			  o->snapshot || o->publish || o->host_snapshot || o->install_hook ||
+			  o->check_rules;
+	if (o->node && (other_mode || o->target || o->all_nodes || !o->positional_count))
 		return usage_error("--node NODE takes VMIDs and no other mode%s", "");
+	if (o->target && (other_mode || o->all_nodes || !o->positional_count))
+		return usage_error("--target NODE takes VMIDs and no other mode%s", "");
+	if (o->all_nodes && (other_mode || o->positional_count))
+		return usage_error("--all-nodes takes no VMIDs, files or other mode%s", "");
+	for (size_t i = 0; o->target && i < o->positional_count; i++) {
+		if (pve_vmid_parse(o->positional[i]) < 0)
+			return usage_error("'%s' is not a VMID", o->positional[i]);
+	}
+	if (o->target || o->all_nodes)
+		return -1;
 	if (o->publish && o->snapshot)
 		return usage_error(
 			"--snapshot prints the snapshot, --publish writes it: one or the "
@@ -313,39 +340,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-static int compare_vmids(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* The VMID of every VMID.conf under ROOT/etc/pve/qemu-server, in order.  A node may hold
  * thousands of configs: the list keeps numbers, node_config_input makes each input. */
 static int list_node_vmids(const struct rootfs *root, long **ret, size_t *ret_count)
 {
-	char **names;
-	size_t count;
-	int r = rootfs_list(root, PATH_PVE_QEMU_SERVER, &names, &count);
-	if (r < 0) {
-		char *dir = rootfs_display_path(root, PATH_PVE_QEMU_SERVER);
-		fprintf(stderr, "pcipt-validate: cannot read %s: %s\n", dir, host_list_error(r));
-		free(dir);
+	struct pcipt_error err;
+	if (pve_dir_vmids(root, PATH_PVE_QEMU_SERVER, ret, ret_count, &err) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
 		return -1;
 	}
-	long *vmids = NULL;
-	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < count; i++) {
-		long vmid = pve_vmid_from_path(names[i]);
-		if (vmid < 0)
-			continue;
-		xgrow((void **)&vmids, &cap, n + 1, sizeof(*vmids));
-		vmids[n++] = vmid;
-	}
-	rootfs_free_names(names, count);
-	if (n > 1)
-		qsort(vmids, n, sizeof(*vmids), compare_vmids);
-	*ret = vmids;
-	*ret_count = n;
 	return 0;
 }
 
@@ -515,6 +518,45 @@ static int show_groups(const struct options *o)
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
 
+/* --all-nodes hands its findings list by list; printed once all are in, so a run that fails
+ * half-way prints no half report */
+static void keep_findings(const struct findings *list, void *ctx)
+{
+	findings_move(ctx, (struct findings *)list);
+}
+
+/* --target NODE VMID... and --all-nodes (validator/lint_cluster.h). */
+static int judge_cluster(const struct options *o, const struct rules *rules,
+			 const struct report_options *ro, unsigned max_age)
+{
+	struct cluster_run run = {o->root, rules, (long long)time(NULL), max_age};
+	struct findings found;
+	findings_init(&found);
+	struct pcipt_error err;
+	int r;
+	if (o->target) {
+		long *vmids = xcalloc(o->positional_count, sizeof(*vmids));
+		for (size_t i = 0; i < o->positional_count; i++)
+			vmids[i] = pve_vmid_parse(o->positional[i]);
+		r = lint_target(&run, o->target, vmids, o->positional_count, &found, &err);
+		free(vmids);
+	} else {
+		r = lint_all_nodes(&run, keep_findings, &found, &err);
+	}
+	if (r < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
+		findings_free(&found);
+		return EXIT_TROUBLE;
+	}
+	struct report report;
+	report_begin(&report, stdout, ro, o->format == FORMAT_JSON);
+	report_findings(&report, &found);
+	report_end(&report);
+	findings_free(&found);
+	int status = r > 0 ? EXIT_TROUBLE : report.errors ? EXIT_FINDINGS : EXIT_CLEAN;
+	return fflush(stdout) == 0 ? status : EXIT_TROUBLE;
+}
+
 /* --install-hook: the link and `qm set`, each said as it is done. */
 static int install_hook(const struct options *o)
 {
@@ -575,7 +617,8 @@ int main(int argc, char **argv)
 		status = install_hook(&o);
 	if (status >= 0)
 		return status;
-	if (o.node && check_node(o.root, o.node) < 0)
+	if ((o.node && check_node(o.root, o.node) < 0) ||
+	    (o.target && check_node(o.root, o.target) < 0))
 		return EXIT_TROUBLE;
 	struct settings settings;
 	struct rules rules;
@@ -599,6 +642,16 @@ int main(int argc, char **argv)
 		return EXIT_CLEAN;
 	}
 	free(rules_display);
+	struct report_options ro = {
+		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),
+		.errors_only = o.quiet,
+		.rules = &rules,
+	};
+	if (o.target || o.all_nodes) {
+		status = judge_cluster(&o, &rules, &ro, snapshot_max_age);
+		rules_free(&rules);
+		return status;
+	}
 
 	struct lint_input *inputs = NULL;
 	size_t input_count = 0;
@@ -657,11 +710,6 @@ int main(int argc, char **argv)
 		return status;
 	}
 
-	struct report_options ro = {
-		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),
-		.errors_only = o.quiet,
-		.rules = &rules,
-	};
 	struct report report;
 	struct findings findings;
 	findings_init(&findings);
@@ -690,8 +738,8 @@ int main(int argc, char **argv)
 		unreadable = false;
 		if (o.node && !is_local_node(o.root, o.node)) {
 			have_host = lint_read_node_snapshot(o.root, o.node, (long long)time(NULL),
-							    snapshot_max_age, &host, &node_findings,
-							    &unreadable) == 0;
+							    snapshot_max_age, SEVERITY_ERROR, &host,
+							    &node_findings, &unreadable) == 0;
 			rules_apply(&rules, &node_findings);
 		} else if (read_host(&o, &rules, &host) < 0) {
 			free_inputs(inputs, input_count);

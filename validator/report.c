@@ -32,7 +32,10 @@ static void print_text(FILE *out, const struct finding *f, const struct report_o
 			severity_name(f->severity));
 	else
 		fputs(severity_name(f->severity), out);
-	fprintf(out, ": %s [%s]\n", f->message ? f->message : "", rules_finding_id(opt->rules, f));
+	fputs(": ", out);
+	if (f->node)
+		fprintf(out, "node %s: ", f->node);
+	fprintf(out, "%s [%s]\n", f->message ? f->message : "", rules_finding_id(opt->rules, f));
 	if (f->hint)
 		fprintf(out, "    hint: %s\n", f->hint);
 }
@@ -90,6 +93,11 @@ static void print_json(FILE *out, const struct finding *f, const struct report_o
 		fputs(",\"vmid\":null", out);
 	fputs(",\"device\":", out);
 	json_string(out, f->device);
+	if (f->node) {
+		/* only in --target's findings: every other finding belongs to its file's node */
+		fputs(",\"node\":", out);
+		json_string(out, f->node);
+	}
 	fputs(",\"message\":", out);
 	json_string(out, f->message);
 	fputs(",\"hint\":", out);

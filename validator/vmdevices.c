@@ -76,7 +76,7 @@ static bool add_id(struct vm_devices *d, size_t *cap, int index, unsigned line,
  * is an error too ("no 'subsystem-id' for device").  The ids are compared as strings
  * ("$correct_prop ne $configured_prop"), sysfs' lowercase "10de:1b80" with the map line's
  * text, so "10DE:1b80" fails there.  NULL when it holds, else what differs. */
-static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct host_pci *pci)
+char *vm_mapping_entry_mismatch(const struct pve_mapping_entry *e, const struct host_pci *pci)
 {
 	const struct pve_pci_id *ids = e->ids;
 	for (size_t i = 0; i < e->id_count; i++) {
@@ -89,7 +89,7 @@ static char *mapping_mismatch(const struct pve_mapping_entry *e, const struct ho
 			dev = host_pci_find(pci, first);
 		}
 		if (!dev)
-			return xasprintf("no device %s on this host", ids[i].id);
+			return xasprintf("there is no device %s", ids[i].id);
 		char have[16];
 		snprintf(have, sizeof(have), "%04x:%04x", dev->vendor, dev->device);
 		if (strcmp(have, e->id_text) != 0)
@@ -175,7 +175,7 @@ static void resolve_mapping(struct vm_devices *d, size_t *cap, int index, unsign
 			continue;
 		/* qemu-server checks every alternative on this node and dies on the first that
 		 * does not match the hardware */
-		char *why = mapping_mismatch(e, &host->pci);
+		char *why = vm_mapping_entry_mismatch(e, &host->pci);
 		if (why) {
 			add_problem(d, index, line, VM_MAPPING_INVALID, why, e->line);
 			return;

@@ -53,6 +53,11 @@ void vm_devices_free(struct vm_devices *d);
 /* Whether no VM but vmid holds (runs with, or has reserved) a device of the map line. */
 bool vm_mapping_entry_free(const struct pve_mapping_entry *e, const struct host *host, long vmid);
 
+/* What PVE::Mapping::PCI::assert_valid finds wrong with map line e on the host with these
+ * devices (ids and subsystem ids compared as text, the IOMMU group of the first path): NULL
+ * when it holds, else why, malloc'd. */
+char *vm_mapping_entry_mismatch(const struct pve_mapping_entry *e, const struct host_pci *pci);
+
 /* Whether the VM passes address (any hostpci line). */
 bool vm_devices_has(const struct vm_devices *d, const char *address);
 

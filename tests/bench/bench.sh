@@ -98,3 +98,33 @@ awk -v t="$snapshot_us" -v b="$snapshot_bytes" 'BEGIN {
 	printf "  pcipt-validate --snapshot               %8.1f ms   %d bytes (limit 262144)\n", t / 1000, b
 }'
 [ "$snapshot_bytes" -le 262144 ] || { echo "the snapshot of the bench host is over 256 KiB"; exit 1; }
+
+# --- a cluster: --all-nodes over 16 nodes and 1,000 VMs, as CI lints a copy of /etc/pve ---
+# Baseline: the same VMs judged node by node with --node (16 runs, no cluster checks).
+cluster=$work/cluster
+cluster_nodes=${BENCH_CLUSTER_NODES:-16}
+cluster_vms=${BENCH_CLUSTER_VMS:-1000}
+"$validate" --root "$host_root" --snapshot >"$work/snapshot.json"
+"$(dirname "$0")/gen-cluster.sh" "$work/snapshot.json" "$cluster" "$cluster_nodes" "$cluster_vms"
+all_nodes() { "$validate" --root "$cluster" --all-nodes; }
+node_by_node() {
+	local node ids
+	for node in $(ls "$cluster/etc/pve/nodes"); do
+		ids=$(ls "$cluster/etc/pve/nodes/$node/qemu-server" | sed 's/\.conf$//')
+		# shellcheck disable=SC2086 # ids is a list of words
+		"$validate" --root "$cluster" --node "$node" $ids
+	done
+}
+runs=${BENCH_RUNS:-5}
+cluster_findings=$(all_nodes | grep -c ': \(error\|warning\|info\): ' || true)
+all_us=$(best all_nodes)
+by_node_us=$(best node_by_node)
+echo "a cluster of $cluster_nodes nodes and $cluster_vms VMs (a copy of /etc/pve, $cluster_findings findings), best of $runs runs:"
+awk -v b="$by_node_us" -v a="$all_us" 'BEGIN {
+	printf "  --node NODE VMID... for each node      %8.1f ms\n", b / 1000
+	printf "  pcipt-validate --all-nodes             %8.1f ms   = %.2f x node by node\n", a / 1000, a / b
+}'
+if [ -x /usr/bin/time ]; then
+	cluster_rss=$(peak_rss "$validate" --root "$cluster" --all-nodes)
+	printf '  %-38s %8d KiB\n' "peak RSS, --all-nodes" "$cluster_rss"
+fi

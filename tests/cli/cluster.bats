@@ -1,29 +1,8 @@
 #!/usr/bin/env bats
-# A fake cluster: node pve is one fake host; node pve2 is another fake host whose snapshot is
-# published into pve's /etc/pve/nodes/pve2/, with the configs of its VMs beside it, as pmxcfs
-# replicates them.  `--node pve2` judges pve2's VMs against what pve2 published.
+# `--node pve2` judges pve2's VMs against what pve2 published (the fake clusters of
+# cluster_helpers.bash).
 
-load host_helpers
-
-# the fake host of scenario $1 as node pve2 of the cluster of $root (hook-gpu, node pve)
-make_cluster() {
-	build_host "$1"
-	other=$root
-	validate --root "$other" --snapshot
-	expect_status 0
-	build_host hook-gpu
-	local dir=$root/etc/pve/nodes/pve2
-	mkdir -p "$dir/qemu-server"
-	cp "$other"/etc/pve/qemu-server/*.conf "$dir/qemu-server/"
-	# as pve2 publishes it: the same host, named pve2
-	python3 - "$out" "$dir/pcipt-host.json" "${2:-0}" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-s["node"] = "pve2"
-s["origin"]["taken"] -= int(sys.argv[3])
-open(sys.argv[2], "w").write(json.dumps(s, separators=(",", ":")) + "\n")
-PY
-}
+load cluster_helpers
 
 @test "--node pve2: pve2's VMs judged against pve2's snapshot say what pcipt says on pve2 itself" {
 	make_cluster group-isolation

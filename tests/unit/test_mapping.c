@@ -97,11 +97,42 @@ static void uppercase_hex_as_proxmox_reads_it(void **state)
 	pve_mappings_free(&m);
 }
 
+/* live-migration-capable (pve-guest-common >= 5.1.7): a boolean of the section, 0 by default;
+ * PVE::Mapping::PCI reads it with the usual boolean words. */
+static void live_migration_capable_is_read(void **state)
+{
+	(void)state;
+	const char *cfg = "aa\n"
+			  "\tlive-migration-capable 1\n"
+			  "\tmap id=10de:1b80,node=pve,path=0000:0a:00\n"
+			  "\n"
+			  "bb\n"
+			  "\tmap id=10de:1b80,node=pve,path=0000:0b:00\n"
+			  "\n"
+			  "cc\n"
+			  "\tlive-migration-capable yes\n"
+			  "\n"
+			  "dd\n"
+			  "\tlive-migration-capable 0\n";
+	struct text_file f;
+	struct pcipt_error e;
+	assert_int_equal(text_file_from_buffer(cfg, strlen(cfg), &f, &e), 0);
+	struct pve_mappings m;
+	pve_mappings_parse(&f, "/etc/pve/mapping/pci.cfg", &m);
+	text_file_free(&f);
+	assert_true(pve_mappings_find(&m, "aa")->live_migration_capable);
+	assert_false(pve_mappings_find(&m, "bb")->live_migration_capable);
+	assert_true(pve_mappings_find(&m, "cc")->live_migration_capable);
+	assert_false(pve_mappings_find(&m, "dd")->live_migration_capable);
+	pve_mappings_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sections_map_lines_and_problems),
 		cmocka_unit_test(uppercase_hex_as_proxmox_reads_it),
+		cmocka_unit_test(live_migration_capable_is_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
