@@ -52,7 +52,7 @@ HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC) $(HOOK_SRC)
 
 UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host test_snapshot test_ha
-FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles fuzz_state fuzz_snapshot
+FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles fuzz_state fuzz_snapshot fuzz_ha
 
 B := build
 S := build/san

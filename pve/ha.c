@@ -225,21 +225,13 @@ static void set_key(struct reader *r, enum file_kind kind, const char *key, cons
 	}
 }
 
-/* SectionConfig::parse_config over one file. */
-static int read_file(const struct rootfs *root, const char *path, enum file_kind kind,
-		     struct reader *r, struct pcipt_error *err)
+/* SectionConfig::parse_config over one file's text. */
+static void parse_text(const struct text_file *text, const char *path, enum file_kind kind,
+		       struct reader *r)
 {
-	struct text_file text;
-	int rc = text_file_load(root, path, &text, err);
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0) {
-		error_prefix(err, "%s", path);
-		return rc;
-	}
 	bool in_section = false;
-	for (size_t i = 0; i < text.line_count; i++) {
-		const char *line = text.lines[i].text;
+	for (size_t i = 0; i < text->line_count; i++) {
+		const char *line = text->lines[i].text;
 		const char *first = line + strspn(line, " \t");
 		if (!*first) {
 			in_section = false; /* a blank line ends a section */
@@ -248,7 +240,7 @@ static int read_file(const struct rootfs *root, const char *path, enum file_kind
 		if (*line == '#')
 			continue;
 		if (first == line) {
-			struct section s = {.line = text.lines[i].number};
+			struct section s = {.line = text->lines[i].number};
 			in_section = parse_header(line, &s) && begin_section(r, kind, path, &s);
 			section_free(&s);
 			continue;
@@ -266,8 +258,6 @@ static int read_file(const struct rootfs *root, const char *path, enum file_kind
 		free(key);
 		free(value);
 	}
-	text_file_free(&text);
-	return 0;
 }
 
 /* PVE 9 turns each group into a node-affinity rule of the resources that name it
@@ -314,29 +304,50 @@ static void free_groups(struct reader *r)
 	free(r->groups);
 }
 
-int pve_ha_load(const struct rootfs *root, struct pve_ha *ret, struct pcipt_error *err)
+void pve_ha_parse(const struct text_file *resources, const struct text_file *rules,
+		  const struct text_file *groups, struct pve_ha *ret)
 {
 	struct pve_ha ha = {0};
 	struct reader r = {.ha = &ha};
-	int rc = read_file(root, PATH_PVE_HA_RESOURCES, FILE_RESOURCES, &r, err);
-	if (rc == 0)
-		rc = read_file(root, PATH_PVE_HA_RULES, FILE_RULES, &r, err);
-	if (rc == 0)
-		rc = read_file(root, PATH_PVE_HA_GROUPS, FILE_GROUPS, &r, err);
-	if (rc == 0)
-		groups_to_rules(&r);
+	if (resources)
+		parse_text(resources, PATH_PVE_HA_RESOURCES, FILE_RESOURCES, &r);
+	if (rules)
+		parse_text(rules, PATH_PVE_HA_RULES, FILE_RULES, &r);
+	if (groups)
+		parse_text(groups, PATH_PVE_HA_GROUPS, FILE_GROUPS, &r);
+	groups_to_rules(&r);
 	free_groups(&r);
-	if (rc < 0) {
-		pve_ha_free(&ha);
-		return rc;
-	}
 	/* a rule without nodes or resources is refused by the schema: no rule */
 	for (size_t i = 0; i < ha.rule_count; i++) {
 		if (!ha.rules[i].node_count || !ha.rules[i].vmid_count)
 			ha.rules[i].disabled = true;
 	}
 	*ret = ha;
-	return 0;
+}
+
+int pve_ha_load(const struct rootfs *root, struct pve_ha *ret, struct pcipt_error *err)
+{
+	static const char *const paths[] = {PATH_PVE_HA_RESOURCES, PATH_PVE_HA_RULES,
+					    PATH_PVE_HA_GROUPS};
+	struct text_file text[3];
+	bool have[3] = {false, false, false};
+	int r = 0;
+	for (size_t i = 0; i < 3 && r == 0; i++) {
+		r = text_file_load(root, paths[i], &text[i], err);
+		have[i] = r == 0;
+		if (r == -ENOENT)
+			r = 0; /* a missing file is an empty one */
+		else if (r < 0)
+			error_prefix(err, "%s", paths[i]);
+	}
+	if (r == 0)
+		pve_ha_parse(have[0] ? &text[0] : NULL, have[1] ? &text[1] : NULL,
+			     have[2] ? &text[2] : NULL, ret);
+	for (size_t i = 0; i < 3; i++) {
+		if (have[i])
+			text_file_free(&text[i]);
+	}
+	return r;
 }
 
 void pve_ha_free(struct pve_ha *ha)

@@ -59,6 +59,11 @@ struct pve_ha {
 	size_t rule_count;
 };
 
+/* Parse the three files' texts (NULL: the file is absent). */
+struct text_file;
+void pve_ha_parse(const struct text_file *resources, const struct text_file *rules,
+		  const struct text_file *groups, struct pve_ha *ret);
+
 /* Read the three files under root; a missing file is an empty one.  0, or -errno with err
  * saying which file and why (too large, not text). */
 int pve_ha_load(const struct rootfs *root, struct pve_ha *ret, struct pcipt_error *err);
