@@ -42,6 +42,7 @@ const struct rules_check_info rules_check_catalogue[] = {
 	[CHECK_IN_USE] = {SEVERITY_ERROR, NULL},
 	[CHECK_XVGA_DEVICE] = {SEVERITY_ERROR, NULL},
 	[CHECK_NODE_SNAPSHOT] = {SEVERITY_ERROR, NULL},
+	[CHECK_DEVICE_IDENTITY] = {SEVERITY_ERROR, NULL},
 };
 
 _Static_assert(sizeof(rules_check_catalogue) / sizeof(rules_check_catalogue[0]) == CHECK_COUNT,
