@@ -199,6 +199,8 @@ install: $(B)/pcipt-validate $(B)/pcipt-hook man
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0644 packaging/systemd/pcipt-publish.service packaging/systemd/pcipt-publish.timer \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/
+# the identity pins of raw hostpci addresses (pcipt-hook writes them at each start)
+	install -d -m 0755 $(DESTDIR)/var/lib/pcipt
 
 # --- Debian package: a copy of the tree with packaging/debian as debian/ ------
 # The files the package build needs, copied without git: an exported tree (`git archive`, a

@@ -49,7 +49,8 @@ setup_file() {
 		/usr/share/man/man5/pcipt-snapshot.5.gz /lib/systemd/system/pcipt-publish.service \
 		/lib/systemd/system/pcipt-publish.timer \
 		/usr/share/bash-completion/completions/pcipt-validate \
-		/usr/share/bash-completion/completions/pcipt-hook /usr/share/doc/pcipt/copyright; do
+		/usr/share/bash-completion/completions/pcipt-hook /usr/share/doc/pcipt/copyright \
+		/var/lib/pcipt/; do
 		grep -qx "$f" "$BATS_TEST_TMPDIR/files" || { echo "missing: $f"; return 1; }
 	done
 	# the admin's edits of both /etc/pcipt files survive upgrades
