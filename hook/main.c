@@ -16,6 +16,7 @@
 #include "../lib/xalloc.h"
 #include "../pve/vmconfig.h"
 #include "../validator/lint.h"
+#include "../validator/pins.h"
 #include "../validator/publish.h"
 #include "../validator/report.h"
 #include "../validator/setup.h"
@@ -199,11 +200,13 @@ static int plan_devices(const struct hook_options *o, const struct settings *set
 
 /* The checks pcipt-validate VMID runs; findings go to stderr (the task log).  When the start
  * may go on, the plan of the bind, made from the devices the checks resolved: the config and
- * pci.cfg are read once, so what is bound is what was judged.  Returns the exit status: 0
- * when the start may go on. */
+ * pci.cfg are read once, so what is bound is what was judged; and the identity pins of the
+ * cards its raw addresses get (*ret_pinned: there are pins to write).  Returns the exit
+ * status: 0 when the start may go on. */
 static int validate_vm(const struct hook_options *o, const struct settings *settings,
 		       const struct rules *rules, const struct host *host,
-		       struct bind_set *ret_plan, const struct log_ctx *log)
+		       struct bind_set *ret_plan, struct pins *ret_pins, bool *ret_pinned,
+		       const struct log_ctx *log)
 {
 	struct lint_input input = {.fs = o->root, .path = pve_vm_config_path(o->vmid)};
 	input.display = xstrdup(input.path);
@@ -211,6 +214,7 @@ static int validate_vm(const struct hook_options *o, const struct settings *sett
 	findings_init(&findings);
 	struct lint_prepared prepared;
 	lint_prepare(&input, 1, o->root, host, false, &prepared, &findings);
+	lint_prepare_identity(&prepared, o->root, &findings);
 	int r = lint_check_prepared(&prepared, rules, &findings);
 	struct report_options ro = {.color = false, .errors_only = false, .rules = rules};
 	report_text(stderr, &findings, &ro);
@@ -227,6 +231,14 @@ static int validate_vm(const struct hook_options *o, const struct settings *sett
 	if (status == EXIT_OK &&
 	    plan_devices(o, settings, rules, host, &prepared.devices[0], ret_plan, log) < 0)
 		status = EXIT_TROUBLE;
+	*ret_pinned = false;
+	if (status == EXIT_OK) {
+		*ret_pinned = pins_from_devices(&prepared.configs[0].vm, o->vmid,
+						&prepared.devices[0], ret_pins) == 0;
+		if (!*ret_pinned)
+			log_line((void *)log, "warning: the VM gets more functions than pcipt "
+					      "pins; its identity pins stay as they are");
+	}
 	lint_prepared_free(&prepared);
 	findings_free(&findings);
 	free(input.path);
@@ -393,10 +405,12 @@ static long long ms_since(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000LL + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-/* What the checking child reports: the exit status of the checks, and the plan. */
+/* What the checking child reports: the exit status of the checks, the plan, and the pins. */
 struct judgement {
 	int status;
 	struct bind_set plan;
+	struct pins pins;
+	bool pinned;
 };
 
 /* Read the host, check the VM and plan the bind in a child process that the deadline can
@@ -406,7 +420,7 @@ struct judgement {
  * start.  Returns the exit status. */
 static int judge_in_child(const struct hook_options *o, const struct settings *settings,
 			  const struct rules *rules, const struct log_ctx *log, long long now,
-			  long long timeout_ms, struct bind_set *ret_plan)
+			  long long timeout_ms, struct judgement *ret)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -432,7 +446,8 @@ static int judge_in_child(const struct hook_options *o, const struct settings *s
 			log_error(log, "cannot read the host: %s", herr.message);
 			j->status = EXIT_TROUBLE;
 		} else {
-			j->status = validate_vm(o, settings, rules, &host, &j->plan, log);
+			j->status = validate_vm(o, settings, rules, &host, &j->plan, &j->pins,
+						&j->pinned, log);
 			host_free(&host);
 		}
 		fflush(stdout);
@@ -482,7 +497,7 @@ static int judge_in_child(const struct hook_options *o, const struct settings *s
 	if (got == sizeof(*j)) {
 		(void)waitpid(child, NULL, 0);
 		status = j->status;
-		*ret_plan = j->plan;
+		*ret = *j;
 	} else if (timed_out) {
 		/* one stuck in the kernel ignores the signal until it leaves: not waited for */
 		kill(child, SIGKILL);
@@ -530,6 +545,27 @@ static void republish(const struct hook_options *o, const struct rules *rules,
 	free(path);
 }
 
+/* The VM's identity pins (validator/pins.h).  A failure does not fail the start, which the
+ * checks allowed; it is said, and the next start checks against the pins as they were. */
+static void write_pins(const struct hook_options *o, const struct pins *pins,
+		       const struct log_ctx *log)
+{
+	struct pcipt_error err;
+	if (pins_write(o->root, pins, false, &err) == 0)
+		return;
+	char *host_path = pins_path(o->vmid);
+	char *shown = rootfs_display_path(o->root, host_path);
+	char place[32] = "";
+	if (err.line)
+		snprintf(place, sizeof(place), ":%u", err.line);
+	char *line = xasprintf("warning: VM %ld's identity pins were not written: %s%s: %s",
+			       o->vmid, shown, place, err.message);
+	log_line((void *)log, line);
+	free(line);
+	free(shown);
+	free(host_path);
+}
+
 static int pre_start(const struct hook_options *o, const struct settings *settings,
 		     const struct rules *rules, const struct log_ctx *log)
 {
@@ -551,9 +587,10 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 		return EXIT_TROUBLE;
 	}
 	drop_dead_holders(&lr);
-	struct bind_set *plan = xcalloc(1, sizeof(*plan));
-	int status = judge_in_child(o, settings, rules, log, lr.now, deadline_ms - ms_since(&start),
-				    plan);
+	struct judgement *j = xcalloc(1, sizeof(*j));
+	struct bind_set *plan = &j->plan;
+	int status =
+		judge_in_child(o, settings, rules, log, lr.now, deadline_ms - ms_since(&start), j);
 	if (status == EXIT_OK && !hold_plan(&lr, plan)) {
 		log_error(log, "the ledger has no room for VM %ld's devices; refusing", o->vmid);
 		status = EXIT_TROUBLE;
@@ -594,8 +631,11 @@ static int pre_start(const struct hook_options *o, const struct settings *settin
 	if (left && status == EXIT_OK)
 		log_error(log, "%zu device%s of other VMs could not be given back (named above)",
 			  left, left > 1 ? "s" : "");
+	/* the start goes on: the cards it gets are the ones the next start must find */
+	if (status == EXIT_OK && j->pinned && !o->dry_run)
+		write_pins(o, &j->pins, log);
 	bool bound = status == EXIT_OK && plan->count > 0;
-	free(plan);
+	free(j);
 	free(lr.ledger);
 	lock_release(lock);
 	if (bound)

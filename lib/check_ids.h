@@ -48,7 +48,8 @@
 	CHECK(MIGRATION, "migration")                                                              \
 	CHECK(HA_TARGET, "ha-target")                                                              \
 	CHECK(HA_RAW_ADDRESS, "ha-raw-address")                                                    \
-	CHECK(MAPPING_ENTRY, "mapping-entry")
+	CHECK(MAPPING_ENTRY, "mapping-entry")                                                      \
+	CHECK(DEVICE_IDENTITY, "device-identity")
 
 enum check_id {
 #define PCIPT_CHECK_ENUM(name, id) CHECK_##name,

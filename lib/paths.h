@@ -55,6 +55,9 @@
 #define PATH_PCIPT_CONF "/etc/pcipt/pcipt.conf"
 #define PATH_PCIPT_STATE_DIR "/run/pcipt"
 #define PATH_PCIPT_LOCK "/run/lock/pcipt.lock"
+/* state that must survive a reboot: the identity pins of raw hostpci addresses (validator/pins) */
+#define PATH_PCIPT_LIB_DIR "/var/lib/pcipt"
+#define PATH_PCIPT_IDENTITY_DIR PATH_PCIPT_LIB_DIR "/identity"
 #define PATH_MODPROBE "/sbin/modprobe"
 #define PATH_SYS_PCI_DRIVERS_PROBE "/sys/bus/pci/drivers_probe"
 

@@ -46,6 +46,7 @@ const struct rules_check_info rules_check_catalogue[] = {
 	[CHECK_HA_TARGET] = {SEVERITY_ERROR, NULL},
 	[CHECK_HA_RAW_ADDRESS] = {SEVERITY_WARNING, NULL},
 	[CHECK_MAPPING_ENTRY] = {SEVERITY_ERROR, NULL},
+	[CHECK_DEVICE_IDENTITY] = {SEVERITY_ERROR, NULL},
 };
 
 _Static_assert(sizeof(rules_check_catalogue) / sizeof(rules_check_catalogue[0]) == CHECK_COUNT,

@@ -132,6 +132,13 @@ void check_device_rules_on_host(const struct checked_config *c, const struct hos
 				const struct vm_devices *devices, const struct rules *rules,
 				struct findings *out);
 
+/* device-identity: each live pin of the VM (validator/pins.h: its hostpciN line unchanged since
+ * the start that wrote it) against the device at its address on host now.  Another identity
+ * there is an error naming both; no device there is device-missing's to report. */
+struct pins;
+void check_device_identity(const struct checked_config *c, const struct pins *pins,
+			   const struct host *host, struct findings *out);
+
 /* --- cluster checks --------------------------------------------------------------------- */
 
 /* migration: what moving VM c from node `from` to node `to` allows, as QemuMigrate::prepare

@@ -2,6 +2,7 @@
 
 #include "checks.h"
 #include "groups.h"
+#include "pins.h"
 #include "vmdevices.h"
 
 #include "../host/snapshot.h"
@@ -495,7 +496,35 @@ void lint_prepare(const struct lint_input *inputs, size_t count, const struct ro
 	for (size_t i = 0; i < p.count; i++)
 		vm_devices_resolve(&p.configs[i].vm, p.checked[i].source.vmid, host,
 				   p.have_mappings ? &p.mappings : NULL, &p.devices[i]);
+	p.next_source = count + 3;
 	*ret = p;
+}
+
+void lint_prepare_identity(struct lint_prepared *p, const struct rootfs *root, struct findings *out)
+{
+	p->pins = xcalloc(p->count ? p->count : 1, sizeof(*p->pins));
+	for (size_t i = 0; i < p->count; i++) {
+		long vmid = p->checked[i].source.vmid;
+		struct pcipt_error err;
+		if (vmid < 0 || pins_read(root, vmid, &p->pins[i], &err) == 0)
+			continue;
+		/* after every config: the pin files' findings, each in its own file */
+		char *path = pins_path(vmid);
+		struct source_ref src = {path, p->next_source + i, vmid};
+		struct finding *f =
+			findings_add(out, CHECK_DEVICE_IDENTITY, SEVERITY_ERROR, &src, err.line);
+		finding_message(
+			f,
+			"VM %ld's identity pins cannot be used: %s; the cards behind its raw "
+			"hostpci addresses cannot be compared with those of its last start",
+			vmid, err.message);
+		finding_hint(f,
+			     "see what is behind each address (`lspci -Dnn`), then pin it: "
+			     "`pcipt-validate --accept-identity %ld` (pcipt-hook never replaces "
+			     "this file itself)",
+			     vmid);
+		free(path);
+	}
 }
 
 void lint_prepared_free(struct lint_prepared *p)
@@ -503,6 +532,7 @@ void lint_prepared_free(struct lint_prepared *p)
 	for (size_t i = 0; i < p->count; i++)
 		vm_devices_free(&p->devices[i]);
 	free(p->devices);
+	free(p->pins);
 	free_configs(p->configs, p->checked, p->count);
 	if (p->have_mappings)
 		pve_mappings_free(&p->mappings);
@@ -526,6 +556,8 @@ int lint_check_prepared(const struct lint_prepared *p, const struct rules *rules
 		vm_files_gather(&p->configs[i].vm, &view, rules, &files);
 		check_vm_on_host(&p->checked[i], &p->devices[i], &view, &files, rules, out);
 		check_mapping_lines(&p->checked[i], view.mappings, host->hostname, host, out);
+		if (p->pins)
+			check_device_identity(&p->checked[i], &p->pins[i], host, out);
 		vm_files_free(&files);
 	}
 	rules_apply(rules, out);

@@ -78,6 +78,7 @@ int lint_loaded_host(const struct lint_input *inputs, size_t count, const struct
 struct checked_config;
 struct pve_config;
 struct vm_devices;
+struct pins;
 struct lint_prepared {
 	const struct host *host;
 	struct pve_config *configs;     /* the inputs that could be read, in input order */
@@ -89,6 +90,10 @@ struct lint_prepared {
 	struct pve_storages storages; /* when have_storages */
 	bool have_storages;
 	bool unreadable; /* some input could not be read: the run must exit 2 */
+	/* [i]: configs[i]'s identity pins, when lint_prepare_identity read them; NULL: the
+	 * run does not judge device-identity */
+	struct pins *pins;
+	size_t next_source; /* the first source index lint_prepare left unused */
 };
 
 /* Read the inputs and pci.cfg and storage.cfg under root (the node's /etc/pve, which a host
@@ -98,6 +103,13 @@ struct lint_prepared {
 void lint_prepare(const struct lint_input *inputs, size_t count, const struct rootfs *root,
 		  const struct host *host, bool host_only, struct lint_prepared *ret,
 		  struct findings *out);
+/* device-identity for the prepared VMs: each one's identity pins of this node read under root
+ * (/var/lib/pcipt/identity/VMID, validator/pins.h), for lint_check_prepared to compare with
+ * the host.  Only for a host that is this machine, and VMs that are this node's: the pins
+ * are the node's own.  A pin file that cannot be read or is not pcipt's is a device-identity
+ * error in out, with its file and line (the cards cannot be compared then). */
+void lint_prepare_identity(struct lint_prepared *p, const struct rootfs *root,
+			   struct findings *out);
 /* Every host check over prepared inputs, severities set by rules, findings sorted.  Returns 0,
  * or 1 when some input could not be read. */
 int lint_check_prepared(const struct lint_prepared *p, const struct rules *rules,

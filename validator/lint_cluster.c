@@ -253,6 +253,9 @@ static int survey_node(struct survey *s, size_t n, lint_findings_done *done, voi
 		findings_init(&ha);
 		struct lint_prepared p;
 		lint_prepare(inputs, count, run->root, &ns->host, false, &p, &found);
+		/* this node's identity pins, as `--node` of this node judges them */
+		if (is_node(ns->name, s->local))
+			lint_prepare_identity(&p, run->root, &found);
 		s->unreadable |= lint_check_prepared(&p, run->rules, &found) > 0;
 		for (size_t k = 0; k < p.count; k++) {
 			long vmid = p.checked[k].source.vmid;

@@ -2,9 +2,11 @@
 #include "install_hook.h"
 #include "lint.h"
 #include "lint_cluster.h"
+#include "pins.h"
 #include "publish.h"
 #include "report.h"
 #include "setup.h"
+#include "vmdevices.h"
 
 #include "../host/host.h"
 #include "../host/snapshot.h"
@@ -41,6 +43,7 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook, snapshot;
 	bool publish;
+	bool accept_identity;      /* --accept-identity VMID: pin the cards there now */
 	const char *host_snapshot; /* --host-snapshot FILE: the host's facts from FILE */
 	const char *node;          /* --node NODE: its VMs, against its published snapshot */
 	const char *target;        /* --target NODE: VMs of any node, against NODE */
@@ -69,6 +72,7 @@ static void usage(FILE *out)
 	      "       pcipt-validate --target NODE VMID...\n"
 	      "       pcipt-validate --all-nodes\n"
 	      "       pcipt-validate --snapshot | --publish\n"
+	      "       pcipt-validate --accept-identity VMID\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
 	      "\n"
@@ -91,6 +95,8 @@ static void usage(FILE *out)
 	      "                     the resource mappings may do across the cluster\n"
 	      "  --publish          write that snapshot to /etc/pve/nodes/NODE/pcipt-host.json\n"
 	      "                     for the other nodes of the cluster\n"
+	      "  --accept-identity  pin the cards now behind the VM's raw hostpci addresses\n"
+	      "                     (a card swapped on purpose: device-identity)\n"
 	      "  --host-snapshot FILE\n"
 	      "                     judge against the host FILE describes instead of this\n"
 	      "                     machine (VMIDs, --all, --host, --groups)\n"
@@ -136,6 +142,7 @@ enum {
 	OPT_PUBLISH,
 	OPT_NODE,
 	OPT_TARGET,
+	OPT_ACCEPT_IDENTITY,
 };
 
 static const struct option long_options[] = {
@@ -161,6 +168,7 @@ static const struct option long_options[] = {
 	{"node", required_argument, NULL, OPT_NODE},
 	{"target", required_argument, NULL, OPT_TARGET},
 	{"host-snapshot", required_argument, NULL, OPT_HOST_SNAPSHOT},
+	{"accept-identity", no_argument, NULL, OPT_ACCEPT_IDENTITY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -253,6 +261,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			else
 				o->target = optarg;
 			break;
+		case OPT_ACCEPT_IDENTITY:
+			o->accept_identity = true;
+			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
 				return usage_error("--host-snapshot needs a file%s", "");
@@ -273,6 +284,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->positional_count = (size_t)(argc - optind);
 	if (o->storage && !o->install_hook)
 		return usage_error("--storage goes with --install-hook%s", "");
+	if (o->accept_identity) {
+		if (o->offline || o->all || o->config_files || o->host || o->groups ||
+		    o->check_rules || o->install_hook || o->snapshot || o->publish ||
+		    o->host_snapshot || o->node || o->target || o->all_nodes ||
+		    o->positional_count != 1)
+			return usage_error("--accept-identity takes one VMID and no other mode%s",
+					   "");
+		if (o->rules || o->conf || o->format_given || o->color != -2 || o->quiet)
+			return usage_error("--accept-identity takes no --rules, --conf, --format, "
+					   "--color or --quiet%s",
+					   "");
+		if (pve_vmid_parse(o->positional[0]) < 0)
+			return usage_error("'%s' is not a VMID", o->positional[0]);
+		return -1;
+	}
 	bool other_mode = o->offline || o->all || o->config_files || o->host || o->groups ||
 			  o->snapshot || o->publish || o->host_snapshot || o->install_hook ||
 			  o->check_rules;
@@ -595,6 +621,114 @@ static int install_hook(const struct options *o)
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
 
+/* The pin of hostpci's line digest at address in p, or NULL. */
+static const struct pin *find_pin(const struct pins *p, const struct pin *like)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		const struct pin *o = &p->items[i];
+		if (o->hostpci == like->hostpci && strcmp(o->line_digest, like->line_digest) == 0 &&
+		    strcmp(o->address, like->address) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* --accept-identity: the VM's pins made the cards its raw hostpci addresses have now, each
+ * change said (old -> new).  A pin file that cannot be read is replaced: the admin asked. */
+static int accept_identity(const struct options *o)
+{
+	long vmid = pve_vmid_parse(o->positional[0]);
+	struct host host;
+	if (read_host(o, NULL, &host) < 0)
+		return EXIT_TROUBLE;
+	struct lint_input input;
+	node_config_input(o->root, vmid, &input);
+	struct findings findings;
+	findings_init(&findings);
+	struct lint_prepared p;
+	lint_prepare(&input, 1, o->root, &host, false, &p, &findings);
+	struct pins *old = xmalloc(sizeof(*old)), *now = xmalloc(sizeof(*now));
+	struct pcipt_error err;
+	char *path = pins_path(vmid);
+	int status = EXIT_CLEAN;
+	int r;
+	if (p.count == 0) {
+		/* the config could not be read: its finding says why */
+		for (size_t i = 0; i < findings.count; i++) {
+			if (findings.items[i].severity == SEVERITY_ERROR)
+				fprintf(stderr, "pcipt-validate: %s: %s\n", findings.items[i].file,
+					findings.items[i].message);
+		}
+		status = EXIT_TROUBLE;
+	} else if (pins_from_devices(&p.configs[0].vm, vmid, &p.devices[0], now) < 0) {
+		fprintf(stderr, "pcipt-validate: VM %ld gets more than %d functions; none pinned\n",
+			vmid, PINS_MAX);
+		status = EXIT_TROUBLE;
+	} else if ((r = pins_read(o->root, vmid, old, &err)) == 0 && old->count == 0) {
+		printf("VM %ld has no identity pins: nothing to accept (pcipt-hook pins its cards at "
+		       "its next start)\n",
+		       vmid);
+	} else {
+		if (r < 0) {
+			old->count = 0;
+			if (err.line)
+				printf("replacing %s, which cannot be used: line %u: %s\n", path,
+				       err.line, err.message);
+			else
+				printf("replacing %s, which cannot be used: %s\n", path,
+				       err.message);
+		}
+		for (size_t i = 0; i < now->count; i++) {
+			const struct pin *n = &now->items[i];
+			const struct pin *was = find_pin(old, n);
+			char *is = pin_identity_describe(&n->id, &host.pci);
+			if (!was) {
+				printf("hostpci%d: %s: pinned %s\n", n->hostpci, n->address, is);
+			} else if (pin_identity_equal(&was->id, &n->id)) {
+				printf("hostpci%d: %s: %s, unchanged\n", n->hostpci, n->address,
+				       is);
+			} else {
+				char *before = pin_identity_describe(&was->id, &host.pci);
+				printf("hostpci%d: %s: %s -> %s\n", n->hostpci, n->address, before,
+				       is);
+				free(before);
+			}
+			free(is);
+		}
+		for (size_t i = 0; i < old->count; i++) {
+			const struct pin *was = &old->items[i];
+			if (find_pin(now, was))
+				continue;
+			char *before = pin_identity_describe(&was->id, &host.pci);
+			printf("hostpci%d: %s: %s, no longer pinned (the line changed, or the VM gets "
+			       "no device there now)\n",
+			       was->hostpci, was->address, before);
+			free(before);
+		}
+		if (pins_write(o->root, now, true, &err) < 0) {
+			fprintf(stderr, "pcipt-validate: %s: %s\n", path, err.message);
+			status = EXIT_TROUBLE;
+		} else if (now->count) {
+			printf("VM %ld: %zu function%s pinned in %s\n", vmid, now->count,
+			       now->count > 1 ? "s" : "", path);
+		} else {
+			printf("VM %ld: no raw hostpci address on this host; %s removed\n", vmid,
+			       path);
+		}
+	}
+	free(path);
+	free(old);
+	free(now);
+	lint_prepared_free(&p);
+	findings_free(&findings);
+	free(input.path);
+	free(input.display);
+	host_free(&host);
+	if (fflush(stdout) != 0)
+		status = EXIT_TROUBLE;
+	return status;
+}
+
 static void options_free(struct options *o)
 {
 	free(o->configs);
@@ -615,6 +749,8 @@ int main(int argc, char **argv)
 	}
 	if (status < 0 && o.install_hook)
 		status = install_hook(&o);
+	if (status < 0 && o.accept_identity)
+		status = accept_identity(&o);
 	if (status >= 0)
 		return status;
 	if ((o.node && check_node(o.root, o.node) < 0) ||
@@ -736,7 +872,11 @@ int main(int argc, char **argv)
 		findings_init(&node_findings);
 		bool have_host = true;
 		unreadable = false;
-		if (o.node && !is_local_node(o.root, o.node)) {
+		/* the pins are this node's (validator/pins.h): judged for its own VMs against
+		 * the machine, not for files named on the command line or another host */
+		bool other_node = o.node && !is_local_node(o.root, o.node);
+		bool judge_identity = !other_node && !o.host_snapshot && !o.config_files && !o.host;
+		if (other_node) {
 			have_host = lint_read_node_snapshot(o.root, o.node, (long long)time(NULL),
 							    snapshot_max_age, SEVERITY_ERROR, &host,
 							    &node_findings, &unreadable) == 0;
@@ -748,8 +888,12 @@ int main(int argc, char **argv)
 			return EXIT_TROUBLE;
 		}
 		if (have_host) {
-			unreadable |= lint_loaded_host(inputs, input_count, o.root, &host, &rules,
-						       o.host, &findings) > 0;
+			struct lint_prepared p;
+			lint_prepare(inputs, input_count, o.root, &host, o.host, &p, &findings);
+			if (judge_identity)
+				lint_prepare_identity(&p, o.root, &findings);
+			unreadable |= lint_check_prepared(&p, &rules, &findings) > 0;
+			lint_prepared_free(&p);
 			host_free(&host);
 		}
 		report_begin(&report, stdout, &ro, o.format == FORMAT_JSON);

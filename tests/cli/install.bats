@@ -21,6 +21,8 @@ setup_file() {
 	cmp "$top/build/man/pcipt-rules.5" "$DEST/usr/share/man/man5/pcipt-rules.5"
 	cmp "$top/build/man/pcipt.conf.5" "$DEST/usr/share/man/man5/pcipt.conf.5"
 	cmp "$top/build/man/pcipt-snapshot.5" "$DEST/usr/share/man/man5/pcipt-snapshot.5"
+	# the package owns the directory of the identity pins pcipt-hook writes
+	[ "$(stat -c %a "$DEST/var/lib/pcipt")" = 755 ]
 	# publishing at boot and every hour: the units run the installed program
 	grep -qx "ExecStart=/usr/sbin/pcipt-validate --publish" "$DEST/lib/systemd/system/pcipt-publish.service"
 	grep -qx "After=pve-cluster.service" "$DEST/lib/systemd/system/pcipt-publish.service"
@@ -35,7 +37,7 @@ setup_file() {
 	# with --root, /etc/pcipt/{pcipt.conf,rules.yaml} are the installed ones
 	run "$DEST/usr/sbin/pcipt-validate" --root "$DEST" --check-rules
 	[ "$status" -eq 0 ]
-	[ "$output" = "/etc/pcipt/rules.yaml: ok (35 checks configured, 7 device rules)" ]
+	[ "$output" = "/etc/pcipt/rules.yaml: ok (36 checks configured, 7 device rules)" ]
 	run "$DEST/usr/sbin/pcipt-validate" --check-rules --rules "$DEST/usr/share/pcipt/rules.default.yaml"
 	[ "$status" -eq 0 ]
 }

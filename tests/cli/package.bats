@@ -49,7 +49,8 @@ setup_file() {
 		/usr/share/man/man5/pcipt-snapshot.5.gz /lib/systemd/system/pcipt-publish.service \
 		/lib/systemd/system/pcipt-publish.timer \
 		/usr/share/bash-completion/completions/pcipt-validate \
-		/usr/share/bash-completion/completions/pcipt-hook /usr/share/doc/pcipt/copyright; do
+		/usr/share/bash-completion/completions/pcipt-hook /usr/share/doc/pcipt/copyright \
+		/var/lib/pcipt/; do
 		grep -qx "$f" "$BATS_TEST_TMPDIR/files" || { echo "missing: $f"; return 1; }
 	done
 	# the admin's edits of both /etc/pcipt files survive upgrades
@@ -68,13 +69,13 @@ setup_file() {
 	[ "$output" = "pcipt-hook 0.1.0" ]
 	run "$SCRATCH/usr/sbin/pcipt-validate" --check-rules --rules "$SCRATCH/etc/pcipt/rules.yaml"
 	[ "$status" -eq 0 ]
-	[ "$output" = "$SCRATCH/etc/pcipt/rules.yaml: ok (35 checks configured, 7 device rules)" ]
+	[ "$output" = "$SCRATCH/etc/pcipt/rules.yaml: ok (36 checks configured, 7 device rules)" ]
 	run "$SCRATCH/usr/sbin/pcipt-validate" --check-rules --rules "$SCRATCH/usr/share/pcipt/rules.default.yaml"
 	[ "$status" -eq 0 ]
 	# and the installed pcipt.conf is read as the host's
 	run "$SCRATCH/usr/sbin/pcipt-validate" --root "$SCRATCH" --check-rules
 	[ "$status" -eq 0 ]
-	[ "$output" = "/etc/pcipt/rules.yaml: ok (35 checks configured, 7 device rules)" ]
+	[ "$output" = "/etc/pcipt/rules.yaml: ok (36 checks configured, 7 device rules)" ]
 }
 
 @test "the installed man pages render without a warning" {
