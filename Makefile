@@ -45,7 +45,8 @@ HOST_SRC := host/optionrom.c host/files.c host/cmdline.c host/modules.c host/sys
 	host/drift.c
 VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/check_shared.c validator/check_devices.c \
 	validator/vmdevices.c validator/check_host.c validator/check_vmhost.c validator/groups.c \
-	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c validator/publish.c
+	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c validator/publish.c \
+	validator/diff.c
 # hook/kernel.c (the real sysfs writes) is linked into pcipt-hook alone; the tests link
 # tests/fakekernel/kernel_fake.c in its place (pcipt-hook-fake).
 HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c

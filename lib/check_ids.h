@@ -44,7 +44,8 @@
 	CHECK(IN_USE, "in-use")                                                                    \
 	CHECK(XVGA_DEVICE, "xvga-device")                                                          \
 	/* cluster checks */                                                                       \
-	CHECK(NODE_SNAPSHOT, "node-snapshot")
+	CHECK(NODE_SNAPSHOT, "node-snapshot")                                                      \
+	CHECK(DRIFT, "drift")
 
 enum check_id {
 #define PCIPT_CHECK_ENUM(name, id) CHECK_##name,

@@ -1,4 +1,5 @@
 /* pcipt-validate: check Proxmox VM configs for PCI passthrough problems before a start. */
+#include "diff.h"
 #include "install_hook.h"
 #include "lint.h"
 #include "publish.h"
@@ -42,6 +43,7 @@ struct options {
 	bool publish;
 	const char *host_snapshot; /* --host-snapshot FILE: the host's facts from FILE */
 	const char *node;          /* --node NODE: its VMs, against its published snapshot */
+	const char *diff_old;      /* --diff OLD NEW [VMID...]: NEW is positional[0] */
 	bool format_given;
 	const char *root_dir; /* --root DIR, "/" by default */
 	struct rootfs *root;  /* opened on root_dir once the options are read */
@@ -64,6 +66,7 @@ static void usage(FILE *out)
 	      "       pcipt-validate --install-hook [--storage ID] VMID\n"
 	      "       pcipt-validate --node NODE VMID...\n"
 	      "       pcipt-validate --snapshot | --publish\n"
+	      "       pcipt-validate --diff OLD NEW [VMID...]\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
 	      "\n"
@@ -82,6 +85,8 @@ static void usage(FILE *out)
 	      "                     NODE published (this node: the machine)\n"
 	      "  --publish          write that snapshot to /etc/pve/nodes/NODE/pcipt-host.json\n"
 	      "                     for the other nodes of the cluster\n"
+	      "  --diff OLD NEW     what changed between two snapshots of a node, and which of\n"
+	      "                     its VMs each change breaks (all of them, or the VMIDs)\n"
 	      "  --host-snapshot FILE\n"
 	      "                     judge against the host FILE describes instead of this\n"
 	      "                     machine (VMIDs, --all, --host, --groups)\n"
@@ -126,6 +131,7 @@ enum {
 	OPT_HOST_SNAPSHOT,
 	OPT_PUBLISH,
 	OPT_NODE,
+	OPT_DIFF,
 };
 
 static const struct option long_options[] = {
@@ -150,6 +156,7 @@ static const struct option long_options[] = {
 	{"publish", no_argument, NULL, OPT_PUBLISH},
 	{"node", required_argument, NULL, OPT_NODE},
 	{"host-snapshot", required_argument, NULL, OPT_HOST_SNAPSHOT},
+	{"diff", required_argument, NULL, OPT_DIFF},
 	{NULL, 0, NULL, 0},
 };
 
@@ -237,6 +244,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("'%s' is not a node name", optarg);
 			o->node = optarg;
 			break;
+		case OPT_DIFF:
+			if (!*optarg)
+				return usage_error("--diff needs two snapshot files%s", "");
+			o->diff_old = optarg;
+			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
 				return usage_error("--host-snapshot needs a file%s", "");
@@ -257,6 +269,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->positional_count = (size_t)(argc - optind);
 	if (o->storage && !o->install_hook)
 		return usage_error("--storage goes with --install-hook%s", "");
+	if (o->diff_old) {
+		if (o->offline || o->all || o->config_files || o->host || o->groups ||
+		    o->snapshot || o->publish || o->host_snapshot || o->node || o->install_hook ||
+		    o->check_rules)
+			return usage_error("--diff OLD NEW takes VMIDs and no other mode%s", "");
+		if (!o->positional_count || !*o->positional[0])
+			return usage_error("--diff needs two snapshot files: OLD NEW%s", "");
+		for (size_t i = 1; i < o->positional_count; i++) {
+			if (pve_vmid_parse(o->positional[i]) < 0)
+				return usage_error("'%s' is not a VMID", o->positional[i]);
+		}
+		return -1;
+	}
 	if (o->node && (o->offline || o->all || o->config_files || o->host || o->groups ||
 			o->snapshot || o->publish || o->host_snapshot || o->install_hook ||
 			o->check_rules || !o->positional_count))
@@ -311,6 +336,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (!o->all && !o->config_files && !o->positional_count)
 		return usage_error("nothing to check: give VMIDs, --config FILE... or --all%s", "");
 	return -1;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
 static int compare_vmids(const void *a, const void *b)
@@ -433,22 +463,29 @@ static bool is_local_node(const struct rootfs *root, const char *node)
 	return local;
 }
 
+/* A snapshot named on the command line, read as given (not under --root).  Prints why not,
+ * with the line and column of what is wrong, and returns -1. */
+static int load_snapshot_file(const char *file, struct host *ret)
+{
+	struct pcipt_error err;
+	if (host_snapshot_load(rootfs_host(), file, ret, &err) == 0)
+		return 0;
+	if (err.line)
+		fprintf(stderr, "pcipt-validate: %s:%u:%u: %s\n", file, err.line, err.column,
+			err.message);
+	else
+		fprintf(stderr, "pcipt-validate: %s: %s\n", file, err.message);
+	return -1;
+}
+
 /* The host a host mode judges: the snapshot --host-snapshot names, else the machine under
  * --root, read now.  Prints why not and returns -1. */
 static int read_host(const struct options *o, const struct rules *rules, struct host *ret)
 {
 	struct pcipt_error err;
 	if (o->host_snapshot) {
-		/* a file named on the command line: read as given, not under --root */
-		if (host_snapshot_load(rootfs_host(), o->host_snapshot, ret, &err) < 0) {
-			if (err.line)
-				fprintf(stderr, "pcipt-validate: %s:%u:%u: %s\n", o->host_snapshot,
-					err.line, err.column, err.message);
-			else
-				fprintf(stderr, "pcipt-validate: %s: %s\n", o->host_snapshot,
-					err.message);
+		if (load_snapshot_file(o->host_snapshot, ret) < 0)
 			return -1;
-		}
 		/* what depends on the clock (reservations, running VMs: in-use) is as of then */
 		char when[32] = "at an unknown time";
 		time_t taken = (time_t)ret->origin.taken;
@@ -553,6 +590,122 @@ static int install_hook(const struct options *o)
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
 
+/* A node name from a snapshot, before it names a directory: pmxcfs' nodes/NODE */
+static bool valid_node_name(const char *node)
+{
+	return *node && !strchr(node, '/') && strcmp(node, ".") != 0 && strcmp(node, "..") != 0;
+}
+
+/* The configs of node's VMs (/etc/pve/nodes/NODE/qemu-server; this node's when the snapshots
+ * name none): the VMIDs given, else every one there.  Returns -1 after saying why not. */
+static int node_vm_inputs(const struct rootfs *root, const char *node, char *const *vmids,
+			  size_t vmid_count, struct lint_input **ret, size_t *ret_count)
+{
+	char *dir = node ? xasprintf("%s/%s/qemu-server", PATH_PVE_NODES, node)
+			 : xstrdup(PATH_PVE_QEMU_SERVER);
+	char **names = NULL;
+	size_t count = vmid_count;
+	if (!vmid_count) {
+		int r = rootfs_list(root, dir, &names, &count);
+		if (r == -ENOENT) {
+			/* a copy of two snapshots without the cluster's /etc/pve: the changes alone */
+			fprintf(stderr,
+				"pcipt-validate: note: %s does not exist: no VM is judged, every "
+				"change is info\n",
+				dir);
+			count = 0;
+		} else if (r < 0) {
+			char *shown = rootfs_display_path(root, dir);
+			fprintf(stderr, "pcipt-validate: cannot read %s: %s\n", shown,
+				host_list_error(r));
+			free(shown);
+			free(dir);
+			return -1;
+		}
+	}
+	long *ids = xcalloc(count ? count : 1, sizeof(*ids));
+	size_t n = 0;
+	for (size_t i = 0; i < count; i++) {
+		long vmid = vmid_count ? pve_vmid_parse(vmids[i]) : pve_vmid_from_path(names[i]);
+		if (vmid >= 0)
+			ids[n++] = vmid;
+	}
+	if (names)
+		rootfs_free_names(names, count);
+	if (!vmid_count && n > 1)
+		qsort(ids, n, sizeof(*ids), compare_vmids);
+	struct lint_input *inputs = xcalloc(n ? n : 1, sizeof(*inputs));
+	for (size_t i = 0; i < n; i++) {
+		inputs[i].fs = root;
+		inputs[i].path = xasprintf("%s/%ld.conf", dir, ids[i]);
+		inputs[i].display = xstrdup(inputs[i].path);
+	}
+	free(ids);
+	free(dir);
+	*ret = inputs;
+	*ret_count = n;
+	return 0;
+}
+
+/* The drift from old to new judged against the node's VMs, printed as findings. */
+static int report_diff(const struct options *o, const struct rules *rules, struct host *old,
+		       const char *old_file, struct host *new, const char *new_file,
+		       char *const *vmids, size_t vmid_count)
+{
+	const char *node = new->hostname;
+	if (!same_text(old->hostname, node)) {
+		fprintf(stderr,
+			"pcipt-validate: %s names node %s, %s names node %s: a diff compares two "
+			"snapshots of one node\n",
+			old_file, old->hostname ? old->hostname : "(none)", new_file,
+			node ? node : "(none)");
+		return EXIT_TROUBLE;
+	}
+	if (node && !valid_node_name(node)) {
+		fprintf(stderr, "pcipt-validate: %s: '%s' is no node name\n", new_file, node);
+		return EXIT_TROUBLE;
+	}
+	struct lint_input *inputs;
+	size_t count;
+	if (node_vm_inputs(o->root, node, vmids, vmid_count, &inputs, &count) < 0)
+		return EXIT_TROUBLE;
+	struct findings findings;
+	findings_init(&findings);
+	struct diff_sides sides = {old, new, old_file, new_file, node};
+	bool unreadable = diff_judge(&sides, inputs, count, o->root, rules, &findings) > 0;
+	struct report_options ro = {
+		.color = o->color == 1 || (o->color < 0 && o->format == FORMAT_TEXT && isatty(1)),
+		.errors_only = o->quiet,
+		.rules = rules,
+	};
+	struct report report;
+	report_begin(&report, stdout, &ro, o->format == FORMAT_JSON);
+	report_findings(&report, &findings);
+	report_end(&report);
+	findings_free(&findings);
+	free_inputs(inputs, count);
+	int status = unreadable ? EXIT_TROUBLE : report.errors ? EXIT_FINDINGS : EXIT_CLEAN;
+	return fflush(stdout) == 0 ? status : EXIT_TROUBLE;
+}
+
+/* --diff OLD NEW [VMID...] */
+static int run_diff(const struct options *o, const struct rules *rules)
+{
+	const char *old_file = o->diff_old, *new_file = o->positional[0];
+	struct host old, new;
+	if (load_snapshot_file(old_file, &old) < 0)
+		return EXIT_TROUBLE;
+	if (load_snapshot_file(new_file, &new) < 0) {
+		host_free(&old);
+		return EXIT_TROUBLE;
+	}
+	int status = report_diff(o, rules, &old, old_file, &new, new_file, o->positional + 1,
+				 o->positional_count - 1);
+	host_free(&old);
+	host_free(&new);
+	return status;
+}
+
 static void options_free(struct options *o)
 {
 	free(o->configs);
@@ -599,6 +752,11 @@ int main(int argc, char **argv)
 		return EXIT_CLEAN;
 	}
 	free(rules_display);
+	if (o.diff_old) {
+		status = run_diff(&o, &rules);
+		rules_free(&rules);
+		return status;
+	}
 
 	struct lint_input *inputs = NULL;
 	size_t input_count = 0;

@@ -35,7 +35,7 @@ setup_file() {
 	# with --root, /etc/pcipt/{pcipt.conf,rules.yaml} are the installed ones
 	run "$DEST/usr/sbin/pcipt-validate" --root "$DEST" --check-rules
 	[ "$status" -eq 0 ]
-	[ "$output" = "/etc/pcipt/rules.yaml: ok (31 checks configured, 7 device rules)" ]
+	[ "$output" = "/etc/pcipt/rules.yaml: ok (32 checks configured, 7 device rules)" ]
 	run "$DEST/usr/sbin/pcipt-validate" --check-rules --rules "$DEST/usr/share/pcipt/rules.default.yaml"
 	[ "$status" -eq 0 ]
 }

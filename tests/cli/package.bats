@@ -68,13 +68,13 @@ setup_file() {
 	[ "$output" = "pcipt-hook 0.1.0" ]
 	run "$SCRATCH/usr/sbin/pcipt-validate" --check-rules --rules "$SCRATCH/etc/pcipt/rules.yaml"
 	[ "$status" -eq 0 ]
-	[ "$output" = "$SCRATCH/etc/pcipt/rules.yaml: ok (31 checks configured, 7 device rules)" ]
+	[ "$output" = "$SCRATCH/etc/pcipt/rules.yaml: ok (32 checks configured, 7 device rules)" ]
 	run "$SCRATCH/usr/sbin/pcipt-validate" --check-rules --rules "$SCRATCH/usr/share/pcipt/rules.default.yaml"
 	[ "$status" -eq 0 ]
 	# and the installed pcipt.conf is read as the host's
 	run "$SCRATCH/usr/sbin/pcipt-validate" --root "$SCRATCH" --check-rules
 	[ "$status" -eq 0 ]
-	[ "$output" = "/etc/pcipt/rules.yaml: ok (31 checks configured, 7 device rules)" ]
+	[ "$output" = "/etc/pcipt/rules.yaml: ok (32 checks configured, 7 device rules)" ]
 }
 
 @test "the installed man pages render without a warning" {
