@@ -199,7 +199,7 @@ install: $(B)/pcipt-validate $(B)/pcipt-hook man
 		$(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0644 packaging/systemd/pcipt-publish.service packaging/systemd/pcipt-publish.timer \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/
+		packaging/systemd/pcipt-boot-check.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 
 # --- Debian package: a copy of the tree with packaging/debian as debian/ ------
 # The files the package build needs, copied without git: an exported tree (`git archive`, a

@@ -50,6 +50,8 @@
 #define PATH_PCIPT_RULES "/etc/pcipt/rules.yaml"
 #define PATH_PCIPT_CONF "/etc/pcipt/pcipt.conf"
 #define PATH_PCIPT_STATE_DIR "/run/pcipt"
+/* --boot-diff: the snapshot of the last boot it ran in, compared with the next one's */
+#define PATH_PCIPT_LAST_BOOT "/var/lib/pcipt/last-boot.json"
 #define PATH_PCIPT_LOCK "/run/lock/pcipt.lock"
 #define PATH_MODPROBE "/sbin/modprobe"
 #define PATH_SYS_PCI_DRIVERS_PROBE "/sys/bus/pci/drivers_probe"

@@ -4,6 +4,7 @@
 #include "vmdevices.h"
 
 #include "../host/drift.h"
+#include "../lib/paths.h"
 #include "../lib/xalloc.h"
 
 #include <stdbool.h>
@@ -237,7 +238,7 @@ static char *caused_text(const struct caused *k, const struct judged_vm *vm,
 		const char *message = e->message ? e->message : "";
 		if (i)
 			fputs("; ", f);
-		if (e->source != vm->checked->source.index)
+		if (e->source != vm->checked->source.index && first_device(vm))
 			fprintf(f, "VM %ld passes %s: ", vmid, first_device(vm));
 		else if (strncmp(message, "hostpci", 7) == 0)
 			fprintf(f, "VM %ld ", vmid);
@@ -265,8 +266,9 @@ static void add_vm_finding(struct findings *out, const char *node, const char *w
 
 /* The VMs of the new reading, each with the errors it has now and had not before. */
 static struct judged_vm *new_errors(const struct judged *old, const struct judged *new,
-				    const struct host_drift *drift, struct host *old_host,
-				    struct host *new_host, const struct finding ***ret_host_errors,
+				    const struct host_drift *drift, const struct host *old_host,
+				    const struct host *new_host,
+				    const struct finding ***ret_host_errors,
 				    size_t *ret_host_error_count)
 {
 	struct judged_vm *vms = xcalloc(new->p.count ? new->p.count : 1, sizeof(*vms));
@@ -481,4 +483,16 @@ int diff_judge(const struct diff_sides *s, const struct lint_input *inputs, size
 	judged_free(&new);
 	host_drift_free(&drift);
 	return unreadable ? 1 : 0;
+}
+
+int diff_keep_boot_snapshot(const struct rootfs *root, const char *text, size_t size,
+			    struct pcipt_error *err)
+{
+	/* the snapshot holds nothing secret: the same facts every node of the cluster reads */
+	rootfs_mkdir_parents(root, PATH_PCIPT_LAST_BOOT, 0755);
+	int r = rootfs_replace(root, PATH_PCIPT_LAST_BOOT, text, size, 0644);
+	if (r < 0)
+		return error_set(err, r, "cannot keep this boot's snapshot in %s: %s",
+				 PATH_PCIPT_LAST_BOOT, strerror(-r));
+	return 0;
 }

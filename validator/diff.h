@@ -35,4 +35,11 @@ struct diff_sides {
 int diff_judge(const struct diff_sides *s, const struct lint_input *inputs, size_t count,
 	       const struct rootfs *root, const struct rules *rules, struct findings *out);
 
+/* --boot-diff: text (this boot's snapshot) kept in /var/lib/pcipt/last-boot.json under root
+ * for the next boot to compare with: written beside it and renamed over it (a link there is
+ * replaced, not followed), mode 0644, the directory made 0755 where missing.  0, or -errno
+ * with err saying why. */
+int diff_keep_boot_snapshot(const struct rootfs *root, const char *text, size_t size,
+			    struct pcipt_error *err);
+
 #endif

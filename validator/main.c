@@ -40,7 +40,7 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 
 struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook, snapshot;
-	bool publish;
+	bool publish, boot_diff;
 	const char *host_snapshot; /* --host-snapshot FILE: the host's facts from FILE */
 	const char *node;          /* --node NODE: its VMs, against its published snapshot */
 	const char *diff_old;      /* --diff OLD NEW [VMID...]: NEW is positional[0] */
@@ -66,7 +66,7 @@ static void usage(FILE *out)
 	      "       pcipt-validate --install-hook [--storage ID] VMID\n"
 	      "       pcipt-validate --node NODE VMID...\n"
 	      "       pcipt-validate --snapshot | --publish\n"
-	      "       pcipt-validate --diff OLD NEW [VMID...]\n"
+	      "       pcipt-validate --diff OLD NEW [VMID...] | --boot-diff\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
 	      "\n"
@@ -87,6 +87,9 @@ static void usage(FILE *out)
 	      "                     for the other nodes of the cluster\n"
 	      "  --diff OLD NEW     what changed between two snapshots of a node, and which of\n"
 	      "                     its VMs each change breaks (all of them, or the VMIDs)\n"
+	      "  --boot-diff        the same for the snapshot the last boot kept in\n"
+	      "                     /var/lib/pcipt/last-boot.json and this machine now, then\n"
+	      "                     keep this boot's there (pcipt-boot-check.service)\n"
 	      "  --host-snapshot FILE\n"
 	      "                     judge against the host FILE describes instead of this\n"
 	      "                     machine (VMIDs, --all, --host, --groups)\n"
@@ -132,6 +135,7 @@ enum {
 	OPT_PUBLISH,
 	OPT_NODE,
 	OPT_DIFF,
+	OPT_BOOT_DIFF,
 };
 
 static const struct option long_options[] = {
@@ -157,6 +161,7 @@ static const struct option long_options[] = {
 	{"node", required_argument, NULL, OPT_NODE},
 	{"host-snapshot", required_argument, NULL, OPT_HOST_SNAPSHOT},
 	{"diff", required_argument, NULL, OPT_DIFF},
+	{"boot-diff", no_argument, NULL, OPT_BOOT_DIFF},
 	{NULL, 0, NULL, 0},
 };
 
@@ -249,6 +254,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--diff needs two snapshot files%s", "");
 			o->diff_old = optarg;
 			break;
+		case OPT_BOOT_DIFF:
+			o->boot_diff = true;
+			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
 				return usage_error("--host-snapshot needs a file%s", "");
@@ -269,6 +277,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->positional_count = (size_t)(argc - optind);
 	if (o->storage && !o->install_hook)
 		return usage_error("--storage goes with --install-hook%s", "");
+	if (o->boot_diff) {
+		if (o->diff_old || o->offline || o->all || o->config_files || o->host ||
+		    o->groups || o->snapshot || o->publish || o->host_snapshot || o->node ||
+		    o->install_hook || o->check_rules || o->positional_count)
+			return usage_error("--boot-diff takes no VMIDs, files or other mode%s", "");
+		return -1;
+	}
 	if (o->diff_old) {
 		if (o->offline || o->all || o->config_files || o->host || o->groups ||
 		    o->snapshot || o->publish || o->host_snapshot || o->node || o->install_hook ||
@@ -478,6 +493,16 @@ static int load_snapshot_file(const char *file, struct host *ret)
 	return -1;
 }
 
+/* When a snapshot was taken, "2024-05-01 12:00:00 UTC", for a note */
+static void say_taken(long long when, char *buf, size_t size)
+{
+	time_t taken = (time_t)when;
+	struct tm tm;
+	snprintf(buf, size, "at an unknown time");
+	if (taken > 0 && gmtime_r(&taken, &tm))
+		strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
 /* The host a host mode judges: the snapshot --host-snapshot names, else the machine under
  * --root, read now.  Prints why not and returns -1. */
 static int read_host(const struct options *o, const struct rules *rules, struct host *ret)
@@ -487,11 +512,8 @@ static int read_host(const struct options *o, const struct rules *rules, struct 
 		if (load_snapshot_file(o->host_snapshot, ret) < 0)
 			return -1;
 		/* what depends on the clock (reservations, running VMs: in-use) is as of then */
-		char when[32] = "at an unknown time";
-		time_t taken = (time_t)ret->origin.taken;
-		struct tm tm;
-		if (taken > 0 && gmtime_r(&taken, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		char when[32];
+		say_taken(ret->origin.taken, when, sizeof(when));
 		fprintf(stderr,
 			"pcipt-validate: note: the host is node %s as its snapshot %s describes it, "
 			"taken %s; reservations and running VMs are as of then\n",
@@ -647,6 +669,23 @@ static int node_vm_inputs(const struct rootfs *root, const char *node, char *con
 	return 0;
 }
 
+/* The findings of a --diff or --boot-diff as the options say; the exit status. */
+static int print_report(const struct options *o, const struct rules *rules,
+			const struct findings *findings, bool unreadable)
+{
+	struct report_options ro = {
+		.color = o->color == 1 || (o->color < 0 && o->format == FORMAT_TEXT && isatty(1)),
+		.errors_only = o->quiet,
+		.rules = rules,
+	};
+	struct report report;
+	report_begin(&report, stdout, &ro, o->format == FORMAT_JSON);
+	report_findings(&report, findings);
+	report_end(&report);
+	int status = unreadable ? EXIT_TROUBLE : report.errors ? EXIT_FINDINGS : EXIT_CLEAN;
+	return fflush(stdout) == 0 ? status : EXIT_TROUBLE;
+}
+
 /* The drift from old to new judged against the node's VMs, printed as findings. */
 static int report_diff(const struct options *o, const struct rules *rules, struct host *old,
 		       const char *old_file, struct host *new, const char *new_file,
@@ -673,19 +712,10 @@ static int report_diff(const struct options *o, const struct rules *rules, struc
 	findings_init(&findings);
 	struct diff_sides sides = {old, new, old_file, new_file, node};
 	bool unreadable = diff_judge(&sides, inputs, count, o->root, rules, &findings) > 0;
-	struct report_options ro = {
-		.color = o->color == 1 || (o->color < 0 && o->format == FORMAT_TEXT && isatty(1)),
-		.errors_only = o->quiet,
-		.rules = rules,
-	};
-	struct report report;
-	report_begin(&report, stdout, &ro, o->format == FORMAT_JSON);
-	report_findings(&report, &findings);
-	report_end(&report);
+	int status = print_report(o, rules, &findings, unreadable);
 	findings_free(&findings);
 	free_inputs(inputs, count);
-	int status = unreadable ? EXIT_TROUBLE : report.errors ? EXIT_FINDINGS : EXIT_CLEAN;
-	return fflush(stdout) == 0 ? status : EXIT_TROUBLE;
+	return status;
 }
 
 /* --diff OLD NEW [VMID...] */
@@ -703,6 +733,72 @@ static int run_diff(const struct options *o, const struct rules *rules)
 				 o->positional_count - 1);
 	host_free(&old);
 	host_free(&new);
+	return status;
+}
+
+/* --boot-diff: the snapshot the last boot kept against the machine now, then this boot's kept
+ * for the next, also when the two could not be compared (else every later boot would compare
+ * with the same unreadable file).  The unit that runs it at boot (pcipt-boot-check.service)
+ * ignores the exit status: the findings are for the journal, the boot goes on. */
+static int run_boot_diff(const struct options *o, const struct rules *rules)
+{
+	struct pcipt_error err;
+	char *text = NULL;
+	size_t size = 0;
+	struct host now, before;
+	if (lint_snapshot_text(o->root, rules, (long long)time(NULL), &text, &size, &err) < 0 ||
+	    host_snapshot_read(text, size, &now, &err) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
+		free(text);
+		return EXIT_TROUBLE;
+	}
+	int status;
+	int r = host_snapshot_load(o->root, PATH_PCIPT_LAST_BOOT, &before, &err);
+	if (r == -ENOENT) {
+		fprintf(stderr,
+			"pcipt-validate: note: no snapshot of an earlier boot in %s: nothing to "
+			"compare; this boot's is kept for the next\n",
+			PATH_PCIPT_LAST_BOOT);
+		struct findings none;
+		findings_init(&none);
+		status = print_report(o, rules, &none, false);
+	} else if (r < 0) {
+		if (err.line)
+			fprintf(stderr, "pcipt-validate: %s:%u:%u: %s; this boot's replaces it\n",
+				PATH_PCIPT_LAST_BOOT, err.line, err.column, err.message);
+		else
+			fprintf(stderr, "pcipt-validate: %s: %s; this boot's replaces it\n",
+				PATH_PCIPT_LAST_BOOT, err.message);
+		status = EXIT_TROUBLE;
+	} else if (!same_text(before.hostname, now.hostname)) {
+		fprintf(stderr,
+			"pcipt-validate: the snapshot of the earlier boot (%s) names node %s, this "
+			"boot node %s: nothing compared\n",
+			PATH_PCIPT_LAST_BOOT, before.hostname ? before.hostname : "(none)",
+			now.hostname ? now.hostname : "(none)");
+		host_free(&before);
+		status = EXIT_TROUBLE;
+	} else {
+		char when[32];
+		say_taken(before.origin.taken, when, sizeof(when));
+		fprintf(stderr,
+			"pcipt-validate: note: node %s as of %s (kernel %s) compared with the "
+			"machine now (kernel %s)\n",
+			now.hostname ? now.hostname : "(unnamed)", when,
+			before.origin.kernel_release ? before.origin.kernel_release : "unknown",
+			now.origin.kernel_release ? now.origin.kernel_release : "unknown");
+		/* the findings of a change that breaks no VM name the file this boot's
+		 * snapshot is kept in */
+		status = report_diff(o, rules, &before, PATH_PCIPT_LAST_BOOT, &now,
+				     PATH_PCIPT_LAST_BOOT, NULL, 0);
+		host_free(&before);
+	}
+	host_free(&now);
+	if (diff_keep_boot_snapshot(o->root, text, size, &err) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
+		status = EXIT_TROUBLE;
+	}
+	free(text);
 	return status;
 }
 
@@ -752,8 +848,8 @@ int main(int argc, char **argv)
 		return EXIT_CLEAN;
 	}
 	free(rules_display);
-	if (o.diff_old) {
-		status = run_diff(&o, &rules);
+	if (o.diff_old || o.boot_diff) {
+		status = o.diff_old ? run_diff(&o, &rules) : run_boot_diff(&o, &rules);
 		rules_free(&rules);
 		return status;
 	}

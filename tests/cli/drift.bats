@@ -321,3 +321,119 @@ PY
 	validate --root "$root" --diff "$old" "$new" --boot-diff
 	expect_status 2
 }
+
+# --- --boot-diff: the previous boot's snapshot against the machine now ------------------------
+
+# build_base_with NAME LINES: the base host with the spec lines LINES added, into $root
+build_base_with() {
+	local spec=$BATS_TEST_TMPDIR/$1.spec
+	cat "$HOST_FIXTURES/base-boot.spec" "$HOST_FIXTURES/base-machine.spec" >"$spec"
+	printf '%s\n' "$2" >>"$spec"
+	root=$BATS_TEST_TMPDIR/root-$1
+	rm -rf "$root"
+	python3 "$MKHOST" "$spec" "$root" >"$BATS_TEST_TMPDIR/mkhost.log" 2>&1 || {
+		cat "$BATS_TEST_TMPDIR/mkhost.log"; return 1; }
+}
+
+# same_as_machine: the kept snapshot is the machine's, apart from when it was read
+same_as_machine() {
+	validate --root "$root" --snapshot
+	expect_status 0
+	diff <(jq -c 'del(.origin.taken)' "$out") <(jq -c 'del(.origin.taken)' "$root/var/lib/pcipt/last-boot.json")
+}
+
+@test "--boot-diff, the first boot: nothing to compare, said; this boot's snapshot kept for the next, exit 0" {
+	build_host clean
+	umask 022
+	validate --root "$root" --boot-diff
+	expect_status 0
+	[ ! -s "$out" ] || { cat "$out"; return 1; }
+	grep -qF "no snapshot of an earlier boot in /var/lib/pcipt/last-boot.json: nothing to compare" "$err"
+	[ "$(stat -c %a "$root/var/lib/pcipt")" = 755 ]
+	[ "$(stat -c %a "$root/var/lib/pcipt/last-boot.json")" = 644 ]
+	# written whole, under its name: nothing else in the directory
+	[ "$(ls -A "$root/var/lib/pcipt")" = last-boot.json ]
+	same_as_machine
+	# in JSON too: an empty document
+	rm "$root/var/lib/pcipt/last-boot.json"
+	validate --root "$root" --boot-diff --format json
+	expect_status 0
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["findings"] == [], d' "$out"
+}
+
+@test "--boot-diff, the next boot: a USB controller came into the GPU's group; VM 100 breaks, exit 1; then this boot's snapshot is the one kept" {
+	build_host clean
+	validate --root "$root" --boot-diff
+	expect_status 0
+	local previous=$root/var/lib/pcipt/last-boot.json
+	# the same node after a firmware update, with the first boot's snapshot kept
+	build_base_with usb-in-gpu-group "device 0000:04:00.0 1b21:1242 class=0c0330 group=14 driver=xhci_hcd rootbus"
+	mkdir -p "$root/var/lib/pcipt"
+	cp "$previous" "$root/var/lib/pcipt/last-boot.json"
+	validate --root "$root" --boot-diff
+	expect_status 1
+	grep -qF "/etc/pve/nodes/pve/qemu-server/100.conf:1: error: node pve: a device appeared at 0000:04:00.0: " "$out"
+	grep -qF "(group-isolation) [drift]" "$out"
+	grep -qF "note: node pve as of " "$err"
+	same_as_machine
+	[ "$(ls -A "$root/var/lib/pcipt")" = last-boot.json ]
+	# the boot after: nothing changed since
+	validate --root "$root" --boot-diff
+	expect_status 0
+	[ ! -s "$out" ] || { cat "$out"; return 1; }
+}
+
+@test "--boot-diff: a kept snapshot that cannot be read is said with its place, exit 2, and replaced by this boot's" {
+	build_host clean
+	mkdir -p "$root/var/lib/pcipt"
+	printf '{"schema": "pcipt-host",\n "version": 1,' >"$root/var/lib/pcipt/last-boot.json"
+	validate --root "$root" --boot-diff
+	expect_status 2
+	grep -qE "^pcipt-validate: /var/lib/pcipt/last-boot.json:[0-9]+:[0-9]+: " "$err"
+	same_as_machine
+	validate --root "$root" --boot-diff
+	expect_status 0
+}
+
+@test "--boot-diff: the previous boot named another node: exit 2, and this boot's snapshot kept" {
+	build_host clean
+	validate --root "$root" --boot-diff
+	jq -c '.node = "pve-old"' "$root/var/lib/pcipt/last-boot.json" >"$BATS_TEST_TMPDIR/renamed.json"
+	cp "$BATS_TEST_TMPDIR/renamed.json" "$root/var/lib/pcipt/last-boot.json"
+	validate --root "$root" --boot-diff
+	expect_status 2
+	grep -qF "names node pve-old" "$err"
+	same_as_machine
+}
+
+@test "--boot-diff: a link at the kept snapshot is replaced, not followed; a place it cannot write is exit 2" {
+	build_host clean
+	mkdir -p "$root/var/lib/pcipt"
+	cp "$root/etc/hostname" "$BATS_TEST_TMPDIR/hostname"
+	ln -s /etc/hostname "$root/var/lib/pcipt/last-boot.json"
+	validate --root "$root" --boot-diff
+	# the link's target is no snapshot (exit 2), and stays as it was
+	expect_status 2
+	[ ! -L "$root/var/lib/pcipt/last-boot.json" ]
+	cmp "$BATS_TEST_TMPDIR/hostname" "$root/etc/hostname"
+	same_as_machine
+	# /var/lib/pcipt is a file: there is nowhere to keep it
+	rm -r "$root/var/lib/pcipt"
+	touch "$root/var/lib/pcipt"
+	validate --root "$root" --boot-diff
+	expect_status 2
+	grep -qF "cannot keep this boot's snapshot in /var/lib/pcipt/last-boot.json" "$err"
+}
+
+@test "--boot-diff takes no VMIDs, files or other mode" {
+	build_host clean
+	validate --root "$root" --boot-diff 100
+	expect_status 2
+	validate --root "$root" --boot-diff --all
+	expect_status 2
+	validate --root "$root" --boot-diff --snapshot
+	expect_status 2
+	validate --root "$root" --boot-diff --host-snapshot x.json
+	expect_status 2
+	[ ! -e "$root/var/lib/pcipt" ]
+}
