@@ -41,18 +41,20 @@ PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve
 	pve/mapping.c pve/storage.c pve/cluster.c pve/ha.c
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
 HOST_SRC := host/optionrom.c host/files.c host/cmdline.c host/modules.c host/sysfs.c host/pci.c host/iommu.c \
-	host/iomem.c host/hostuse.c host/runstate.c host/host.c host/snapshot.c
+	host/iomem.c host/hostuse.c host/runstate.c host/host.c host/snapshot.c \
+	host/drift.c
 VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/check_shared.c validator/check_devices.c \
 	validator/vmdevices.c validator/check_host.c validator/check_vmhost.c validator/groups.c \
 	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c validator/publish.c \
 	validator/check_cluster.c validator/lint_cluster.c \
-	validator/pins.c validator/check_identity.c
+	validator/pins.c validator/check_identity.c \
+	validator/diff.c
 # hook/kernel.c (the real sysfs writes) is linked into pcipt-hook alone; the tests link
 # tests/fakekernel/kernel_fake.c in its place (pcipt-hook-fake).
 HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC) $(HOOK_SRC)
 
-UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host test_snapshot test_ha test_pins
+UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host test_snapshot test_ha test_pins test_drift
 FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles fuzz_state fuzz_snapshot fuzz_ha fuzz_pins
 
 B := build
@@ -199,7 +201,7 @@ install: $(B)/pcipt-validate $(B)/pcipt-hook man
 		$(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0644 packaging/systemd/pcipt-publish.service packaging/systemd/pcipt-publish.timer \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/
+		packaging/systemd/pcipt-boot-check.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 # the identity pins of raw hostpci addresses (pcipt-hook writes them at each start)
 	install -d -m 0755 $(DESTDIR)/var/lib/pcipt
 

@@ -49,7 +49,8 @@
 	CHECK(HA_TARGET, "ha-target")                                                              \
 	CHECK(HA_RAW_ADDRESS, "ha-raw-address")                                                    \
 	CHECK(MAPPING_ENTRY, "mapping-entry")                                                      \
-	CHECK(DEVICE_IDENTITY, "device-identity")
+	CHECK(DEVICE_IDENTITY, "device-identity")                                                  \
+	CHECK(DRIFT, "drift")
 
 enum check_id {
 #define PCIPT_CHECK_ENUM(name, id) CHECK_##name,

@@ -54,6 +54,8 @@
 #define PATH_PCIPT_RULES "/etc/pcipt/rules.yaml"
 #define PATH_PCIPT_CONF "/etc/pcipt/pcipt.conf"
 #define PATH_PCIPT_STATE_DIR "/run/pcipt"
+/* --boot-diff: the snapshot of the last boot it ran in, compared with the next one's */
+#define PATH_PCIPT_LAST_BOOT "/var/lib/pcipt/last-boot.json"
 #define PATH_PCIPT_LOCK "/run/lock/pcipt.lock"
 /* state that must survive a reboot: the identity pins of raw hostpci addresses (validator/pins) */
 #define PATH_PCIPT_LIB_DIR "/var/lib/pcipt"

@@ -47,6 +47,10 @@ const struct rules_check_info rules_check_catalogue[] = {
 	[CHECK_HA_RAW_ADDRESS] = {SEVERITY_WARNING, NULL},
 	[CHECK_MAPPING_ENTRY] = {SEVERITY_ERROR, NULL},
 	[CHECK_DEVICE_IDENTITY] = {SEVERITY_ERROR, NULL},
+	/* errors for a change that breaks a VM; the changes that break none are info, set as
+	 * such by the drift judge whatever this severity is (a rules file can only turn them
+	 * off) */
+	[CHECK_DRIFT] = {SEVERITY_ERROR, NULL},
 };
 
 _Static_assert(sizeof(rules_check_catalogue) / sizeof(rules_check_catalogue[0]) == CHECK_COUNT,

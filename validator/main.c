@@ -1,4 +1,5 @@
 /* pcipt-validate: check Proxmox VM configs for PCI passthrough problems before a start. */
+#include "diff.h"
 #include "install_hook.h"
 #include "lint.h"
 #include "lint_cluster.h"
@@ -42,12 +43,13 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 
 struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook, snapshot;
-	bool publish;
+	bool publish, boot_diff;
 	bool accept_identity;      /* --accept-identity VMID: pin the cards there now */
 	const char *host_snapshot; /* --host-snapshot FILE: the host's facts from FILE */
 	const char *node;          /* --node NODE: its VMs, against its published snapshot */
 	const char *target;        /* --target NODE: VMs of any node, against NODE */
 	bool all_nodes;            /* --all-nodes: every VM of every node, and the cluster */
+	const char *diff_old;      /* --diff OLD NEW [VMID...]: NEW is positional[0] */
 	bool format_given;
 	const char *root_dir; /* --root DIR, "/" by default */
 	struct rootfs *root;  /* opened on root_dir once the options are read */
@@ -73,6 +75,7 @@ static void usage(FILE *out)
 	      "       pcipt-validate --all-nodes\n"
 	      "       pcipt-validate --snapshot | --publish\n"
 	      "       pcipt-validate --accept-identity VMID\n"
+	      "       pcipt-validate --diff OLD NEW [VMID...] | --boot-diff\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
 	      "\n"
@@ -97,6 +100,11 @@ static void usage(FILE *out)
 	      "                     for the other nodes of the cluster\n"
 	      "  --accept-identity  pin the cards now behind the VM's raw hostpci addresses\n"
 	      "                     (a card swapped on purpose: device-identity)\n"
+	      "  --diff OLD NEW     what changed between two snapshots of a node, and which of\n"
+	      "                     its VMs each change breaks (all of them, or the VMIDs)\n"
+	      "  --boot-diff        the same for the snapshot the last boot kept in\n"
+	      "                     /var/lib/pcipt/last-boot.json and this machine now, then\n"
+	      "                     keep this boot's there (pcipt-boot-check.service)\n"
 	      "  --host-snapshot FILE\n"
 	      "                     judge against the host FILE describes instead of this\n"
 	      "                     machine (VMIDs, --all, --host, --groups)\n"
@@ -143,6 +151,8 @@ enum {
 	OPT_NODE,
 	OPT_TARGET,
 	OPT_ACCEPT_IDENTITY,
+	OPT_DIFF,
+	OPT_BOOT_DIFF,
 };
 
 static const struct option long_options[] = {
@@ -169,6 +179,8 @@ static const struct option long_options[] = {
 	{"target", required_argument, NULL, OPT_TARGET},
 	{"host-snapshot", required_argument, NULL, OPT_HOST_SNAPSHOT},
 	{"accept-identity", no_argument, NULL, OPT_ACCEPT_IDENTITY},
+	{"diff", required_argument, NULL, OPT_DIFF},
+	{"boot-diff", no_argument, NULL, OPT_BOOT_DIFF},
 	{NULL, 0, NULL, 0},
 };
 
@@ -264,6 +276,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_ACCEPT_IDENTITY:
 			o->accept_identity = true;
 			break;
+		case OPT_DIFF:
+			if (!*optarg)
+				return usage_error("--diff needs two snapshot files%s", "");
+			o->diff_old = optarg;
+			break;
+		case OPT_BOOT_DIFF:
+			o->boot_diff = true;
+			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
 				return usage_error("--host-snapshot needs a file%s", "");
@@ -287,8 +307,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->accept_identity) {
 		if (o->offline || o->all || o->config_files || o->host || o->groups ||
 		    o->check_rules || o->install_hook || o->snapshot || o->publish ||
-		    o->host_snapshot || o->node || o->target || o->all_nodes ||
-		    o->positional_count != 1)
+		    o->host_snapshot || o->node || o->target || o->all_nodes || o->diff_old ||
+		    o->boot_diff || o->positional_count != 1)
 			return usage_error("--accept-identity takes one VMID and no other mode%s",
 					   "");
 		if (o->rules || o->conf || o->format_given || o->color != -2 || o->quiet)
@@ -297,6 +317,27 @@ static int parse_options(int argc, char **argv, struct options *o)
 					   "");
 		if (pve_vmid_parse(o->positional[0]) < 0)
 			return usage_error("'%s' is not a VMID", o->positional[0]);
+		return -1;
+	}
+	if (o->boot_diff) {
+		if (o->diff_old || o->offline || o->all || o->config_files || o->host ||
+		    o->groups || o->snapshot || o->publish || o->host_snapshot || o->node ||
+		    o->target || o->all_nodes || o->install_hook || o->check_rules ||
+		    o->positional_count)
+			return usage_error("--boot-diff takes no VMIDs, files or other mode%s", "");
+		return -1;
+	}
+	if (o->diff_old) {
+		if (o->offline || o->all || o->config_files || o->host || o->groups ||
+		    o->snapshot || o->publish || o->host_snapshot || o->node || o->install_hook ||
+		    o->check_rules || o->target || o->all_nodes)
+			return usage_error("--diff OLD NEW takes VMIDs and no other mode%s", "");
+		if (!o->positional_count || !*o->positional[0])
+			return usage_error("--diff needs two snapshot files: OLD NEW%s", "");
+		for (size_t i = 1; i < o->positional_count; i++) {
+			if (pve_vmid_parse(o->positional[i]) < 0)
+				return usage_error("'%s' is not a VMID", o->positional[i]);
+		}
 		return -1;
 	}
 	bool other_mode = o->offline || o->all || o->config_files || o->host || o->groups ||
@@ -364,6 +405,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (!o->all && !o->config_files && !o->positional_count)
 		return usage_error("nothing to check: give VMIDs, --config FILE... or --all%s", "");
 	return -1;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int compare_vmids(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return x < y ? -1 : x > y;
 }
 
 /* The VMID of every VMID.conf under ROOT/etc/pve/qemu-server, in order.  A node may hold
@@ -462,28 +514,42 @@ static bool is_local_node(const struct rootfs *root, const char *node)
 	return local;
 }
 
+/* A snapshot named on the command line, read as given (not under --root).  Prints why not,
+ * with the line and column of what is wrong, and returns -1. */
+static int load_snapshot_file(const char *file, struct host *ret)
+{
+	struct pcipt_error err;
+	if (host_snapshot_load(rootfs_host(), file, ret, &err) == 0)
+		return 0;
+	if (err.line)
+		fprintf(stderr, "pcipt-validate: %s:%u:%u: %s\n", file, err.line, err.column,
+			err.message);
+	else
+		fprintf(stderr, "pcipt-validate: %s: %s\n", file, err.message);
+	return -1;
+}
+
+/* When a snapshot was taken, "2024-05-01 12:00:00 UTC", for a note */
+static void say_taken(long long when, char *buf, size_t size)
+{
+	time_t taken = (time_t)when;
+	struct tm tm;
+	snprintf(buf, size, "at an unknown time");
+	if (taken > 0 && gmtime_r(&taken, &tm))
+		strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
 /* The host a host mode judges: the snapshot --host-snapshot names, else the machine under
  * --root, read now.  Prints why not and returns -1. */
 static int read_host(const struct options *o, const struct rules *rules, struct host *ret)
 {
 	struct pcipt_error err;
 	if (o->host_snapshot) {
-		/* a file named on the command line: read as given, not under --root */
-		if (host_snapshot_load(rootfs_host(), o->host_snapshot, ret, &err) < 0) {
-			if (err.line)
-				fprintf(stderr, "pcipt-validate: %s:%u:%u: %s\n", o->host_snapshot,
-					err.line, err.column, err.message);
-			else
-				fprintf(stderr, "pcipt-validate: %s: %s\n", o->host_snapshot,
-					err.message);
+		if (load_snapshot_file(o->host_snapshot, ret) < 0)
 			return -1;
-		}
 		/* what depends on the clock (reservations, running VMs: in-use) is as of then */
-		char when[32] = "at an unknown time";
-		time_t taken = (time_t)ret->origin.taken;
-		struct tm tm;
-		if (taken > 0 && gmtime_r(&taken, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		char when[32];
+		say_taken(ret->origin.taken, when, sizeof(when));
 		fprintf(stderr,
 			"pcipt-validate: note: the host is node %s as its snapshot %s describes it, "
 			"taken %s; reservations and running VMs are as of then\n",
@@ -729,6 +795,196 @@ static int accept_identity(const struct options *o)
 	return status;
 }
 
+/* A node name from a snapshot, before it names a directory: pmxcfs' nodes/NODE */
+static bool valid_node_name(const char *node)
+{
+	return *node && !strchr(node, '/') && strcmp(node, ".") != 0 && strcmp(node, "..") != 0;
+}
+
+/* The configs of node's VMs (/etc/pve/nodes/NODE/qemu-server; this node's when the snapshots
+ * name none): the VMIDs given, else every one there.  Returns -1 after saying why not. */
+static int node_vm_inputs(const struct rootfs *root, const char *node, char *const *vmids,
+			  size_t vmid_count, struct lint_input **ret, size_t *ret_count)
+{
+	char *dir = node ? xasprintf("%s/%s/qemu-server", PATH_PVE_NODES, node)
+			 : xstrdup(PATH_PVE_QEMU_SERVER);
+	char **names = NULL;
+	size_t count = vmid_count;
+	if (!vmid_count) {
+		int r = rootfs_list(root, dir, &names, &count);
+		if (r == -ENOENT) {
+			/* a copy of two snapshots without the cluster's /etc/pve: the changes alone */
+			fprintf(stderr,
+				"pcipt-validate: note: %s does not exist: no VM is judged, every "
+				"change is info\n",
+				dir);
+			count = 0;
+		} else if (r < 0) {
+			char *shown = rootfs_display_path(root, dir);
+			fprintf(stderr, "pcipt-validate: cannot read %s: %s\n", shown,
+				host_list_error(r));
+			free(shown);
+			free(dir);
+			return -1;
+		}
+	}
+	long *ids = xcalloc(count ? count : 1, sizeof(*ids));
+	size_t n = 0;
+	for (size_t i = 0; i < count; i++) {
+		long vmid = vmid_count ? pve_vmid_parse(vmids[i]) : pve_vmid_from_path(names[i]);
+		if (vmid >= 0)
+			ids[n++] = vmid;
+	}
+	if (names)
+		rootfs_free_names(names, count);
+	if (!vmid_count && n > 1)
+		qsort(ids, n, sizeof(*ids), compare_vmids);
+	struct lint_input *inputs = xcalloc(n ? n : 1, sizeof(*inputs));
+	for (size_t i = 0; i < n; i++) {
+		inputs[i].fs = root;
+		inputs[i].path = xasprintf("%s/%ld.conf", dir, ids[i]);
+		inputs[i].display = xstrdup(inputs[i].path);
+	}
+	free(ids);
+	free(dir);
+	*ret = inputs;
+	*ret_count = n;
+	return 0;
+}
+
+/* The findings of a --diff or --boot-diff as the options say; the exit status. */
+static int print_report(const struct options *o, const struct rules *rules,
+			const struct findings *findings, bool unreadable)
+{
+	struct report_options ro = {
+		.color = o->color == 1 || (o->color < 0 && o->format == FORMAT_TEXT && isatty(1)),
+		.errors_only = o->quiet,
+		.rules = rules,
+	};
+	struct report report;
+	report_begin(&report, stdout, &ro, o->format == FORMAT_JSON);
+	report_findings(&report, findings);
+	report_end(&report);
+	int status = unreadable ? EXIT_TROUBLE : report.errors ? EXIT_FINDINGS : EXIT_CLEAN;
+	return fflush(stdout) == 0 ? status : EXIT_TROUBLE;
+}
+
+/* The drift from old to new judged against the node's VMs, printed as findings. */
+static int report_diff(const struct options *o, const struct rules *rules, struct host *old,
+		       const char *old_file, struct host *new, const char *new_file,
+		       char *const *vmids, size_t vmid_count)
+{
+	const char *node = new->hostname;
+	if (!same_text(old->hostname, node)) {
+		fprintf(stderr,
+			"pcipt-validate: %s names node %s, %s names node %s: a diff compares two "
+			"snapshots of one node\n",
+			old_file, old->hostname ? old->hostname : "(none)", new_file,
+			node ? node : "(none)");
+		return EXIT_TROUBLE;
+	}
+	if (node && !valid_node_name(node)) {
+		fprintf(stderr, "pcipt-validate: %s: '%s' is no node name\n", new_file, node);
+		return EXIT_TROUBLE;
+	}
+	struct lint_input *inputs;
+	size_t count;
+	if (node_vm_inputs(o->root, node, vmids, vmid_count, &inputs, &count) < 0)
+		return EXIT_TROUBLE;
+	struct findings findings;
+	findings_init(&findings);
+	struct diff_sides sides = {old, new, old_file, new_file, node};
+	bool unreadable = diff_judge(&sides, inputs, count, o->root, rules, &findings) > 0;
+	int status = print_report(o, rules, &findings, unreadable);
+	findings_free(&findings);
+	free_inputs(inputs, count);
+	return status;
+}
+
+/* --diff OLD NEW [VMID...] */
+static int run_diff(const struct options *o, const struct rules *rules)
+{
+	const char *old_file = o->diff_old, *new_file = o->positional[0];
+	struct host old, new;
+	if (load_snapshot_file(old_file, &old) < 0)
+		return EXIT_TROUBLE;
+	if (load_snapshot_file(new_file, &new) < 0) {
+		host_free(&old);
+		return EXIT_TROUBLE;
+	}
+	int status = report_diff(o, rules, &old, old_file, &new, new_file, o->positional + 1,
+				 o->positional_count - 1);
+	host_free(&old);
+	host_free(&new);
+	return status;
+}
+
+/* --boot-diff: the snapshot the last boot kept against the machine now, then this boot's kept
+ * for the next, also when the two could not be compared (else every later boot would compare
+ * with the same unreadable file).  The unit that runs it at boot (pcipt-boot-check.service)
+ * ignores the exit status: the findings are for the journal, the boot goes on. */
+static int run_boot_diff(const struct options *o, const struct rules *rules)
+{
+	struct pcipt_error err;
+	char *text = NULL;
+	size_t size = 0;
+	struct host now, before;
+	if (lint_snapshot_text(o->root, rules, (long long)time(NULL), &text, &size, &err) < 0 ||
+	    host_snapshot_read(text, size, &now, &err) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
+		free(text);
+		return EXIT_TROUBLE;
+	}
+	int status;
+	int r = host_snapshot_load(o->root, PATH_PCIPT_LAST_BOOT, &before, &err);
+	if (r == -ENOENT) {
+		fprintf(stderr,
+			"pcipt-validate: note: no snapshot of an earlier boot in %s: nothing to "
+			"compare; this boot's is kept for the next\n",
+			PATH_PCIPT_LAST_BOOT);
+		struct findings none;
+		findings_init(&none);
+		status = print_report(o, rules, &none, false);
+	} else if (r < 0) {
+		if (err.line)
+			fprintf(stderr, "pcipt-validate: %s:%u:%u: %s; this boot's replaces it\n",
+				PATH_PCIPT_LAST_BOOT, err.line, err.column, err.message);
+		else
+			fprintf(stderr, "pcipt-validate: %s: %s; this boot's replaces it\n",
+				PATH_PCIPT_LAST_BOOT, err.message);
+		status = EXIT_TROUBLE;
+	} else if (!same_text(before.hostname, now.hostname)) {
+		fprintf(stderr,
+			"pcipt-validate: the snapshot of the earlier boot (%s) names node %s, this "
+			"boot node %s: nothing compared\n",
+			PATH_PCIPT_LAST_BOOT, before.hostname ? before.hostname : "(none)",
+			now.hostname ? now.hostname : "(none)");
+		host_free(&before);
+		status = EXIT_TROUBLE;
+	} else {
+		char when[32];
+		say_taken(before.origin.taken, when, sizeof(when));
+		fprintf(stderr,
+			"pcipt-validate: note: node %s as of %s (kernel %s) compared with the "
+			"machine now (kernel %s)\n",
+			now.hostname ? now.hostname : "(unnamed)", when,
+			before.origin.kernel_release ? before.origin.kernel_release : "unknown",
+			now.origin.kernel_release ? now.origin.kernel_release : "unknown");
+		/* the findings of a change that breaks no VM name the file this boot's
+		 * snapshot is kept in */
+		status = report_diff(o, rules, &before, PATH_PCIPT_LAST_BOOT, &now,
+				     PATH_PCIPT_LAST_BOOT, NULL, 0);
+		host_free(&before);
+	}
+	host_free(&now);
+	if (diff_keep_boot_snapshot(o->root, text, size, &err) < 0) {
+		fprintf(stderr, "pcipt-validate: %s\n", err.message);
+		status = EXIT_TROUBLE;
+	}
+	free(text);
+	return status;
+}
+
 static void options_free(struct options *o)
 {
 	free(o->configs);
@@ -778,6 +1034,11 @@ int main(int argc, char **argv)
 		return EXIT_CLEAN;
 	}
 	free(rules_display);
+	if (o.diff_old || o.boot_diff) {
+		status = o.diff_old ? run_diff(&o, &rules) : run_boot_diff(&o, &rules);
+		rules_free(&rules);
+		return status;
+	}
 	struct report_options ro = {
 		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),
 		.errors_only = o.quiet,

@@ -47,7 +47,7 @@ setup_file() {
 		/usr/share/man/man8/pcipt-validate.8.gz /usr/share/man/man8/pcipt-hook.8.gz \
 		/usr/share/man/man5/pcipt-rules.5.gz /usr/share/man/man5/pcipt.conf.5.gz \
 		/usr/share/man/man5/pcipt-snapshot.5.gz /lib/systemd/system/pcipt-publish.service \
-		/lib/systemd/system/pcipt-publish.timer \
+		/lib/systemd/system/pcipt-publish.timer /lib/systemd/system/pcipt-boot-check.service \
 		/usr/share/bash-completion/completions/pcipt-validate \
 		/usr/share/bash-completion/completions/pcipt-hook /usr/share/doc/pcipt/copyright \
 		/var/lib/pcipt/; do
@@ -58,6 +58,9 @@ setup_file() {
 	printf '/etc/pcipt/pcipt.conf\n/etc/pcipt/rules.yaml\n' | diff -u - <(sort "$BATS_TEST_TMPDIR/control/conffiles")
 	dpkg-deb -f "$DEB" Package Version Architecture | diff -u - <(printf 'Package: pcipt\nVersion: 0.1.0-1\nArchitecture: amd64\n')
 	dpkg-deb -f "$DEB" Depends | grep -q 'libpci3'
+	# the boot check is enabled by the installation, not started by it
+	grep -q 'deb-systemd-helper.*enable.*pcipt-boot-check.service' "$BATS_TEST_TMPDIR/control/postinst"
+	no_match 'deb-systemd-invoke.*start.*pcipt-boot-check' "$BATS_TEST_TMPDIR/control/postinst"
 }
 
 @test "the installed programs run: --version, and --check-rules on the installed rules.yaml" {
@@ -69,13 +72,13 @@ setup_file() {
 	[ "$output" = "pcipt-hook 0.1.0" ]
 	run "$SCRATCH/usr/sbin/pcipt-validate" --check-rules --rules "$SCRATCH/etc/pcipt/rules.yaml"
 	[ "$status" -eq 0 ]
-	[ "$output" = "$SCRATCH/etc/pcipt/rules.yaml: ok (36 checks configured, 7 device rules)" ]
+	[ "$output" = "$SCRATCH/etc/pcipt/rules.yaml: ok (37 checks configured, 7 device rules)" ]
 	run "$SCRATCH/usr/sbin/pcipt-validate" --check-rules --rules "$SCRATCH/usr/share/pcipt/rules.default.yaml"
 	[ "$status" -eq 0 ]
 	# and the installed pcipt.conf is read as the host's
 	run "$SCRATCH/usr/sbin/pcipt-validate" --root "$SCRATCH" --check-rules
 	[ "$status" -eq 0 ]
-	[ "$output" = "/etc/pcipt/rules.yaml: ok (36 checks configured, 7 device rules)" ]
+	[ "$output" = "/etc/pcipt/rules.yaml: ok (37 checks configured, 7 device rules)" ]
 }
 
 @test "the installed man pages render without a warning" {

@@ -8,13 +8,13 @@ RULES=$PCIPT_FIXTURES/rules
 @test "--check-rules accepts the shipped rules/default.yaml" {
 	validate --check-rules --rules "$BATS_TEST_DIRNAME/../../rules/default.yaml"
 	expect_status 0
-	[ "$(cat "$out")" = "$BATS_TEST_DIRNAME/../../rules/default.yaml: ok (36 checks configured, 7 device rules)" ]
+	[ "$(cat "$out")" = "$BATS_TEST_DIRNAME/../../rules/default.yaml: ok (37 checks configured, 7 device rules)" ]
 }
 
 @test "--check-rules without a file checks the built-in rules" {
 	validate --check-rules --root "$BATS_TEST_TMPDIR"
 	expect_status 0
-	[ "$(cat "$out")" = "built-in rules: ok (36 checks configured, 7 device rules)" ]
+	[ "$(cat "$out")" = "built-in rules: ok (37 checks configured, 7 device rules)" ]
 }
 
 @test "hostile and broken rules files are refused with one clear line, exit 2" {
@@ -91,7 +91,7 @@ LIST
 	validate --offline --root "$BATS_TEST_TMPDIR/root" --all
 	expect_status 1
 	validate --check-rules --root "$BATS_TEST_TMPDIR/root"
-	[ "$(cat "$out")" = "/etc/pcipt/rules.yaml: ok (36 checks configured, 7 device rules)" ]
+	[ "$(cat "$out")" = "/etc/pcipt/rules.yaml: ok (37 checks configured, 7 device rules)" ]
 }
 
 @test "a bad rules file never half-applies: no findings, exit 2" {
