@@ -37,48 +37,11 @@ bool state_driver_name_ok(const char *name)
 #define LEDGER_MAX_SIZE (LEDGER_MAX_DEVICES * 1024)
 #define LEGACY_MAX_SIZE (64 * 1024)
 
-/* The state directory, opened for the *at() calls: a real directory, never a link someone
- * planted in its place, whichever phase asks (pre-start writes through it, post-stop reads and
- * removes through it).  create: make it (and /run above it) when missing.  -ENOENT when it is
- * not there and not to be made; other failures say why in err. */
-static int state_dir_open(const struct rootfs *root, bool create, struct pcipt_error *err)
-{
-	char *shown = rootfs_display_path(root, PATH_PCIPT_STATE_DIR);
-	if (create) {
-		rootfs_mkdir_parents(root, PATH_PCIPT_STATE_DIR, 0755);
-		int r = rootfs_mkdir(root, PATH_PCIPT_STATE_DIR, 0700);
-		if (r < 0 && r != -EEXIST) {
-			error_set(err, r, "cannot create %s: %s", shown, strerror(-r));
-			free(shown);
-			return r;
-		}
-	}
-	int fd = rootfs_open(root, PATH_PCIPT_STATE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
-	if (fd == -ENOENT && !create) {
-		free(shown);
-		return fd;
-	}
-	if (fd < 0) {
-		struct stat st;
-		if (fd == -ENOTDIR || fd == -ELOOP ||
-		    (rootfs_lstat(root, PATH_PCIPT_STATE_DIR, &st) == 0 && !S_ISDIR(st.st_mode))) {
-			error_set(err, -ENOTDIR,
-				  "%s is not a directory (a link or a file is in its place)",
-				  shown);
-			fd = -ENOTDIR;
-		} else {
-			error_set(err, fd, "cannot open %s: %s", shown, strerror(-fd));
-		}
-	}
-	free(shown);
-	return fd;
-}
-
 /* Write text to name in the state directory atomically (0600, see rootfs_replace_at). */
 static int write_atomically(const struct rootfs *root, const char *name, const char *text,
 			    struct pcipt_error *err)
 {
-	int dir = state_dir_open(root, true, err);
+	int dir = rootfs_open_state_dir(root, PATH_PCIPT_STATE_DIR, true, 0700, err);
 	if (dir < 0)
 		return dir;
 	int r = rootfs_replace_at(dir, name, text, strlen(text), 0600);
@@ -97,7 +60,7 @@ static int write_atomically(const struct rootfs *root, const char *name, const c
 static int read_ours(const struct rootfs *root, const char *name, const char *path, size_t max,
 		     char **ret, size_t *ret_size, struct pcipt_error *err)
 {
-	int dir = state_dir_open(root, false, err);
+	int dir = rootfs_open_state_dir(root, PATH_PCIPT_STATE_DIR, false, 0700, err);
 	if (dir < 0)
 		return dir;
 	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -254,7 +217,7 @@ int ledger_read(const struct rootfs *root, struct ledger *ret, struct pcipt_erro
 /* Remove name from the state directory; none there is fine. */
 static int remove_ours(const struct rootfs *root, const char *name, struct pcipt_error *err)
 {
-	int dir = state_dir_open(root, false, err);
+	int dir = rootfs_open_state_dir(root, PATH_PCIPT_STATE_DIR, false, 0700, err);
 	if (dir == -ENOENT)
 		return 0;
 	if (dir < 0)

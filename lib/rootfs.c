@@ -1,5 +1,6 @@
 #include "rootfs.h"
 
+#include "error.h"
 #include "xalloc.h"
 
 #include <dirent.h>
@@ -584,4 +585,38 @@ int rootfs_replace_at(int dir, const char *name, const void *data, size_t size, 
 		close(dfd);
 	}
 	return 0;
+}
+
+int rootfs_open_state_dir(const struct rootfs *root, const char *path, bool create, mode_t mode,
+			  struct pcipt_error *err)
+{
+	char *shown = rootfs_display_path(root, path);
+	if (create) {
+		rootfs_mkdir_parents(root, path, 0755);
+		int r = rootfs_mkdir(root, path, mode);
+		if (r < 0 && r != -EEXIST) {
+			error_set(err, r, "cannot create %s: %s", shown, strerror(-r));
+			free(shown);
+			return r;
+		}
+	}
+	int fd = rootfs_open(root, path, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
+	if (fd == -ENOENT && !create) {
+		free(shown);
+		return fd;
+	}
+	if (fd < 0) {
+		struct stat st;
+		if (fd == -ENOTDIR || fd == -ELOOP ||
+		    (rootfs_lstat(root, path, &st) == 0 && !S_ISDIR(st.st_mode))) {
+			error_set(err, -ENOTDIR,
+				  "%s is not a directory (a link or a file is in its place)",
+				  shown);
+			fd = -ENOTDIR;
+		} else {
+			error_set(err, fd, "cannot open %s: %s", shown, strerror(-fd));
+		}
+	}
+	free(shown);
+	return fd;
 }

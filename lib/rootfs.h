@@ -98,6 +98,14 @@ int rootfs_list_entries(const struct rootfs *fs, const char *path, struct rootfs
 void rootfs_free_entries(struct rootfs_entry *entries, size_t count);
 
 int rootfs_mkdir(const struct rootfs *fs, const char *path, mode_t mode);
+
+/* A directory of pcipt's own state (path under root), opened O_PATH for the *at() calls: a
+ * real directory, never a link or a file someone put in its place.  create: make it with mode
+ * (and its parents 0755) when missing.  Returns the descriptor; -ENOENT when it is not there
+ * and not to be made; other failures -errno with err saying why. */
+struct pcipt_error;
+int rootfs_open_state_dir(const struct rootfs *root, const char *path, bool create, mode_t mode,
+			  struct pcipt_error *err);
 /* The directories above path, made with mode where missing (a fake or captured root may lack
  * /run/lock); what cannot be made is left for the caller's own open to report. */
 void rootfs_mkdir_parents(const struct rootfs *fs, const char *path, mode_t mode);

@@ -412,12 +412,6 @@ static bool same_text(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static int compare_vmids(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* The VMID of every VMID.conf under ROOT/etc/pve/qemu-server, in order.  A node may hold
  * thousands of configs: the list keeps numbers, node_config_input makes each input. */
 static int list_node_vmids(const struct rootfs *root, long **ret, size_t *ret_count)
@@ -808,37 +802,26 @@ static int node_vm_inputs(const struct rootfs *root, const char *node, char *con
 {
 	char *dir = node ? xasprintf("%s/%s/qemu-server", PATH_PVE_NODES, node)
 			 : xstrdup(PATH_PVE_QEMU_SERVER);
-	char **names = NULL;
-	size_t count = vmid_count;
-	if (!vmid_count) {
-		int r = rootfs_list(root, dir, &names, &count);
-		if (r == -ENOENT) {
-			/* a copy of two snapshots without the cluster's /etc/pve: the changes alone */
-			fprintf(stderr,
-				"pcipt-validate: note: %s does not exist: no VM is judged, every "
-				"change is info\n",
-				dir);
-			count = 0;
-		} else if (r < 0) {
-			char *shown = rootfs_display_path(root, dir);
-			fprintf(stderr, "pcipt-validate: cannot read %s: %s\n", shown,
-				host_list_error(r));
-			free(shown);
+	long *ids = NULL;
+	size_t n = 0;
+	if (vmid_count) {
+		ids = xcalloc(vmid_count, sizeof(*ids));
+		for (size_t i = 0; i < vmid_count; i++)
+			ids[n++] = pve_vmid_parse(vmids[i]);
+	} else if (!rootfs_exists(root, dir)) {
+		/* a copy of two snapshots without the cluster's /etc/pve: the changes alone */
+		fprintf(stderr,
+			"pcipt-validate: note: %s does not exist: no VM is judged, every change is "
+			"info\n",
+			dir);
+	} else {
+		struct pcipt_error err;
+		if (pve_dir_vmids(root, dir, &ids, &n, &err) < 0) {
+			fprintf(stderr, "pcipt-validate: %s\n", err.message);
 			free(dir);
 			return -1;
 		}
 	}
-	long *ids = xcalloc(count ? count : 1, sizeof(*ids));
-	size_t n = 0;
-	for (size_t i = 0; i < count; i++) {
-		long vmid = vmid_count ? pve_vmid_parse(vmids[i]) : pve_vmid_from_path(names[i]);
-		if (vmid >= 0)
-			ids[n++] = vmid;
-	}
-	if (names)
-		rootfs_free_names(names, count);
-	if (!vmid_count && n > 1)
-		qsort(ids, n, sizeof(*ids), compare_vmids);
 	struct lint_input *inputs = xcalloc(n ? n : 1, sizeof(*inputs));
 	for (size_t i = 0; i < n; i++) {
 		inputs[i].fs = root;

@@ -269,49 +269,12 @@ char *pins_format(const struct pins *p)
 
 /* --- the file ---------------------------------------------------------------------------- */
 
-/* The pins' directory, opened for the *at() calls: a real directory, never a link put in its
- * place.  create: make it (and /var/lib/pcipt above it) when missing.  -ENOENT when it is not
- * there and not to be made; other failures say why in err. */
-static int dir_open(const struct rootfs *root, bool create, struct pcipt_error *err)
-{
-	char *shown = rootfs_display_path(root, PATH_PCIPT_IDENTITY_DIR);
-	if (create) {
-		rootfs_mkdir_parents(root, PATH_PCIPT_IDENTITY_DIR, 0755);
-		int r = rootfs_mkdir(root, PATH_PCIPT_IDENTITY_DIR, 0755);
-		if (r < 0 && r != -EEXIST) {
-			error_set(err, r, "cannot create %s: %s", shown, strerror(-r));
-			free(shown);
-			return r;
-		}
-	}
-	int fd = rootfs_open(root, PATH_PCIPT_IDENTITY_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
-	if (fd == -ENOENT && !create) {
-		free(shown);
-		return fd;
-	}
-	if (fd < 0) {
-		struct stat st;
-		if (fd == -ENOTDIR || fd == -ELOOP ||
-		    (rootfs_lstat(root, PATH_PCIPT_IDENTITY_DIR, &st) == 0 &&
-		     !S_ISDIR(st.st_mode))) {
-			error_set(err, -ENOTDIR,
-				  "%s is not a directory (a link or a file is in its place)",
-				  shown);
-			fd = -ENOTDIR;
-		} else {
-			error_set(err, fd, "cannot open %s: %s", shown, strerror(-fd));
-		}
-	}
-	free(shown);
-	return fd;
-}
-
 int pins_read(const struct rootfs *root, long vmid, struct pins *ret, struct pcipt_error *err)
 {
 	ret->vmid = vmid;
 	ret->count = 0;
 	error_clear(err);
-	int dir = dir_open(root, false, err);
+	int dir = rootfs_open_state_dir(root, PATH_PCIPT_IDENTITY_DIR, false, 0755, err);
 	if (dir == -ENOENT)
 		return 0;
 	if (dir < 0)
@@ -376,7 +339,7 @@ int pins_write(const struct rootfs *root, const struct pins *p, bool replace_unr
 	}
 	char name[24];
 	snprintf(name, sizeof(name), "%ld", p->vmid);
-	int dir = dir_open(root, p->count > 0, err);
+	int dir = rootfs_open_state_dir(root, PATH_PCIPT_IDENTITY_DIR, p->count > 0, 0755, err);
 	if (dir == -ENOENT)
 		return 0; /* nothing pinned, and nothing to remove */
 	if (dir < 0)

@@ -6,18 +6,8 @@
 
 load cluster_helpers
 
-setup_all_nodes() {
-	make_cluster hook-mapping
-	rm "$root/etc/pve/nodes/pve/qemu-server/100.conf"
-	cluster_file mapping/pci.cfg <<EOF
-gpu
-	map id=10de:1b80,iommugroup=14,node=pve2,path=0000:01:00,subsystem-id=1458:3702
-	map id=10de:1b80,iommugroup=16,node=pve2,path=0000:03:00,subsystem-id=1458:3702
-EOF
-}
-
 @test "--all-nodes judges each node's VMs against that node: what --node says for each, node by node" {
-	setup_all_nodes
+	make_mapping_cluster
 	validate --root "$root" --node pve 101 102
 	cp "$out" "$BATS_TEST_TMPDIR/want"
 	validate --root "$root" --node pve2 100 111
@@ -37,7 +27,7 @@ PY
 }
 
 @test "--all-nodes: a node without a snapshot is a warning (its VMs unjudged), never a silent pass" {
-	setup_all_nodes
+	make_mapping_cluster
 	rm "$root/etc/pve/nodes/pve2/pcipt-host.json"
 	validate --root "$root" --all-nodes
 	grep -qF "/etc/pve/nodes/pve2/pcipt-host.json: warning: node pve2 has published no snapshot of its host, so its VMs cannot be judged against it [node-snapshot]" "$out"
@@ -51,7 +41,7 @@ PY
 }
 
 @test "mapping-entry: a map line for another node that its snapshot refutes is an error on pci.cfg; this node's lines are device-ids' business" {
-	setup_all_nodes
+	make_mapping_cluster
 	cluster_file mapping/pci.cfg <<EOF
 gpu
 	map id=10de:1b80,iommugroup=14,node=pve2,path=0000:01:00,subsystem-id=1458:3702
@@ -74,7 +64,7 @@ EOF
 }
 
 @test "ha-raw-address: an HA-managed VM that passes a raw address is a warning on its hostpci line; disabled and ignored ones are out of HA's hands" {
-	setup_all_nodes
+	make_mapping_cluster
 	cluster_file ha/resources.cfg <<EOF
 vm: 101
 	state started
@@ -99,7 +89,7 @@ EOF
 }
 
 @test "ha-target: HA may recover a VM to a node where it cannot start: one error per VM and node, with the reason and what allows the node" {
-	setup_all_nodes
+	make_mapping_cluster
 	cluster_file ha/resources.cfg <<EOF
 vm: 102
 	state stopped
@@ -148,7 +138,7 @@ EOF
 }
 
 @test "ha-target: a VM on pve2 that HA may move to this node is judged against the machine" {
-	setup_all_nodes
+	make_mapping_cluster
 	# VM 111's mapping has no entry for pve
 	cluster_file ha/resources.cfg <<EOF
 vm: 111
@@ -159,7 +149,7 @@ EOF
 }
 
 @test "--all-nodes: unreadable HA files are exit 2 with the file; usage errors" {
-	setup_all_nodes
+	make_mapping_cluster
 	cluster_file ha/resources.cfg <<EOF
 vm: 101
 EOF

@@ -6,19 +6,8 @@
 
 load cluster_helpers
 
-setup_target_cluster() {
-	make_cluster hook-mapping
-	# VM 100 lives on pve2 only (pmxcfs keeps one config per VMID)
-	rm "$root/etc/pve/nodes/pve/qemu-server/100.conf"
-	cluster_file mapping/pci.cfg <<EOF
-gpu
-	map id=10de:1b80,iommugroup=14,node=pve2,path=0000:01:00,subsystem-id=1458:3702
-	map id=10de:1b80,iommugroup=16,node=pve2,path=0000:03:00,subsystem-id=1458:3702
-EOF
-}
-
 @test "--target: a running VM with a raw address never migrates live: Proxmox's words, exit 1" {
-	setup_target_cluster
+	make_mapping_cluster
 	validate --root "$root" --target pve 100
 	expect_status 1
 	has_check migration
@@ -28,7 +17,7 @@ EOF
 }
 
 @test "--target: a stopped VM with a raw address moves only with --force: a warning, and the start checks run against the target" {
-	setup_target_cluster
+	make_mapping_cluster
 	validate --root "$root" --target pve2 101
 	expect_status 0
 	has_check migration
@@ -57,7 +46,7 @@ PY
 }
 
 @test "--target: a mapping without an entry for the target: the start fails there, and Proxmox refuses the move" {
-	setup_target_cluster
+	make_mapping_cluster
 	validate --root "$root" --target pve 111
 	expect_status 1
 	grep -qF "error: node pve: hostpci0: resource mapping 'gpu' has no device on this node (pve); Proxmox will fail to start the VM here [device-missing]" "$out"
@@ -65,7 +54,7 @@ PY
 }
 
 @test "--target: a mapped card moves offline with an entry; live only when live-migration-capable" {
-	setup_target_cluster
+	make_mapping_cluster
 	cluster_file mapping/pci.cfg <<EOF
 gpu
 	map id=10de:1b80,iommugroup=14,node=pve2,path=0000:01:00,subsystem-id=1458:3702
@@ -86,7 +75,7 @@ EOF
 }
 
 @test "--target finds the config wherever it lives: .vmlist first, else the nodes' directories" {
-	setup_target_cluster
+	make_mapping_cluster
 	# a second 101.conf on pve2: the directories alone cannot say which is the VM
 	cp "$root/etc/pve/nodes/pve/qemu-server/101.conf" "$root/etc/pve/nodes/pve2/qemu-server/"
 	validate --root "$root" --target pve2 101
@@ -115,7 +104,7 @@ EOF
 }
 
 @test "--target: a target without a snapshot is a node-snapshot error; usage errors are exit 2" {
-	setup_target_cluster
+	make_mapping_cluster
 	rm "$root/etc/pve/nodes/pve2/pcipt-host.json"
 	validate --root "$root" --target pve2 101
 	expect_status 1

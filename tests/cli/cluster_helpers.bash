@@ -40,3 +40,18 @@ exec(sys.argv[2])
 open(path, "w").write(json.dumps(s, separators=(",", ":")) + "\n")
 PY
 }
+
+# The cluster of cluster-target.bats and cluster-all-nodes.bats: node pve (this machine:
+# hook-gpu) holds VMs 101 (host=03:00) and 102 (host=00:1f.3); node pve2 (hook-mapping's host,
+# published) holds VMs 100 (host=01:00, running) and 111 (mapping=gpu, with entries for pve2
+# only).
+make_mapping_cluster() {
+	make_cluster hook-mapping
+	# VM 100 lives on pve2 only (pmxcfs keeps one config per VMID)
+	rm "$root/etc/pve/nodes/pve/qemu-server/100.conf"
+	cluster_file mapping/pci.cfg <<EOF
+gpu
+	map id=10de:1b80,iommugroup=14,node=pve2,path=0000:01:00,subsystem-id=1458:3702
+	map id=10de:1b80,iommugroup=16,node=pve2,path=0000:03:00,subsystem-id=1458:3702
+EOF
+}
