@@ -18,6 +18,7 @@
 #include "../lib/xalloc.h"
 #include "../pve/cluster.h"
 #include "../pve/vmconfig.h"
+#include "../rules/explain.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,6 +51,8 @@ struct options {
 	const char *target;        /* --target NODE: VMs of any node, against NODE */
 	bool all_nodes;            /* --all-nodes: every VM of every node, and the cluster */
 	const char *diff_old;      /* --diff OLD NEW [VMID...]: NEW is positional[0] */
+	const char *explain;       /* --explain ID: a check's text, or a device rule */
+	int explain_count;
 	bool format_given;
 	const char *root_dir; /* --root DIR, "/" by default */
 	struct rootfs *root;  /* opened on root_dir once the options are read */
@@ -76,6 +79,7 @@ static void usage(FILE *out)
 	      "       pcipt-validate --snapshot | --publish\n"
 	      "       pcipt-validate --accept-identity VMID\n"
 	      "       pcipt-validate --diff OLD NEW [VMID...] | --boot-diff\n"
+	      "       pcipt-validate --explain ID\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
 	      "\n"
@@ -105,6 +109,9 @@ static void usage(FILE *out)
 	      "  --boot-diff        the same for the snapshot the last boot kept in\n"
 	      "                     /var/lib/pcipt/last-boot.json and this machine now, then\n"
 	      "                     keep this boot's there (pcipt-boot-check.service)\n"
+	      "  --explain ID       what a check looks at, why it matters, how to fix it and\n"
+	      "                     the rules key that turns it down; a device rule's match,\n"
+	      "                     requirements and hint\n"
 	      "  --host-snapshot FILE\n"
 	      "                     judge against the host FILE describes instead of this\n"
 	      "                     machine (VMIDs, --all, --host, --groups)\n"
@@ -153,6 +160,7 @@ enum {
 	OPT_ACCEPT_IDENTITY,
 	OPT_DIFF,
 	OPT_BOOT_DIFF,
+	OPT_EXPLAIN,
 };
 
 static const struct option long_options[] = {
@@ -181,6 +189,7 @@ static const struct option long_options[] = {
 	{"accept-identity", no_argument, NULL, OPT_ACCEPT_IDENTITY},
 	{"diff", required_argument, NULL, OPT_DIFF},
 	{"boot-diff", no_argument, NULL, OPT_BOOT_DIFF},
+	{"explain", required_argument, NULL, OPT_EXPLAIN},
 	{NULL, 0, NULL, 0},
 };
 
@@ -284,6 +293,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_BOOT_DIFF:
 			o->boot_diff = true;
 			break;
+		case OPT_EXPLAIN:
+			o->explain = optarg;
+			o->explain_count++;
+			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
 				return usage_error("--host-snapshot needs a file%s", "");
@@ -304,6 +317,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->positional_count = (size_t)(argc - optind);
 	if (o->storage && !o->install_hook)
 		return usage_error("--storage goes with --install-hook%s", "");
+	/* --root, --rules and --conf say which rules are in effect: the device rules explained */
+	if (o->explain) {
+		if (o->explain_count > 1 || o->positional_count || o->offline || o->all ||
+		    o->config_files || o->host || o->groups || o->check_rules || o->install_hook ||
+		    o->snapshot || o->publish || o->host_snapshot || o->node || o->target ||
+		    o->all_nodes || o->diff_old || o->boot_diff || o->accept_identity ||
+		    o->format_given || o->color != -2 || o->quiet)
+			return usage_error(
+				"--explain takes one check or device rule id and no other "
+				"mode%s",
+				"");
+		return -1;
+	}
 	if (o->accept_identity) {
 		if (o->offline || o->all || o->config_files || o->host || o->groups ||
 		    o->check_rules || o->install_hook || o->snapshot || o->publish ||
@@ -985,6 +1011,57 @@ static int run_boot_diff(const struct options *o, const struct rules *rules)
 	return status;
 }
 
+/* --explain of a catalogue check: its text (rules/explain.scd, pcipt-rules(5)'s CHECKS), and
+ * the severity the rules in effect give it when that is not the built-in one. */
+static int explain_check(enum check_id check, const struct rules *rules, const char *rules_display)
+{
+	struct rules_explain e;
+	if (rules_explain_check(check, &e) < 0) {
+		fprintf(stderr, "pcipt-validate: %s has no text\n", check_id_name(check));
+		return EXIT_TROUBLE;
+	}
+	char *body = rules_explain_format(&e, 4, 80);
+	printf("%s\n%s", e.title, body);
+	free(body);
+	rules_explain_free(&e);
+	const struct rules_check *c = &rules->checks[check];
+	if (c->severity != rules_check_catalogue[check].code_severity)
+		printf("\nIn effect: %s, set by %s line %u.\n", severity_name(c->severity),
+		       rules_display, c->line);
+	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
+}
+
+/* --explain ID: a check, or a device rule of the rules in effect as a rules file gives it;
+ * for an id that is neither, the nearest ones. */
+static int explain(const char *id, const struct rules *rules, const char *rules_display)
+{
+	int check = check_id_from_name(id);
+	if (check >= 0)
+		return explain_check((enum check_id)check, rules, rules_display);
+	for (size_t i = 0; i < rules->device_count; i++) {
+		const struct rules_device *d = &rules->devices[i];
+		if (strcmp(d->id, id) != 0)
+			continue;
+		if (d->builtin)
+			printf("# device rule of the built-in rules; to change it, copy it into the "
+			       "devices: list of\n# %s (that list replaces the built-in one)\n",
+			       PATH_PCIPT_RULES);
+		else
+			printf("# device rule of %s, line %u\n", rules_display, d->line);
+		char *yaml = rules_device_yaml(d);
+		fputs(yaml, stdout);
+		free(yaml);
+		return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
+	}
+	const char *near[3];
+	size_t n = rules_closest_ids(rules, id, near, 3);
+	fprintf(stderr, "pcipt-validate: no check or device rule '%s'", id);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "; did you mean: ", near[i]);
+	fputs(n ? "\n" : " (pcipt-rules(5) lists the checks)\n", stderr);
+	return EXIT_TROUBLE;
+}
+
 static void options_free(struct options *o)
 {
 	free(o->configs);
@@ -1023,6 +1100,12 @@ int main(int argc, char **argv)
 								   : -1;
 	unsigned snapshot_max_age = settings.snapshot_max_age;
 	settings_free(&settings);
+	if (o.explain) {
+		status = explain(o.explain, &rules, rules_display);
+		rules_free(&rules);
+		free(rules_display);
+		return status;
+	}
 	if (o.check_rules) {
 		size_t set = 0;
 		for (size_t i = 0; i < rules_check_count(); i++)
