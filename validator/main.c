@@ -40,7 +40,7 @@
 
 enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_TROUBLE = 2 };
 
-enum output_format { FORMAT_TEXT, FORMAT_JSON };
+enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF };
 
 struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook, snapshot;
@@ -64,6 +64,8 @@ struct options {
 	size_t config_count;
 	char **positional;
 	size_t positional_count;
+	const char **given; /* the files named on the command line, read as given (SARIF) */
+	size_t given_count;
 };
 
 static void usage(FILE *out)
@@ -116,7 +118,9 @@ static void usage(FILE *out)
 	      "                     judge against the host FILE describes instead of this\n"
 	      "                     machine (VMIDs, --all, --host, --groups)\n"
 	      "  --conf FILE        settings file (default /etc/pcipt/pcipt.conf)\n"
-	      "  --format text|json output format (default text)\n"
+	      "  --format text|json|sarif\n"
+	      "                     output format (default text); SARIF 2.1.0 for code\n"
+	      "                     scanning\n"
 	      "  --color auto|always|never\n"
 	      "  -q, --quiet        show errors only\n"
 	      "  --version          print the version\n"
@@ -247,8 +251,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 				o->format = FORMAT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
 				o->format = FORMAT_JSON;
+			else if (strcmp(optarg, "sarif") == 0)
+				o->format = FORMAT_SARIF;
 			else
-				return usage_error("--format must be text or json, not '%s'",
+				return usage_error("--format must be text, json or sarif, not '%s'",
 						   optarg);
 			break;
 		case OPT_COLOR:
@@ -414,6 +420,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->check_rules) {
 		if (o->all || o->config_files || o->positional_count)
 			return usage_error("--check-rules takes no VMIDs or files%s", "");
+		if (o->format == FORMAT_SARIF)
+			return usage_error("--check-rules prints no findings: no --format sarif%s",
+					   "");
 		return -1;
 	}
 	if (o->host || o->groups) {
@@ -424,6 +433,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return usage_error("%s reads the host; it cannot run --offline", mode);
 		if (o->all || o->config_files || o->positional_count)
 			return usage_error("%s takes no VMIDs or files", mode);
+		if (o->groups && o->format == FORMAT_SARIF)
+			return usage_error("--groups prints text or JSON, not SARIF%s", "");
 		return -1;
 	}
 	if (o->all && (o->config_files || o->positional_count))
@@ -636,6 +647,27 @@ static int show_groups(const struct options *o)
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
 
+/* How findings are printed: the format, colour, -q, the rules the checks ran with, and for
+ * SARIF where the files are (--root as given, the files named on the command line). */
+static enum report_format report_format(const struct options *o)
+{
+	return o->format == FORMAT_SARIF  ? REPORT_SARIF
+	       : o->format == FORMAT_JSON ? REPORT_JSON
+					  : REPORT_TEXT;
+}
+
+static struct report_options report_options_for(const struct options *o, const struct rules *rules)
+{
+	return (struct report_options){
+		.color = o->color == 1 || (o->color < 0 && o->format == FORMAT_TEXT && isatty(1)),
+		.errors_only = o->quiet,
+		.rules = rules,
+		.root = o->root_dir,
+		.given = o->given,
+		.given_count = o->given_count,
+	};
+}
+
 /* --all-nodes hands its findings list by list; printed once all are in, so a run that fails
  * half-way prints no half report */
 static void keep_findings(const struct findings *list, void *ctx)
@@ -667,7 +699,7 @@ static int judge_cluster(const struct options *o, const struct rules *rules,
 		return EXIT_TROUBLE;
 	}
 	struct report report;
-	report_begin(&report, stdout, ro, o->format == FORMAT_JSON);
+	report_begin(&report, stdout, ro, report_format(o));
 	report_findings(&report, &found);
 	report_end(&report);
 	findings_free(&found);
@@ -882,13 +914,9 @@ static int node_vm_inputs(const struct rootfs *root, const char *node, char *con
 static int print_report(const struct options *o, const struct rules *rules,
 			const struct findings *findings, bool unreadable)
 {
-	struct report_options ro = {
-		.color = o->color == 1 || (o->color < 0 && o->format == FORMAT_TEXT && isatty(1)),
-		.errors_only = o->quiet,
-		.rules = rules,
-	};
+	struct report_options ro = report_options_for(o, rules);
 	struct report report;
-	report_begin(&report, stdout, &ro, o->format == FORMAT_JSON);
+	report_begin(&report, stdout, &ro, report_format(o));
 	report_findings(&report, findings);
 	report_end(&report);
 	int status = unreadable ? EXIT_TROUBLE : report.errors ? EXIT_FINDINGS : EXIT_CLEAN;
@@ -1062,8 +1090,26 @@ static int explain(const char *id, const struct rules *rules, const char *rules_
 	return EXIT_TROUBLE;
 }
 
+/* The files read as given, not under --root: --config FILE..., --diff OLD NEW, --host-snapshot
+ * FILE; a SARIF log names them as they were named. */
+static void collect_given_files(struct options *o)
+{
+	o->given = xcalloc(o->config_count + o->positional_count + 2, sizeof(*o->given));
+	for (size_t i = 0; i < o->config_count; i++)
+		o->given[o->given_count++] = o->configs[i];
+	for (size_t i = 0; o->config_files && i < o->positional_count; i++)
+		o->given[o->given_count++] = o->positional[i];
+	if (o->diff_old) {
+		o->given[o->given_count++] = o->diff_old;
+		o->given[o->given_count++] = o->positional[0];
+	}
+	if (o->host_snapshot)
+		o->given[o->given_count++] = o->host_snapshot;
+}
+
 static void options_free(struct options *o)
 {
+	free(o->given);
 	free(o->configs);
 	rootfs_free(o->root);
 }
@@ -1073,6 +1119,7 @@ int main(int argc, char **argv)
 	_cleanup_(options_free) struct options o = {0};
 	int status = parse_options(argc, argv, &o);
 	if (status < 0) {
+		collect_given_files(&o);
 		int r = rootfs_new(o.root_dir, &o.root);
 		if (r < 0) {
 			fprintf(stderr, "pcipt-validate: --root %s: %s\n", o.root_dir,
@@ -1122,11 +1169,7 @@ int main(int argc, char **argv)
 		rules_free(&rules);
 		return status;
 	}
-	struct report_options ro = {
-		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),
-		.errors_only = o.quiet,
-		.rules = &rules,
-	};
+	struct report_options ro = report_options_for(&o, &rules);
 	if (o.target || o.all_nodes) {
 		status = judge_cluster(&o, &rules, &ro, snapshot_max_age);
 		rules_free(&rules);
@@ -1196,7 +1239,7 @@ int main(int argc, char **argv)
 	bool unreadable;
 	if (o.offline) {
 		/* printed config by config as the lint goes */
-		report_begin(&report, stdout, &ro, o.format == FORMAT_JSON);
+		report_begin(&report, stdout, &ro, report_format(&o));
 		struct offline_lint *lint = lint_offline_begin(
 			o.root, &rules, vmids ? vmid_count : input_count, print_findings, &report);
 		for (size_t i = 0; i < input_count; i++)
@@ -1240,7 +1283,7 @@ int main(int argc, char **argv)
 			lint_prepared_free(&p);
 			host_free(&host);
 		}
-		report_begin(&report, stdout, &ro, o.format == FORMAT_JSON);
+		report_begin(&report, stdout, &ro, report_format(&o));
 		report_findings(&report, &node_findings);
 		report_findings(&report, &findings);
 		findings_free(&node_findings);

@@ -60,7 +60,7 @@ setup_file() {
 	[ "$output" = "pre-start post-start pre-stop post-stop" ]
 	run bash -c "source '$DEST/usr/share/bash-completion/completions/pcipt-validate'
 		COMP_WORDS=(pcipt-validate --format ''); COMP_CWORD=2; _pcipt_validate; echo \"\${COMPREPLY[*]}\""
-	[ "$output" = "text json" ]
+	[ "$output" = "text json sarif" ]
 	run bash -c "source '$DEST/usr/share/bash-completion/completions/pcipt-validate'
 		COMP_WORDS=(pcipt-validate --gr); COMP_CWORD=1; _pcipt_validate; echo \"\${COMPREPLY[*]}\""
 	[ "$output" = "--groups" ]
