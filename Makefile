@@ -39,7 +39,7 @@ LIB_SRC := lib/xalloc.c lib/error.c lib/check_ids.c lib/findings.c lib/textfile.
 	lib/pciaddr.c
 PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve/vmconfig.c \
 	pve/mapping.c pve/storage.c pve/cluster.c pve/ha.c
-RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c
+RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c rules/explain.c
 HOST_SRC := host/optionrom.c host/files.c host/cmdline.c host/modules.c host/sysfs.c host/pci.c host/iommu.c \
 	host/iomem.c host/hostuse.c host/runstate.c host/host.c host/snapshot.c \
 	host/drift.c
@@ -54,7 +54,7 @@ VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/
 HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC) $(HOOK_SRC)
 
-UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host test_snapshot test_ha test_pins test_drift
+UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host test_snapshot test_ha test_pins test_drift test_explain
 FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles fuzz_state fuzz_snapshot fuzz_ha fuzz_pins
 
 B := build
@@ -71,23 +71,36 @@ man: $(MAN_PAGES:%=$(B)/man/%)
 $(B)/man/%: packaging/man/%.scd
 	@mkdir -p $(dir $@)
 	sed 's/@VERSION@/$(VERSION)/g' $< | scdoc >$@.tmp && mv $@.tmp $@
+# pcipt-rules(5) with rules/explain.scd as its CHECKS section (the text --explain prints),
+# kept as the page's full source in build/man/pcipt-rules.5.scd
+$(B)/man/pcipt-rules.5.scd: packaging/man/pcipt-rules.5.scd rules/explain.scd
+	@mkdir -p $(dir $@)
+	sed -e 's/@VERSION@/$(VERSION)/g' -e '/^@CHECKS@$$/{r rules/explain.scd' -e 'd' -e '}' $< >$@.tmp
+	mv $@.tmp $@
+$(B)/man/pcipt-rules.5: $(B)/man/pcipt-rules.5.scd
+	scdoc <$< >$@.tmp && mv $@.tmp $@
 
 # --- normal build -----------------------------------------------------------
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# rules/default.yaml compiled in, so the binary works without /etc/pcipt
+# rules/default.yaml compiled in, so the binary works without /etc/pcipt; rules/explain.scd,
+# the text of every check (--explain)
+EMBEDDED := rules_builtin rules_explain
 $(B)/rules_builtin.c: rules/default.yaml rules/embed.sh
 	@mkdir -p $(dir $@)
 	rules/embed.sh $< rules_builtin_yaml > $@
-$(B)/rules_builtin.o: $(B)/rules_builtin.c
+$(B)/rules_explain.c: rules/explain.scd rules/embed.sh
+	@mkdir -p $(dir $@)
+	rules/embed.sh $< rules_explain_scd > $@
+$(EMBEDDED:%=$(B)/%.o): $(B)/%.o: $(B)/%.c
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
-$(S)/rules_builtin.o: $(B)/rules_builtin.c
+$(EMBEDDED:%=$(S)/%.o): $(S)/%.o: $(B)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
-$(B)/libpcipt.a: $(CORE_SRC:%.c=$(B)/%.o) $(B)/rules_builtin.o
+$(B)/libpcipt.a: $(CORE_SRC:%.c=$(B)/%.o) $(EMBEDDED:%=$(B)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
 $(B)/pcipt-validate: $(B)/validator/main.o $(B)/libpcipt.a
@@ -101,7 +114,7 @@ $(S)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
-$(S)/libpcipt.a: $(CORE_SRC:%.c=$(S)/%.o) $(S)/rules_builtin.o
+$(S)/libpcipt.a: $(CORE_SRC:%.c=$(S)/%.o) $(EMBEDDED:%=$(S)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
 $(S)/pcipt-validate: $(S)/validator/main.o $(S)/libpcipt.a
@@ -155,11 +168,11 @@ fuzz: $(FUZZ_TARGETS:%=$(B)/fuzz/%)
 $(FZ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) -MMD -MP -c $< -o $@
-$(FZ)/rules_builtin.o: $(B)/rules_builtin.c
+$(EMBEDDED:%=$(FZ)/%.o): $(FZ)/%.o: $(B)/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
 
-$(B)/fuzz/libpcipt.a: $(CORE_SRC:%.c=$(FZ)/%.o) $(FZ)/rules_builtin.o
+$(B)/fuzz/libpcipt.a: $(CORE_SRC:%.c=$(FZ)/%.o) $(EMBEDDED:%=$(FZ)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
 $(FUZZ_TARGETS:%=$(B)/fuzz/%): $(B)/fuzz/%: $(FZ)/tests/fuzz/%.o $(B)/fuzz/libpcipt.a

@@ -717,7 +717,10 @@ int rules_load(const struct rootfs *fs, const char *path, const struct rules *ba
 
 int rules_load_builtin(struct rules *ret, struct pcipt_error *err)
 {
-	return rules_parse(rules_builtin_yaml, rules_builtin_yaml_size, NULL, ret, err);
+	int r = rules_parse(rules_builtin_yaml, rules_builtin_yaml_size, NULL, ret, err);
+	for (size_t i = 0; r == 0 && i < ret->device_count; i++)
+		ret->devices[i].builtin = true;
+	return r;
 }
 
 void rules_free(struct rules *rules)

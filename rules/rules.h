@@ -47,6 +47,7 @@ struct rules_device {
 	char *id; /* stable kebab-case id: the check id of its findings */
 	char *name;
 	unsigned line;
+	bool builtin; /* one of the built-in rules' (rules/default.yaml), not a rules file's */
 	struct rules_id_match vendor, device, subsystem_vendor, subsystem_device, class_code;
 	int when_x_vga;  /* -1 any, else 0/1 */
 	char *when_bios; /* NULL: any */

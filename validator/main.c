@@ -18,6 +18,7 @@
 #include "../lib/xalloc.h"
 #include "../pve/cluster.h"
 #include "../pve/vmconfig.h"
+#include "../rules/explain.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -39,7 +40,7 @@
 
 enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_TROUBLE = 2 };
 
-enum output_format { FORMAT_TEXT, FORMAT_JSON };
+enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF };
 
 struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook, snapshot;
@@ -50,6 +51,8 @@ struct options {
 	const char *target;        /* --target NODE: VMs of any node, against NODE */
 	bool all_nodes;            /* --all-nodes: every VM of every node, and the cluster */
 	const char *diff_old;      /* --diff OLD NEW [VMID...]: NEW is positional[0] */
+	const char *explain;       /* --explain ID: a check's text, or a device rule */
+	int explain_count;
 	bool format_given;
 	const char *root_dir; /* --root DIR, "/" by default */
 	struct rootfs *root;  /* opened on root_dir once the options are read */
@@ -61,6 +64,8 @@ struct options {
 	size_t config_count;
 	char **positional;
 	size_t positional_count;
+	const char **given; /* the files named on the command line, read as given (SARIF) */
+	size_t given_count;
 };
 
 static void usage(FILE *out)
@@ -76,6 +81,7 @@ static void usage(FILE *out)
 	      "       pcipt-validate --snapshot | --publish\n"
 	      "       pcipt-validate --accept-identity VMID\n"
 	      "       pcipt-validate --diff OLD NEW [VMID...] | --boot-diff\n"
+	      "       pcipt-validate --explain ID\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
 	      "\n"
@@ -105,11 +111,16 @@ static void usage(FILE *out)
 	      "  --boot-diff        the same for the snapshot the last boot kept in\n"
 	      "                     /var/lib/pcipt/last-boot.json and this machine now, then\n"
 	      "                     keep this boot's there (pcipt-boot-check.service)\n"
+	      "  --explain ID       what a check looks at, why it matters, how to fix it and\n"
+	      "                     the rules key that turns it down; a device rule's match,\n"
+	      "                     requirements and hint\n"
 	      "  --host-snapshot FILE\n"
 	      "                     judge against the host FILE describes instead of this\n"
 	      "                     machine (VMIDs, --all, --host, --groups)\n"
 	      "  --conf FILE        settings file (default /etc/pcipt/pcipt.conf)\n"
-	      "  --format text|json output format (default text)\n"
+	      "  --format text|json|sarif\n"
+	      "                     output format (default text); SARIF 2.1.0 for code\n"
+	      "                     scanning\n"
 	      "  --color auto|always|never\n"
 	      "  -q, --quiet        show errors only\n"
 	      "  --version          print the version\n"
@@ -153,6 +164,7 @@ enum {
 	OPT_ACCEPT_IDENTITY,
 	OPT_DIFF,
 	OPT_BOOT_DIFF,
+	OPT_EXPLAIN,
 };
 
 static const struct option long_options[] = {
@@ -181,6 +193,7 @@ static const struct option long_options[] = {
 	{"accept-identity", no_argument, NULL, OPT_ACCEPT_IDENTITY},
 	{"diff", required_argument, NULL, OPT_DIFF},
 	{"boot-diff", no_argument, NULL, OPT_BOOT_DIFF},
+	{"explain", required_argument, NULL, OPT_EXPLAIN},
 	{NULL, 0, NULL, 0},
 };
 
@@ -238,8 +251,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 				o->format = FORMAT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
 				o->format = FORMAT_JSON;
+			else if (strcmp(optarg, "sarif") == 0)
+				o->format = FORMAT_SARIF;
 			else
-				return usage_error("--format must be text or json, not '%s'",
+				return usage_error("--format must be text, json or sarif, not '%s'",
 						   optarg);
 			break;
 		case OPT_COLOR:
@@ -284,6 +299,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_BOOT_DIFF:
 			o->boot_diff = true;
 			break;
+		case OPT_EXPLAIN:
+			o->explain = optarg;
+			o->explain_count++;
+			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
 				return usage_error("--host-snapshot needs a file%s", "");
@@ -304,6 +323,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->positional_count = (size_t)(argc - optind);
 	if (o->storage && !o->install_hook)
 		return usage_error("--storage goes with --install-hook%s", "");
+	/* --root, --rules and --conf say which rules are in effect: the device rules explained */
+	if (o->explain) {
+		if (o->explain_count > 1 || o->positional_count || o->offline || o->all ||
+		    o->config_files || o->host || o->groups || o->check_rules || o->install_hook ||
+		    o->snapshot || o->publish || o->host_snapshot || o->node || o->target ||
+		    o->all_nodes || o->diff_old || o->boot_diff || o->accept_identity ||
+		    o->format_given || o->color != -2 || o->quiet)
+			return usage_error(
+				"--explain takes one check or device rule id and no other "
+				"mode%s",
+				"");
+		return -1;
+	}
 	if (o->accept_identity) {
 		if (o->offline || o->all || o->config_files || o->host || o->groups ||
 		    o->check_rules || o->install_hook || o->snapshot || o->publish ||
@@ -388,6 +420,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->check_rules) {
 		if (o->all || o->config_files || o->positional_count)
 			return usage_error("--check-rules takes no VMIDs or files%s", "");
+		if (o->format == FORMAT_SARIF)
+			return usage_error("--check-rules prints no findings: no --format sarif%s",
+					   "");
 		return -1;
 	}
 	if (o->host || o->groups) {
@@ -398,6 +433,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return usage_error("%s reads the host; it cannot run --offline", mode);
 		if (o->all || o->config_files || o->positional_count)
 			return usage_error("%s takes no VMIDs or files", mode);
+		if (o->groups && o->format == FORMAT_SARIF)
+			return usage_error("--groups prints text or JSON, not SARIF%s", "");
 		return -1;
 	}
 	if (o->all && (o->config_files || o->positional_count))
@@ -604,6 +641,27 @@ static int show_groups(const struct options *o)
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
 
+/* How findings are printed: the format, colour, -q, the rules the checks ran with, and for
+ * SARIF where the files are (--root as given, the files named on the command line). */
+static enum report_format report_format(const struct options *o)
+{
+	return o->format == FORMAT_SARIF  ? REPORT_SARIF
+	       : o->format == FORMAT_JSON ? REPORT_JSON
+					  : REPORT_TEXT;
+}
+
+static struct report_options report_options_for(const struct options *o, const struct rules *rules)
+{
+	return (struct report_options){
+		.color = o->color == 1 || (o->color < 0 && o->format == FORMAT_TEXT && isatty(1)),
+		.errors_only = o->quiet,
+		.rules = rules,
+		.root = o->root_dir,
+		.given = o->given,
+		.given_count = o->given_count,
+	};
+}
+
 /* --all-nodes hands its findings list by list; printed once all are in, so a run that fails
  * half-way prints no half report */
 static void keep_findings(const struct findings *list, void *ctx)
@@ -635,7 +693,7 @@ static int judge_cluster(const struct options *o, const struct rules *rules,
 		return EXIT_TROUBLE;
 	}
 	struct report report;
-	report_begin(&report, stdout, ro, o->format == FORMAT_JSON);
+	report_begin(&report, stdout, ro, report_format(o));
 	report_findings(&report, &found);
 	report_end(&report);
 	findings_free(&found);
@@ -839,13 +897,9 @@ static int node_vm_inputs(const struct rootfs *root, const char *node, char *con
 static int print_report(const struct options *o, const struct rules *rules,
 			const struct findings *findings, bool unreadable)
 {
-	struct report_options ro = {
-		.color = o->color == 1 || (o->color < 0 && o->format == FORMAT_TEXT && isatty(1)),
-		.errors_only = o->quiet,
-		.rules = rules,
-	};
+	struct report_options ro = report_options_for(o, rules);
 	struct report report;
-	report_begin(&report, stdout, &ro, o->format == FORMAT_JSON);
+	report_begin(&report, stdout, &ro, report_format(o));
 	report_findings(&report, findings);
 	report_end(&report);
 	int status = unreadable ? EXIT_TROUBLE : report.errors ? EXIT_FINDINGS : EXIT_CLEAN;
@@ -968,8 +1022,77 @@ static int run_boot_diff(const struct options *o, const struct rules *rules)
 	return status;
 }
 
+/* --explain of a catalogue check: its text (rules/explain.scd, pcipt-rules(5)'s CHECKS), and
+ * the severity the rules in effect give it when that is not the built-in one. */
+static int explain_check(enum check_id check, const struct rules *rules, const char *rules_display)
+{
+	struct rules_explain e;
+	if (rules_explain_check(check, &e) < 0) {
+		fprintf(stderr, "pcipt-validate: %s has no text\n", check_id_name(check));
+		return EXIT_TROUBLE;
+	}
+	char *body = rules_explain_format(&e, 4, 80);
+	printf("%s\n%s", e.title, body);
+	free(body);
+	rules_explain_free(&e);
+	const struct rules_check *c = &rules->checks[check];
+	if (c->severity != rules_check_catalogue[check].code_severity)
+		printf("\nIn effect: %s, set by %s line %u.\n", severity_name(c->severity),
+		       rules_display, c->line);
+	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
+}
+
+/* --explain ID: a check, or a device rule of the rules in effect as a rules file gives it;
+ * for an id that is neither, the nearest ones. */
+static int explain(const char *id, const struct rules *rules, const char *rules_display)
+{
+	int check = check_id_from_name(id);
+	if (check >= 0)
+		return explain_check((enum check_id)check, rules, rules_display);
+	for (size_t i = 0; i < rules->device_count; i++) {
+		const struct rules_device *d = &rules->devices[i];
+		if (strcmp(d->id, id) != 0)
+			continue;
+		if (d->builtin)
+			printf("# device rule of the built-in rules; to change it, copy it into the "
+			       "devices: list of\n# %s (that list replaces the built-in one)\n",
+			       PATH_PCIPT_RULES);
+		else
+			printf("# device rule of %s, line %u\n", rules_display, d->line);
+		char *yaml = rules_device_yaml(d);
+		fputs(yaml, stdout);
+		free(yaml);
+		return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
+	}
+	const char *near[3];
+	size_t n = rules_closest_ids(rules, id, near, 3);
+	fprintf(stderr, "pcipt-validate: no check or device rule '%s'", id);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "; did you mean: ", near[i]);
+	fputs(n ? "\n" : " (pcipt-rules(5) lists the checks)\n", stderr);
+	return EXIT_TROUBLE;
+}
+
+/* The files read as given, not under --root: --config FILE..., --diff OLD NEW, --host-snapshot
+ * FILE; a SARIF log names them as they were named. */
+static void collect_given_files(struct options *o)
+{
+	o->given = xcalloc(o->config_count + o->positional_count + 2, sizeof(*o->given));
+	for (size_t i = 0; i < o->config_count; i++)
+		o->given[o->given_count++] = o->configs[i];
+	for (size_t i = 0; o->config_files && i < o->positional_count; i++)
+		o->given[o->given_count++] = o->positional[i];
+	if (o->diff_old) {
+		o->given[o->given_count++] = o->diff_old;
+		o->given[o->given_count++] = o->positional[0];
+	}
+	if (o->host_snapshot)
+		o->given[o->given_count++] = o->host_snapshot;
+}
+
 static void options_free(struct options *o)
 {
+	free(o->given);
 	free(o->configs);
 	rootfs_free(o->root);
 }
@@ -979,6 +1102,7 @@ int main(int argc, char **argv)
 	_cleanup_(options_free) struct options o = {0};
 	int status = parse_options(argc, argv, &o);
 	if (status < 0) {
+		collect_given_files(&o);
 		int r = rootfs_new(o.root_dir, &o.root);
 		if (r < 0) {
 			fprintf(stderr, "pcipt-validate: --root %s: %s\n", o.root_dir,
@@ -1006,6 +1130,12 @@ int main(int argc, char **argv)
 								   : -1;
 	unsigned snapshot_max_age = settings.snapshot_max_age;
 	settings_free(&settings);
+	if (o.explain) {
+		status = explain(o.explain, &rules, rules_display);
+		rules_free(&rules);
+		free(rules_display);
+		return status;
+	}
 	if (o.check_rules) {
 		size_t set = 0;
 		for (size_t i = 0; i < rules_check_count(); i++)
@@ -1022,11 +1152,7 @@ int main(int argc, char **argv)
 		rules_free(&rules);
 		return status;
 	}
-	struct report_options ro = {
-		.color = o.color == 1 || (o.color < 0 && o.format == FORMAT_TEXT && isatty(1)),
-		.errors_only = o.quiet,
-		.rules = &rules,
-	};
+	struct report_options ro = report_options_for(&o, &rules);
 	if (o.target || o.all_nodes) {
 		status = judge_cluster(&o, &rules, &ro, snapshot_max_age);
 		rules_free(&rules);
@@ -1096,7 +1222,7 @@ int main(int argc, char **argv)
 	bool unreadable;
 	if (o.offline) {
 		/* printed config by config as the lint goes */
-		report_begin(&report, stdout, &ro, o.format == FORMAT_JSON);
+		report_begin(&report, stdout, &ro, report_format(&o));
 		struct offline_lint *lint = lint_offline_begin(
 			o.root, &rules, vmids ? vmid_count : input_count, print_findings, &report);
 		for (size_t i = 0; i < input_count; i++)
@@ -1140,7 +1266,7 @@ int main(int argc, char **argv)
 			lint_prepared_free(&p);
 			host_free(&host);
 		}
-		report_begin(&report, stdout, &ro, o.format == FORMAT_JSON);
+		report_begin(&report, stdout, &ro, report_format(&o));
 		report_findings(&report, &node_findings);
 		report_findings(&report, &findings);
 		findings_free(&node_findings);

@@ -60,8 +60,24 @@ setup_file() {
 	[ "$output" = "pre-start post-start pre-stop post-stop" ]
 	run bash -c "source '$DEST/usr/share/bash-completion/completions/pcipt-validate'
 		COMP_WORDS=(pcipt-validate --format ''); COMP_CWORD=2; _pcipt_validate; echo \"\${COMPREPLY[*]}\""
-	[ "$output" = "text json" ]
+	[ "$output" = "text json sarif" ]
 	run bash -c "source '$DEST/usr/share/bash-completion/completions/pcipt-validate'
 		COMP_WORDS=(pcipt-validate --gr); COMP_CWORD=1; _pcipt_validate; echo \"\${COMPREPLY[*]}\""
 	[ "$output" = "--groups" ]
+}
+
+@test "bash completion of --explain offers every check id of the catalogue" {
+	run bash -c "source '$DEST/usr/share/bash-completion/completions/pcipt-validate'
+		COMP_WORDS=(pcipt-validate --explain ''); COMP_CWORD=2; _pcipt_validate
+		printf '%s\n' \"\${COMPREPLY[@]}\""
+	[ "$status" -eq 0 ]
+	local id
+	for id in $(grep -oE '^\s*CHECK\([A-Z0-9_]+, "[a-z0-9-]+"\)' "$top/lib/check_ids.h" |
+		grep -oE '"[a-z0-9-]+"' | tr -d '"'); do
+		grep -qx -- "$id" <<<"$output" || { echo "$id is not offered"; return 1; }
+	done
+	run bash -c "source '$DEST/usr/share/bash-completion/completions/pcipt-validate'
+		COMP_WORDS=(pcipt-validate --explain xvga-); COMP_CWORD=2; _pcipt_validate
+		echo \"\${COMPREPLY[*]}\""
+	[ "$output" = "xvga-ovmf xvga-device" ]
 }

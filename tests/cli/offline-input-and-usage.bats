@@ -82,7 +82,7 @@ config() { # config NAME TEXT: write a config file into the test's temp dir
 @test "usage errors exit 2 with a message on stderr" {
 	validate --offline --all --format xml
 	expect_status 2
-	grep -q "format must be text or json, not 'xml'" "$err"
+	grep -q "format must be text, json or sarif, not 'xml'" "$err"
 	validate --offline
 	expect_status 2
 	grep -q "nothing to check" "$err"
