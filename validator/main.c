@@ -44,6 +44,7 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook, snapshot;
 	bool publish, boot_diff;
+	bool onboot;               /* --all --onboot: the VMs that start with the node */
 	bool accept_identity;      /* --accept-identity VMID: pin the cards there now */
 	const char *host_snapshot; /* --host-snapshot FILE: the host's facts from FILE */
 	const char *node;          /* --node NODE: its VMs, against its published snapshot */
@@ -67,7 +68,7 @@ static void usage(FILE *out)
 {
 	fputs("Usage: pcipt-validate [options] VMID...\n"
 	      "       pcipt-validate [options] --config FILE...\n"
-	      "       pcipt-validate [options] --all\n"
+	      "       pcipt-validate [options] --all [--onboot]\n"
 	      "       pcipt-validate --host | --groups\n"
 	      "       pcipt-validate --install-hook [--storage ID] VMID\n"
 	      "       pcipt-validate --node NODE VMID...\n"
@@ -83,6 +84,8 @@ static void usage(FILE *out)
 	      "  --root DIR         resolve every host path under DIR\n"
 	      "  --config FILE      validate this config file (more files may follow)\n"
 	      "  --all              every VM config of this node (ROOT/etc/pve/qemu-server)\n"
+	      "  --onboot           with --all: only the VMs Proxmox starts at boot\n"
+	      "                     (onboot: 1), and the host\n"
 	      "  --rules FILE       rules file (default /etc/pcipt/rules.yaml, else built in)\n"
 	      "  --check-rules      validate the rules file and exit\n"
 	      "  --install-hook     make pcipt-hook the VM's hookscript: a link in a storage's\n"
@@ -153,6 +156,7 @@ enum {
 	OPT_ACCEPT_IDENTITY,
 	OPT_DIFF,
 	OPT_BOOT_DIFF,
+	OPT_ONBOOT,
 };
 
 static const struct option long_options[] = {
@@ -181,6 +185,7 @@ static const struct option long_options[] = {
 	{"accept-identity", no_argument, NULL, OPT_ACCEPT_IDENTITY},
 	{"diff", required_argument, NULL, OPT_DIFF},
 	{"boot-diff", no_argument, NULL, OPT_BOOT_DIFF},
+	{"onboot", no_argument, NULL, OPT_ONBOOT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -284,6 +289,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_BOOT_DIFF:
 			o->boot_diff = true;
 			break;
+		case OPT_ONBOOT:
+			o->onboot = true;
+			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
 				return usage_error("--host-snapshot needs a file%s", "");
@@ -304,6 +312,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->positional_count = (size_t)(argc - optind);
 	if (o->storage && !o->install_hook)
 		return usage_error("--storage goes with --install-hook%s", "");
+	/* whether a VM starts at boot is a question for the node's VMs on their host; the
+	 * checks of a shared device need every VM, so --all reads them all and says less */
+	if (o->onboot && (!o->all || o->offline))
+		return usage_error("--onboot goes with --all, against the host (not --offline)%s",
+				   "");
 	if (o->accept_identity) {
 		if (o->offline || o->all || o->config_files || o->host || o->groups ||
 		    o->check_rules || o->install_hook || o->snapshot || o->publish ||
@@ -1154,6 +1167,8 @@ int main(int argc, char **argv)
 			if (judge_identity)
 				lint_prepare_identity(&p, o.root, &findings);
 			unreadable |= lint_check_prepared(&p, &rules, &findings) > 0;
+			if (o.onboot)
+				lint_keep_onboot(&p, &findings);
 			lint_prepared_free(&p);
 			host_free(&host);
 		}
