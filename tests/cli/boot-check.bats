@@ -67,3 +67,112 @@ load host_helpers
 	validate --root "$root" --onboot
 	grep -qx "pcipt-validate: --onboot goes with --all, against the host (not --offline)" "$err"
 }
+
+# --- --syslog: through glibc's syslog(3) to /dev/log, as under journald --------------------
+
+# syslog_ns: the command that makes a mount namespace where syslog_ns.py may mount /dev (as
+# root, or as a user where user namespaces are allowed); skips the test where none can be made
+syslog_ns() {
+	if unshare -m true 2>/dev/null; then
+		ns=(unshare -m)
+	elif unshare -rm true 2>/dev/null; then
+		ns=(unshare -rm)
+	else
+		skip "no mount namespace can be made here (unshare -m, unshare -rm) for a /dev/log of the test's own"
+	fi
+}
+
+# with_syslog ARGS...: pcipt-validate ARGS with stdout in $out, stderr in $err, the exit status
+# in $status, and what it sent to syslog in $log, one message a line as "PRIORITY MESSAGE"
+with_syslog() {
+	local ns sent=$BATS_TEST_TMPDIR/syslog.raw
+	syslog_ns
+	out=$BATS_TEST_TMPDIR/stdout err=$BATS_TEST_TMPDIR/stderr log=$BATS_TEST_TMPDIR/syslog
+	status=0
+	: >"$sent"
+	"${ns[@]}" python3 "$BATS_TEST_DIRNAME/syslog_ns.py" "$sent" "$PCIPT_VALIDATE" "$@" \
+		>"$out" 2>"$err" || status=$?
+	# "<27>Dec  3 09:01:53 pcipt-validate[29153]: MESSAGE": LOG_DAEMON (24) + the level
+	sed -E 's/^<([0-9]+)>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} pcipt-validate\[[0-9]+\]: /\1 /' \
+		"$sent" >"$log"
+	if grep -vqE '^[0-9]+ ' "$log"; then
+		echo "not a message of pcipt-validate:"; cat "$sent"; return 1
+	fi
+}
+
+@test "--all --onboot --syslog: one message per finding of a VM that starts at boot, naming the VM, its line's key and the check, at the severity's priority; stdout empty" {
+	build_host onboot
+	with_syslog --root "$root" --all --onboot --syslog
+	expect_status 1
+	[ ! -s "$out" ] || { cat "$out"; return 1; }
+	[ ! -s "$err" ] || { cat "$err"; return 1; }
+	# LOG_DAEMON: 27 err, 28 warning, 29 notice, 30 info
+	grep -qx "27 VM 101 hostpci0: \[group-isolation\] 0000:00:1f.3 (Intel Corporation Cannon Lake PCH cAVS) shares IOMMU group 9 with .*" "$log"
+	grep -qx "27 VM 104 hostpci0: \[pcie-needs-q35\] hostpci0 sets pcie=1 but the machine type is the default i440fx (pc); .*" "$log"
+	grep -qx "28 VM 104 hostpci0: \[device-shared\] 0000:01:00 is also passed to VM 100 by hostpci0 .*" "$log"
+	# the summary last: the journal shows the check ran, and how to see the hints
+	tail -n 1 "$log" | grep -qxF "29 pcipt-validate --root $root --all --onboot --syslog: 2 errors, 1 warning, 0 infos; without --syslog it prints each with its hint"
+	[ "$(wc -l <"$log")" -eq 4 ]
+	# the VMs that do not start at boot are not in the journal
+	no_match "VM 10[235]" "$log"
+	# what journalctl -u pcipt-boot-check | grep 'VM 101' finds
+	[ "$(grep -c 'VM 101' "$log")" -eq 1 ]
+}
+
+@test "--syslog: the host's findings name their file, a device rule its id; -q errors only; a clean run logs its summary alone" {
+	build_host iommu-disabled-firmware
+	with_syslog --root "$root" --all --syslog
+	expect_status 1
+	grep -qx "27 /sys/class/iommu: \[iommu-disabled\] no IOMMU is active, and the firmware describes none .*" "$log"
+	grep -qx "28 VM 100 hostpci0: \[nvidia-ignore-msrs\] NVIDIA GPU 0000:01:00.0 (NVIDIA Corporation GP104 \[GeForce GTX 1080\]) wants kvm.ignore_msrs=1" "$log"
+	with_syslog --root "$root" --all --syslog -q
+	expect_status 1
+	no_match "nvidia-ignore-msrs" "$log"
+	grep -q "^29 .*: 1 error, 0 warnings, 0 infos; " "$log"
+	build_host clean
+	with_syslog --root "$root" --all --syslog
+	expect_status 0
+	[ "$(cat "$log")" = "29 pcipt-validate --root $root --all --syslog: no findings" ]
+	[ ! -s "$out" ] && [ ! -s "$err" ]
+}
+
+@test "--boot-diff --syslog: the drift since the previous boot, the broken VM named; the notes stay on stderr" {
+	build_host onboot
+	# the first boot: nothing to compare, the summary alone
+	with_syslog --root "$root" --boot-diff --syslog
+	expect_status 0
+	grep -q "note: no snapshot of an earlier boot" "$err"
+	[ "$(cat "$log")" = "29 pcipt-validate --root $root --boot-diff --syslog: no findings" ]
+	# the previous boot had the SMBus and SPI controllers in a group of their own: a firmware
+	# update merged them into the audio's, which VM 101 passes
+	local kept=$root/var/lib/pcipt/last-boot.json
+	jq -c '.pci.devices |= map(if .address == "0000:00:1f.4" or .address == "0000:00:1f.5"
+			then .iommu_group = 20 else . end)
+		| .iommu.groups |= (map(.devices -= ["0000:00:1f.4", "0000:00:1f.5"])
+			+ [{number: 20, devices: ["0000:00:1f.4", "0000:00:1f.5"], regions_known: true,
+			    regions: []}] | sort_by(.number))' "$kept" >"$kept.new"
+	mv "$kept.new" "$kept"
+	with_syslog --root "$root" --boot-diff --syslog
+	expect_status 1
+	grep -q "note: node pve as of .* compared with the machine now" "$err"
+	grep -q "^27 VM 101: \[drift\] node pve: IOMMU groups merged into group 9 .*: VM 101 hostpci0: .*(group-isolation)$" "$log"
+	tail -n 1 "$log" | grep -q "^29 pcipt-validate --root $root --boot-diff --syslog: 1 error, "
+	[ ! -s "$out" ]
+}
+
+@test "--syslog goes with the checks of this node's VMs and host and the drift; no --format" {
+	build_host onboot
+	local args
+	for args in "--offline --all" "--groups" "--snapshot" "--publish" "--all-nodes" \
+		"--target pve 101" "--check-rules" "--install-hook 101" "--accept-identity 101" \
+		"--all --format json" "--all --format text" "--boot-diff --format json"; do
+		# shellcheck disable=SC2086 # args is a list of words
+		validate --root "$root" --syslog $args
+		[ "$status" -eq 2 ] || { echo "$args: exit $status"; cat "$out" "$err"; return 1; }
+		[ ! -s "$out" ] || { echo "$args:"; cat "$out"; return 1; }
+	done
+	validate --root "$root" --syslog --groups
+	grep -qx "pcipt-validate: --syslog logs the findings of VMIDs, --config, --all, --host, --node, --diff or --boot-diff" "$err"
+	validate --root "$root" --syslog --all --format json
+	grep -qx "pcipt-validate: --syslog logs each finding as one message: no --format" "$err"
+}
