@@ -6,6 +6,15 @@
 
 load host_helpers
 
+top=$BATS_TEST_DIRNAME/../..
+
+setup_file() {
+	export DEST=$BATS_FILE_TMPDIR/dest
+	make -s -C "$top" install DESTDIR="$DEST" >"$BATS_FILE_TMPDIR/make.log" 2>&1 ||
+		{ cat "$BATS_FILE_TMPDIR/make.log"; return 1; }
+	export UNIT=$DEST/lib/systemd/system/pcipt-boot-check.service
+}
+
 @test "--all --onboot: the findings --all has for the VMs that start with the node (onboot: 1, on), exit 1" {
 	host_scenario onboot 1
 	# VM 102 (no onboot), 103 (onboot: 0) and 105 (onboot: maybe, a line Proxmox drops) have
@@ -175,4 +184,111 @@ with_syslog() {
 	grep -qx "pcipt-validate: --syslog logs the findings of VMIDs, --config, --all, --host, --node, --diff or --boot-diff" "$err"
 	validate --root "$root" --syslog --all --format json
 	grep -qx "pcipt-validate: --syslog logs each finding as one message: no --format" "$err"
+}
+
+# --- the unit ----------------------------------------------------------------------------------
+
+@test "systemd-analyze verify has nothing to say of the installed units, in a root of the DESTDIR install with stand-ins for the units of systemd and Proxmox they name" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (Debian package systemd)"
+	local sysroot=$BATS_TEST_TMPDIR/sysroot u
+	mkdir -p "$sysroot"
+	cp -a "$DEST/." "$sysroot/"
+	# neither Proxmox nor the units DefaultDependencies= adds are in that root: stand-ins where
+	# the admin's units go, so the installed ones stay as the package installs them
+	mkdir -p "$sysroot/etc/systemd/system"
+	for u in sysinit.target basic.target shutdown.target timers.target multi-user.target; do
+		printf '[Unit]\nDescription=stand-in for %s\n' "$u" >"$sysroot/etc/systemd/system/$u"
+	done
+	for u in pve-cluster.service pve-guests.service; do
+		printf '[Unit]\nDescription=stand-in for %s\n[Service]\nType=oneshot\nExecStart=/bin/true\n' \
+			"$u" >"$sysroot/etc/systemd/system/$u"
+	done
+	# MANPATH: the Documentation= pages are looked up among the installed ones
+	run env MANPATH="$sysroot/usr/share/man" systemd-analyze verify --root="$sysroot" \
+		/lib/systemd/system/pcipt-boot-check.service /lib/systemd/system/pcipt-publish.service \
+		/lib/systemd/system/pcipt-publish.timer
+	[ "$status" -eq 0 ] && [ -z "$output" ] || { echo "exit $status: $output"; return 1; }
+	# verify does not look for the program of an ExecStart=- line: the installed one is there
+	grep '^ExecStart=' "$UNIT" | sed -E 's/^ExecStart=-?([^ ]+).*/\1/' | sort -u >"$BATS_TEST_TMPDIR/programs"
+	[ "$(cat "$BATS_TEST_TMPDIR/programs")" = /usr/sbin/pcipt-validate ]
+	[ -x "$sysroot/usr/sbin/pcipt-validate" ]
+	# and it does read this unit: a misspelt key is said
+	sed -i 's/^Before=/Befor=/' "$sysroot/lib/systemd/system/pcipt-boot-check.service"
+	run env MANPATH="$sysroot/usr/share/man" systemd-analyze verify --root="$sysroot" \
+		/lib/systemd/system/pcipt-boot-check.service
+	[[ $output == *"Unknown key 'Befor' in section [Unit]"* ]] || { echo "$output"; return 1; }
+}
+
+@test "the unit: before pve-guests starts the onboot VMs, after pmxcfs, wanted by pve-guests and never required, every command's exit status ignored, 120 s at most" {
+	grep -qx "Type=oneshot" "$UNIT"
+	grep -qx "After=pve-cluster.service" "$UNIT"
+	grep -qx "Before=pve-guests.service" "$UNIT"
+	grep -qx "WantedBy=pve-guests.service" "$UNIT"
+	grep -qx "TimeoutStartSec=120" "$UNIT"
+	no_match "^(Requires|RequiredBy|Requisite|BindsTo|PartOf)=" "$UNIT"
+	# "-": systemd goes on to the next command, and the unit stays started, whatever one exits
+	# with; the publish last, so a pmxcfs without quorum holds back neither the checks nor the
+	# drift
+	[ "$(grep -c '^ExecStart=' "$UNIT")" -eq 3 ]
+	no_match "^ExecStart=[^-]" "$UNIT"
+	grep '^ExecStart=' "$UNIT" | tail -n 1 | grep -qx "ExecStart=-/usr/sbin/pcipt-validate --publish"
+}
+
+# boot: run the ExecStart= commands of the installed unit in order over the fake host $root (with
+# --root; the sanitizer build the tests use in the installed program's place), as systemd runs
+# them at boot: each one's syslog messages, stdout and stderr appended to $journal (journald
+# keeps all three for the unit), its exit status to $statuses
+boot() {
+	local line words
+	statuses=
+	while read -r line; do
+		[[ $line == -/usr/sbin/pcipt-validate\ * ]] || { echo "not a pcipt-validate command: $line"; return 1; }
+		read -ra words <<<"${line#-/usr/sbin/pcipt-validate }"
+		with_syslog --root "$root" "${words[@]}"
+		cat "$log" "$out" "$err" >>"$journal"
+		statuses="$statuses $status"
+	done < <(sed -n 's/^ExecStart=//p' "$UNIT")
+}
+
+@test "the unit's commands over a fake host, two boots with a firmware update between: the onboot VMs' findings in syslog by VM and check, the drift since the previous boot, the snapshot published" {
+	build_host onboot
+	journal=$BATS_TEST_TMPDIR/journal
+	local published=$root/etc/pve/nodes/pve/pcipt-host.json kept=$root/var/lib/pcipt/last-boot.json
+	: >"$journal"
+	boot
+	# errors in the onboot VMs (exit 1): said, and the next commands ran all the same
+	[ "$statuses" = " 1 0 0" ] || { echo "exit statuses:$statuses"; cat "$journal"; return 1; }
+	grep -q "^27 VM 101 hostpci0: \[group-isolation\] 0000:00:1f.3 " "$journal"
+	grep -q "^27 VM 104 hostpci0: \[pcie-needs-q35\] " "$journal"
+	grep -q "^28 VM 104 hostpci0: \[device-shared\] " "$journal"
+	grep -q "note: no snapshot of an earlier boot in /var/lib/pcipt/last-boot.json" "$journal"
+	grep -qx "published /etc/pve/nodes/pve/pcipt-host.json ([0-9]* bytes)" "$journal"
+	[ -s "$kept" ] && [ -s "$published" ]
+
+	# the firmware update: at the previous boot the SMBus and SPI controllers had a group of
+	# their own; now they are in the audio's, which VM 101 passes
+	jq -c '.pci.devices |= map(if .address == "0000:00:1f.4" or .address == "0000:00:1f.5"
+			then .iommu_group = 20 else . end)
+		| .iommu.groups |= (map(.devices -= ["0000:00:1f.4", "0000:00:1f.5"])
+			+ [{number: 20, devices: ["0000:00:1f.4", "0000:00:1f.5"], regions_known: true,
+			    regions: []}] | sort_by(.number))' "$kept" >"$kept.new"
+	mv "$kept.new" "$kept"
+	rm "$published"
+	: >"$journal"
+	boot
+	[ "$statuses" = " 1 1 0" ] || { echo "exit statuses:$statuses"; cat "$journal"; return 1; }
+	# what the admin greps for
+	grep 'VM 101' "$journal" >"$BATS_TEST_TMPDIR/vm101"
+	grep -q "^27 VM 101 hostpci0: \[group-isolation\] " "$BATS_TEST_TMPDIR/vm101"
+	grep -q "^27 VM 101: \[drift\] node pve: IOMMU groups merged into group 9 " "$BATS_TEST_TMPDIR/vm101"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/vm101")" -eq 2 ]
+	# nothing of the VMs that do not start at boot, whose checks --all would report
+	no_match "VM 10[235]" "$journal"
+	# each run's summary: the journal shows the checks and the drift ran
+	grep -qF -- "--all --onboot --syslog: 2 errors, 1 warning, 0 infos; " "$journal"
+	grep -qF -- "--boot-diff --syslog: 1 error, 0 warnings, 0 infos; " "$journal"
+	# published again, and this boot's snapshot kept for the next
+	[ -s "$published" ]
+	grep -qx "published /etc/pve/nodes/pve/pcipt-host.json ([0-9]* bytes)" "$journal"
+	jq -e '[.pci.devices[] | select(.address == "0000:00:1f.4") | .iommu_group] == [9]' "$kept"
 }
