@@ -48,13 +48,14 @@ VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/
 	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c validator/publish.c \
 	validator/check_cluster.c validator/lint_cluster.c \
 	validator/pins.c validator/check_identity.c \
-	validator/diff.c
+	validator/diff.c validator/syslog_report.c
 # hook/kernel.c (the real sysfs writes) is linked into pcipt-hook alone; the tests link
 # tests/fakekernel/kernel_fake.c in its place (pcipt-hook-fake).
 HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC) $(HOOK_SRC)
 
-UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host test_snapshot test_ha test_pins test_drift test_explain
+UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host test_snapshot test_ha test_pins test_drift \
+	test_explain test_syslog_report
 FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles fuzz_state fuzz_snapshot fuzz_ha fuzz_pins
 
 B := build

@@ -423,6 +423,24 @@ static void build_typed_view(struct pve_config *c, size_t *problem_cap)
 	vm->lock = setting(c, "lock");
 }
 
+const char *pve_config_line_key(const struct pve_config *c, unsigned line)
+{
+	if (!line)
+		return NULL;
+	for (size_t i = 0; i < c->section_count; i++) {
+		const struct pve_section *s = &c->sections[i];
+		for (size_t k = 0; k < s->entry_count; k++) {
+			if (s->entries[k].line == line)
+				return s->entries[k].key;
+		}
+	}
+	for (size_t i = 0; i < c->problem_count; i++) {
+		if (c->problems[i].line == line && c->problems[i].key)
+			return c->problems[i].key;
+	}
+	return NULL;
+}
+
 int pve_config_load(const struct rootfs *fs, const char *path, const char *display_path,
 		    struct pve_config *ret, struct pcipt_error *err)
 {

@@ -137,4 +137,9 @@ long pve_vmid_parse(const char *s);
 /* Where Proxmox would look up the main-section entry for key, or NULL. */
 const struct pve_entry *pve_config_get(const struct pve_config *config, const char *key);
 
+/* The key of the config's line number line (any section): of the entry there, overridden by a
+ * later one or not, or of the line Proxmox drops there (an unknown key, a value it rejects).
+ * NULL for a line without a key (a header, a comment, a blank or unparseable line) and for 0. */
+const char *pve_config_line_key(const struct pve_config *config, unsigned line);
+
 #endif

@@ -541,6 +541,20 @@ void lint_prepared_free(struct lint_prepared *p)
 	*p = (struct lint_prepared){0};
 }
 
+void lint_keep_onboot(const struct lint_prepared *p, struct findings *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		struct finding *f = &list->items[i];
+		for (size_t k = 0; f->vmid >= 0 && k < p->count; k++) {
+			/* the pins' findings are the VM's too, in a file of their own */
+			if (p->checked[k].source.vmid == f->vmid &&
+			    !p->configs[k].vm.onboot_enabled)
+				f->severity = SEVERITY_OFF;
+		}
+	}
+	findings_remove_off(list);
+}
+
 int lint_check_prepared(const struct lint_prepared *p, const struct rules *rules,
 			struct findings *out)
 {

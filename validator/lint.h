@@ -116,6 +116,12 @@ int lint_check_prepared(const struct lint_prepared *p, const struct rules *rules
 			struct findings *out);
 void lint_prepared_free(struct lint_prepared *p);
 
+/* --all --onboot: drop from list the findings of the prepared VMs Proxmox does not start at
+ * boot (onboot unset, 0, or a value Proxmox drops).  The host's findings (no VM) stay: they
+ * stop every VM; so do those of a config that could not be read: whether it starts at boot is
+ * not known. */
+void lint_keep_onboot(const struct lint_prepared *p, struct findings *list);
+
 /* --groups: print the host's IOMMU groups (text or JSON) with the VMs among inputs that
  * claim each device (a mapping's alternative as chosen when the host was read). */
 void lint_groups(const struct lint_input *inputs, size_t count, const struct rootfs *root,

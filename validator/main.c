@@ -7,6 +7,7 @@
 #include "publish.h"
 #include "report.h"
 #include "setup.h"
+#include "syslog_report.h"
 #include "vmdevices.h"
 
 #include "../host/host.h"
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +47,9 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF };
 struct options {
 	bool offline, all, host, groups, quiet, config_files, check_rules, install_hook, snapshot;
 	bool publish, boot_diff;
+	bool onboot;               /* --all --onboot: the VMs that start with the node */
+	bool syslog;               /* --syslog: the findings to syslog(3), not stdout */
+	char *command;             /* --syslog: the command line, for the summary */
 	bool accept_identity;      /* --accept-identity VMID: pin the cards there now */
 	const char *host_snapshot; /* --host-snapshot FILE: the host's facts from FILE */
 	const char *node;          /* --node NODE: its VMs, against its published snapshot */
@@ -72,7 +77,7 @@ static void usage(FILE *out)
 {
 	fputs("Usage: pcipt-validate [options] VMID...\n"
 	      "       pcipt-validate [options] --config FILE...\n"
-	      "       pcipt-validate [options] --all\n"
+	      "       pcipt-validate [options] --all [--onboot]\n"
 	      "       pcipt-validate --host | --groups\n"
 	      "       pcipt-validate --install-hook [--storage ID] VMID\n"
 	      "       pcipt-validate --node NODE VMID...\n"
@@ -89,6 +94,8 @@ static void usage(FILE *out)
 	      "  --root DIR         resolve every host path under DIR\n"
 	      "  --config FILE      validate this config file (more files may follow)\n"
 	      "  --all              every VM config of this node (ROOT/etc/pve/qemu-server)\n"
+	      "  --onboot           with --all: only the VMs Proxmox starts at boot\n"
+	      "                     (onboot: 1), and the host\n"
 	      "  --rules FILE       rules file (default /etc/pcipt/rules.yaml, else built in)\n"
 	      "  --check-rules      validate the rules file and exit\n"
 	      "  --install-hook     make pcipt-hook the VM's hookscript: a link in a storage's\n"
@@ -114,6 +121,8 @@ static void usage(FILE *out)
 	      "  --explain ID       what a check looks at, why it matters, how to fix it and\n"
 	      "                     the rules key that turns it down; a device rule's match,\n"
 	      "                     requirements and hint\n"
+	      "  --syslog           log each finding through syslog instead of printing it:\n"
+	      "                     \"VM 100 hostpci0: [group-isolation] ...\"\n"
 	      "  --host-snapshot FILE\n"
 	      "                     judge against the host FILE describes instead of this\n"
 	      "                     machine (VMIDs, --all, --host, --groups)\n"
@@ -165,6 +174,8 @@ enum {
 	OPT_DIFF,
 	OPT_BOOT_DIFF,
 	OPT_EXPLAIN,
+	OPT_ONBOOT,
+	OPT_SYSLOG,
 };
 
 static const struct option long_options[] = {
@@ -194,6 +205,8 @@ static const struct option long_options[] = {
 	{"diff", required_argument, NULL, OPT_DIFF},
 	{"boot-diff", no_argument, NULL, OPT_BOOT_DIFF},
 	{"explain", required_argument, NULL, OPT_EXPLAIN},
+	{"onboot", no_argument, NULL, OPT_ONBOOT},
+	{"syslog", no_argument, NULL, OPT_SYSLOG},
 	{NULL, 0, NULL, 0},
 };
 
@@ -303,6 +316,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->explain = optarg;
 			o->explain_count++;
 			break;
+		case OPT_ONBOOT:
+			o->onboot = true;
+			break;
+		case OPT_SYSLOG:
+			o->syslog = true;
+			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
 				return usage_error("--host-snapshot needs a file%s", "");
@@ -329,13 +348,26 @@ static int parse_options(int argc, char **argv, struct options *o)
 		    o->config_files || o->host || o->groups || o->check_rules || o->install_hook ||
 		    o->snapshot || o->publish || o->host_snapshot || o->node || o->target ||
 		    o->all_nodes || o->diff_old || o->boot_diff || o->accept_identity ||
-		    o->format_given || o->color != -2 || o->quiet)
+		    o->onboot || o->syslog || o->format_given || o->color != -2 || o->quiet)
 			return usage_error(
 				"--explain takes one check or device rule id and no other "
 				"mode%s",
 				"");
 		return -1;
 	}
+	/* whether a VM starts at boot is a question for the node's VMs on their host; the
+	 * checks of a shared device need every VM, so --all reads them all and says less */
+	if (o->onboot && (!o->all || o->offline))
+		return usage_error("--onboot goes with --all, against the host (not --offline)%s",
+				   "");
+	/* the findings of this node's VMs and host, which pcipt-boot-check.service logs */
+	if (o->syslog && (o->offline || o->target || o->all_nodes || o->groups || o->snapshot ||
+			  o->publish || o->check_rules || o->install_hook || o->accept_identity))
+		return usage_error("--syslog logs the findings of VMIDs, --config, --all, --host, "
+				   "--node, --diff or --boot-diff%s",
+				   "");
+	if (o->syslog && o->format_given)
+		return usage_error("--syslog logs each finding as one message: no --format%s", "");
 	if (o->accept_identity) {
 		if (o->offline || o->all || o->config_files || o->host || o->groups ||
 		    o->check_rules || o->install_hook || o->snapshot || o->publish ||
@@ -893,16 +925,62 @@ static int node_vm_inputs(const struct rootfs *root, const char *node, char *con
 	return 0;
 }
 
+/* --syslog: the messages of validator/syslog_report.h to syslog(3) */
+static void log_to_syslog(int priority, const char *message, void *ctx)
+{
+	(void)ctx;
+	syslog(priority, "%s", message);
+}
+
+static void syslog_begin(struct syslog_report *log, const struct report_options *ro)
+{
+	/* the ident journalctl shows, and the facility of pcipt-hook */
+	openlog("pcipt-validate", LOG_PID, LOG_DAEMON);
+	syslog_report_begin(log, ro, log_to_syslog, NULL);
+}
+
+static void syslog_end(struct syslog_report *log, const struct options *o)
+{
+	syslog_report_end(log, o->command);
+	closelog();
+}
+
+/* The command line as run, "pcipt-validate --all --onboot --syslog", for --syslog's summary */
+static char *command_line(int argc, char **argv)
+{
+	size_t size = sizeof("pcipt-validate");
+	for (int i = 1; i < argc; i++)
+		size += strlen(argv[i]) + 1;
+	char *line = xmalloc(size);
+	strcpy(line, "pcipt-validate");
+	for (int i = 1; i < argc; i++) {
+		strcat(line, " ");
+		strcat(line, argv[i]);
+	}
+	return line;
+}
+
 /* The findings of a --diff or --boot-diff as the options say; the exit status. */
 static int print_report(const struct options *o, const struct rules *rules,
 			const struct findings *findings, bool unreadable)
 {
 	struct report_options ro = report_options_for(o, rules);
-	struct report report;
-	report_begin(&report, stdout, &ro, report_format(o));
-	report_findings(&report, findings);
-	report_end(&report);
-	int status = unreadable ? EXIT_TROUBLE : report.errors ? EXIT_FINDINGS : EXIT_CLEAN;
+	size_t errors;
+	if (o->syslog) {
+		/* a drift finding names the VM's hostpci line in its message */
+		struct syslog_report log;
+		syslog_begin(&log, &ro);
+		syslog_report_findings(&log, findings, NULL);
+		syslog_end(&log, o);
+		errors = log.errors;
+	} else {
+		struct report report;
+		report_begin(&report, stdout, &ro, report_format(o));
+		report_findings(&report, findings);
+		report_end(&report);
+		errors = report.errors;
+	}
+	int status = unreadable ? EXIT_TROUBLE : errors ? EXIT_FINDINGS : EXIT_CLEAN;
 	return fflush(stdout) == 0 ? status : EXIT_TROUBLE;
 }
 
@@ -1094,6 +1172,7 @@ static void options_free(struct options *o)
 {
 	free(o->given);
 	free(o->configs);
+	free(o->command);
 	rootfs_free(o->root);
 }
 
@@ -1101,6 +1180,8 @@ int main(int argc, char **argv)
 {
 	_cleanup_(options_free) struct options o = {0};
 	int status = parse_options(argc, argv, &o);
+	if (status < 0 && o.syslog)
+		o.command = command_line(argc, argv);
 	if (status < 0) {
 		collect_given_files(&o);
 		int r = rootfs_new(o.root_dir, &o.root);
@@ -1257,19 +1338,33 @@ int main(int argc, char **argv)
 			rules_free(&rules);
 			return EXIT_TROUBLE;
 		}
+		/* kept until the findings are out: --syslog names the key of their lines */
+		struct lint_prepared p = {0};
 		if (have_host) {
-			struct lint_prepared p;
 			lint_prepare(inputs, input_count, o.root, &host, o.host, &p, &findings);
 			if (judge_identity)
 				lint_prepare_identity(&p, o.root, &findings);
 			unreadable |= lint_check_prepared(&p, &rules, &findings) > 0;
-			lint_prepared_free(&p);
-			host_free(&host);
+			if (o.onboot)
+				lint_keep_onboot(&p, &findings);
 		}
+		/* --syslog takes no --format: report_begin and report_end print nothing */
 		report_begin(&report, stdout, &ro, report_format(&o));
-		report_findings(&report, &node_findings);
-		report_findings(&report, &findings);
+		if (o.syslog) {
+			struct syslog_report log;
+			syslog_begin(&log, &ro);
+			syslog_report_findings(&log, &node_findings, NULL);
+			syslog_report_findings(&log, &findings, &p);
+			syslog_end(&log, &o);
+			report.errors = log.errors;
+		} else {
+			report_findings(&report, &node_findings);
+			report_findings(&report, &findings);
+		}
 		findings_free(&node_findings);
+		lint_prepared_free(&p);
+		if (have_host)
+			host_free(&host);
 	}
 	report_end(&report);
 

@@ -30,9 +30,12 @@ setup_file() {
 	grep -qx "After=pve-cluster.service" "$DEST/lib/systemd/system/pcipt-publish.service"
 	grep -qx "OnCalendar=hourly" "$DEST/lib/systemd/system/pcipt-publish.timer"
 	# the boot check: before Proxmox starts the onboot VMs, wanted by it, never required, and
-	# its exit status ignored: the findings go to the journal, the boot goes on
+	# its exit statuses ignored: the findings go to the journal, the boot goes on
 	local unit=$DEST/lib/systemd/system/pcipt-boot-check.service
-	grep -qx "ExecStart=-/usr/sbin/pcipt-validate --boot-diff" "$unit"
+	grep '^ExecStart' "$unit" | diff -u - <(printf '%s\n' \
+		"ExecStart=-/usr/sbin/pcipt-validate --all --onboot --syslog" \
+		"ExecStart=-/usr/sbin/pcipt-validate --boot-diff --syslog" \
+		"ExecStart=-/usr/sbin/pcipt-validate --publish")
 	grep -qx "Type=oneshot" "$unit"
 	grep -qx "After=pve-cluster.service" "$unit"
 	grep -qx "Before=pve-guests.service" "$unit"

@@ -351,6 +351,34 @@ static void vmid_from_path(void **state)
 	free(path);
 }
 
+/* Which key a line holds, for a finding on it: kept, overridden or dropped by Proxmox alike */
+static void line_keys(void **state)
+{
+	(void)state;
+	struct pve_config c = parse("hostpci0: 01:00.0\n"                  /* 1 */
+				    "#a note\n"                            /* 2 */
+				    "hostpci1: 02:00.0,multifunction=on\n" /* 3 */
+				    "hostpci0: 03:00.0\n"                  /* 4 */
+				    "this line has no colon\n"             /* 5 */
+				    "\n"                                   /* 6 */
+				    "[PENDING]\n"                          /* 7 */
+				    "hostpci2: 04:00.0\n"                  /* 8 */
+				    "onboot: maybe\n");                    /* 9 */
+	assert_string_equal(pve_config_line_key(&c, 1), "hostpci0");
+	assert_null(pve_config_line_key(&c, 2));
+	assert_string_equal(pve_config_line_key(&c, 3), "hostpci1");
+	assert_string_equal(pve_config_line_key(&c, 4), "hostpci0");
+	assert_null(pve_config_line_key(&c, 5));
+	assert_null(pve_config_line_key(&c, 6));
+	assert_null(pve_config_line_key(&c, 7));
+	assert_string_equal(pve_config_line_key(&c, 8), "hostpci2");
+	assert_string_equal(pve_config_line_key(&c, 9), "onboot");
+	/* a finding about the whole file, or past its end */
+	assert_null(pve_config_line_key(&c, 0));
+	assert_null(pve_config_line_key(&c, 10));
+	pve_config_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +395,7 @@ int main(void)
 		cmocka_unit_test(perl_regex_edges),
 		cmocka_unit_test(args_split_like_shellwords),
 		cmocka_unit_test(vmid_from_path),
+		cmocka_unit_test(line_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
