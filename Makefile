@@ -48,7 +48,7 @@ VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/
 	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c validator/publish.c \
 	validator/check_cluster.c validator/lint_cluster.c \
 	validator/pins.c validator/check_identity.c \
-	validator/diff.c
+	validator/diff.c validator/readrom.c
 # The real kernel is linked into the programs beside their main.c, never into the archive:
 # lib/kernelio.c (the sysfs writes, and the ROM reads of pcipt-validate --read-rom) into both,
 # hook/kernel.c (modprobe) into pcipt-hook.  The tests link tests/fakekernel/kernel_fake.c in
