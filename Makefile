@@ -36,7 +36,7 @@ LDLIBS_ALL := -Wl,--as-needed $(PKG_LIBS)
 
 # Library modules shared by both programs (one header each).
 LIB_SRC := lib/xalloc.c lib/error.c lib/check_ids.c lib/findings.c lib/textfile.c lib/rootfs.c lib/settings.c \
-	lib/pciaddr.c
+	lib/pciaddr.c lib/kernelio_timed.c
 PVE_SRC := pve/propstr.c pve/hostpci.c pve/vmoptions.c pve/keys.c pve/args.c pve/vmconfig.c \
 	pve/mapping.c pve/storage.c pve/cluster.c pve/ha.c
 RULES_SRC := rules/catalogue.c rules/yaml_tree.c rules/rules.c rules/explain.c
@@ -48,14 +48,17 @@ VALIDATOR_SRC := validator/check_config.c validator/check_expansion.c validator/
 	validator/lint.c validator/report.c validator/setup.c validator/install_hook.c validator/publish.c \
 	validator/check_cluster.c validator/lint_cluster.c \
 	validator/pins.c validator/check_identity.c \
-	validator/diff.c validator/syslog_report.c
-# hook/kernel.c (the real sysfs writes) is linked into pcipt-hook alone; the tests link
-# tests/fakekernel/kernel_fake.c in its place (pcipt-hook-fake).
+	validator/diff.c validator/syslog_report.c validator/readrom.c
+# The real kernel is linked into the programs beside their main.c, never into the archive:
+# lib/kernelio.c (the sysfs writes, and the ROM reads of pcipt-validate --read-rom) into both,
+# hook/kernel.c (modprobe) into pcipt-hook.  The tests link tests/fakekernel/kernel_fake.c in
+# their place (pcipt-hook-fake, pcipt-validate-fake).
+KERNEL_OBJ := lib/kernelio.o
 HOOK_SRC := hook/kernel_common.c hook/state.c hook/bind.c
 CORE_SRC := $(LIB_SRC) $(PVE_SRC) $(RULES_SRC) $(HOST_SRC) $(VALIDATOR_SRC) $(HOOK_SRC)
 
 UNIT_TESTS := test_error test_textfile test_rootfs test_propstr test_hostpci test_vmconfig test_checks test_rules test_settings test_mapping test_optionrom test_cmdline test_modules test_host test_snapshot test_ha test_pins test_drift \
-	test_explain test_syslog_report
+	test_explain test_syslog_report test_kernelio
 FUZZ_TARGETS := fuzz_vmconfig fuzz_hostpci fuzz_rules fuzz_settings fuzz_optionrom fuzz_mapping fuzz_modprobe fuzz_cmdline fuzz_hostfiles fuzz_state fuzz_snapshot fuzz_ha fuzz_pins
 
 B := build
@@ -104,10 +107,10 @@ $(EMBEDDED:%=$(S)/%.o): $(S)/%.o: $(B)/%.c
 $(B)/libpcipt.a: $(CORE_SRC:%.c=$(B)/%.o) $(EMBEDDED:%=$(B)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/pcipt-validate: $(B)/validator/main.o $(B)/libpcipt.a
+$(B)/pcipt-validate: $(B)/validator/main.o $(B)/$(KERNEL_OBJ) $(B)/libpcipt.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(B)/pcipt-hook: $(B)/hook/main.o $(B)/hook/kernel.o $(B)/libpcipt.a
+$(B)/pcipt-hook: $(B)/hook/main.o $(B)/hook/kernel.o $(B)/$(KERNEL_OBJ) $(B)/libpcipt.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # --- sanitizer build, used by every test ------------------------------------
@@ -118,25 +121,30 @@ $(S)/%.o: %.c
 $(S)/libpcipt.a: $(CORE_SRC:%.c=$(S)/%.o) $(EMBEDDED:%=$(S)/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(S)/pcipt-validate: $(S)/validator/main.o $(S)/libpcipt.a
+$(S)/pcipt-validate: $(S)/validator/main.o $(S)/$(KERNEL_OBJ) $(S)/libpcipt.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(S)/pcipt-hook: $(S)/hook/main.o $(S)/hook/kernel.o $(S)/libpcipt.a
+$(S)/pcipt-hook: $(S)/hook/main.o $(S)/hook/kernel.o $(S)/$(KERNEL_OBJ) $(S)/libpcipt.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-# the same program over the fake kernel of tests/fakekernel (driver links that move, writes
-# that fail or hang on demand)
+# the same programs over the fake kernel of tests/fakekernel (driver links that move, writes
+# that fail or hang on demand, a ROM served behind a device's rom attribute)
 $(S)/pcipt-hook-fake: $(S)/hook/main.o $(S)/tests/fakekernel/kernel_fake.o $(S)/libpcipt.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(S)/pcipt-validate-fake: $(S)/validator/main.o $(S)/tests/fakekernel/kernel_fake.o $(S)/libpcipt.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(S)/tests/unit/%: $(S)/tests/unit/%.o $(S)/libpcipt.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs cmocka) $(LDLIBS_ALL)
+# the real kernel interface, which the archive does not hold
+$(S)/tests/unit/test_kernelio: $(S)/tests/unit/test_kernelio.o $(S)/$(KERNEL_OBJ) $(S)/libpcipt.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs cmocka) $(LDLIBS_ALL)
 
 # Fuzz targets as plain programs replaying a corpus (gcc), see tests/fuzz/replay.c
 $(S)/tests/fuzz/%: $(S)/tests/fuzz/%.o $(S)/tests/fuzz/replay.o $(S)/libpcipt.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-SAN_PROGRAMS := $(S)/pcipt-validate $(S)/pcipt-hook $(S)/pcipt-hook-fake $(UNIT_TESTS:%=$(S)/tests/unit/%) \
+SAN_PROGRAMS := $(S)/pcipt-validate $(S)/pcipt-hook $(S)/pcipt-hook-fake $(S)/pcipt-validate-fake $(UNIT_TESTS:%=$(S)/tests/unit/%) \
 	$(FUZZ_TARGETS:%=$(S)/tests/fuzz/%)
 
 check: $(SAN_PROGRAMS) man

@@ -1,44 +1,11 @@
-/* The real kernel interface: sysfs under the run's root. */
+/* The real kernel interface of the hook: modules loaded with modprobe.  Its sysfs writes are
+ * lib/kernelio.c's, which pcipt-validate links too. */
 #include "kernel.h"
 
-#include "../host/sysfs.h"
 #include "../lib/paths.h"
-#include "../lib/xalloc.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-struct write_job {
-	const struct rootfs *root;
-	const char *path;
-	const char *value;
-};
-
-static int do_write(void *arg)
-{
-	const struct write_job *job = arg;
-	/* sysfs attributes are plain files: never follow a link or create one */
-	int fd = rootfs_open(job->root, job->path, O_WRONLY | O_NOFOLLOW, 0);
-	if (fd < 0)
-		return fd;
-	size_t len = strlen(job->value);
-	ssize_t n = write(fd, job->value, len);
-	int e = n < 0 ? errno : (size_t)n != len ? EIO : 0;
-	if (close(fd) < 0 && !e)
-		e = errno;
-	return -e;
-}
-
-int kernel_write(const struct rootfs *root, const char *path, const char *value,
-		 unsigned timeout_ms)
-{
-	struct write_job job = {root, path, value};
-	return kernel_timed(do_write, &job, timeout_ms);
-}
 
 static int do_modprobe(void *arg)
 {

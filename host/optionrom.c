@@ -46,6 +46,36 @@ const char *optionrom_code_type_name(unsigned code_type)
 	return "unknown";
 }
 
+const char *optionrom_efi_subsystem_name(unsigned subsystem)
+{
+	switch (subsystem) {
+	case OPTIONROM_EFI_APPLICATION:
+		return "EFI application";
+	case OPTIONROM_EFI_BOOT_SERVICE_DRIVER:
+		return "boot service driver";
+	case OPTIONROM_EFI_RUNTIME_DRIVER:
+		return "runtime driver";
+	}
+	return NULL;
+}
+
+const char *optionrom_efi_machine_name(unsigned machine)
+{
+	switch (machine) {
+	case OPTIONROM_EFI_MACHINE_IA32:
+		return "IA-32";
+	case OPTIONROM_EFI_MACHINE_IA64:
+		return "Itanium";
+	case OPTIONROM_EFI_MACHINE_EBC:
+		return "EBC";
+	case OPTIONROM_EFI_MACHINE_X64:
+		return "x64";
+	case OPTIONROM_EFI_MACHINE_AA64:
+		return "ARM64";
+	}
+	return NULL;
+}
+
 /* Why the first bytes are not an option ROM, for the common mistakes. */
 static int not_a_rom(const uint8_t *data, size_t size, struct pcipt_error *err)
 {
@@ -128,6 +158,49 @@ const struct optionrom_image *optionrom_efi_image(const struct optionrom *rom)
 		const struct optionrom_image *im = &rom->images[i];
 		if (im->code_type == OPTIONROM_CODE_EFI && im->efi_signature_ok &&
 		    im->efi_machine == OPTIONROM_EFI_MACHINE_X64)
+			return im;
+	}
+	return NULL;
+}
+
+int optionrom_image_checksum(const uint8_t *data, size_t size, const struct optionrom_image *im)
+{
+	size_t span = im->length;
+	if (im->offset > size || span > size - im->offset)
+		return -ERANGE; /* not an image of this ROM */
+	if (im->code_type == OPTIONROM_CODE_X86) {
+		span = (size_t)data[im->offset + 2] * IMAGE_UNIT;
+		if (span == 0 || span > im->length)
+			return -ERANGE;
+	}
+	unsigned sum = 0;
+	for (size_t i = 0; i < span; i++)
+		sum += data[im->offset + i];
+	return (int)(sum & 0xff);
+}
+
+const struct optionrom_image *optionrom_seabios_image(const struct optionrom *rom, unsigned vendor,
+						      unsigned device)
+{
+	for (size_t i = 0; i < rom->count; i++) {
+		const struct optionrom_image *im = &rom->images[i];
+		if (im->code_type == OPTIONROM_CODE_X86 && im->vendor == vendor &&
+		    im->device == device)
+			return im;
+	}
+	return NULL;
+}
+
+const struct optionrom_image *optionrom_ovmf_image(const struct optionrom *rom)
+{
+	for (size_t i = 0; i < rom->count; i++) {
+		const struct optionrom_image *im = &rom->images[i];
+		if (im->code_type == OPTIONROM_CODE_EFI && im->efi_signature_ok &&
+		    (im->efi_subsystem == OPTIONROM_EFI_BOOT_SERVICE_DRIVER ||
+		     im->efi_subsystem == OPTIONROM_EFI_RUNTIME_DRIVER) &&
+		    im->efi_compression <= 1 &&
+		    (im->efi_machine == OPTIONROM_EFI_MACHINE_X64 ||
+		     im->efi_machine == OPTIONROM_EFI_MACHINE_EBC))
 			return im;
 	}
 	return NULL;

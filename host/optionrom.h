@@ -25,8 +25,18 @@ enum optionrom_code_type {
 };
 
 #define OPTIONROM_EFI_SIGNATURE 0x0ef1
+#define OPTIONROM_EFI_MACHINE_IA32 0x014c
+#define OPTIONROM_EFI_MACHINE_IA64 0x0200
+#define OPTIONROM_EFI_MACHINE_EBC 0x0ebc
 #define OPTIONROM_EFI_MACHINE_X64 0x8664
 #define OPTIONROM_EFI_MACHINE_AA64 0xaa64
+
+/* the EFI image's subsystem (PE/COFF's, as the UEFI spec's PCI option ROM header has it) */
+enum optionrom_efi_subsystem {
+	OPTIONROM_EFI_APPLICATION = 10,
+	OPTIONROM_EFI_BOOT_SERVICE_DRIVER = 11,
+	OPTIONROM_EFI_RUNTIME_DRIVER = 12,
+};
 
 struct optionrom_image {
 	size_t offset, length; /* bytes */
@@ -55,5 +65,27 @@ int optionrom_parse(const uint8_t *data, size_t size, struct optionrom *ret,
 const struct optionrom_image *optionrom_efi_image(const struct optionrom *rom);
 
 const char *optionrom_code_type_name(unsigned code_type);
+/* "EFI application", "boot service driver", "runtime driver"; NULL for another value */
+const char *optionrom_efi_subsystem_name(unsigned subsystem);
+/* "IA-32", "Itanium", "EBC", "x64", "ARM64"; NULL for another value */
+const char *optionrom_efi_machine_name(unsigned machine);
+
+/* The 8-bit sum of an image's bytes, 0 when its checksum is good, from the ROM (data, size) it
+ * was parsed from.  An x86 image is summed as SeaBIOS sums it (is_valid_rom() in optionroms.c):
+ * 512 times its size byte (offset 2), the part the BIOS copies and runs; any other image
+ * whole.  -ERANGE when an x86 image's size byte is 0 or reaches past the image. */
+int optionrom_image_checksum(const uint8_t *data, size_t size, const struct optionrom_image *im);
+
+/* The image SeaBIOS takes from a device's ROM: the first x86 image whose PCIR names the
+ * device's vendor and device (map_pcirom() in optionroms.c: it skips any other); NULL when
+ * there is none.  SeaBIOS then refuses it when its checksum is bad. */
+const struct optionrom_image *optionrom_seabios_image(const struct optionrom *rom, unsigned vendor,
+						      unsigned device);
+
+/* The first image OVMF can run: EFI, with a valid signature, a boot service or runtime driver,
+ * uncompressed or EFI-compressed, for x64 or for EBC (OVMF carries the EBC interpreter,
+ * EbcDxe), as EDK2's PCI bus driver picks them (ProcessOpRomImage()), whatever ids its PCIR
+ * names.  NULL when there is none. */
+const struct optionrom_image *optionrom_ovmf_image(const struct optionrom *rom);
 
 #endif

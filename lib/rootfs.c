@@ -620,3 +620,52 @@ int rootfs_open_state_dir(const struct rootfs *root, const char *path, bool crea
 	free(shown);
 	return fd;
 }
+
+int rootfs_create_new(const struct rootfs *fs, const char *path, const void *data, size_t size,
+		      mode_t mode)
+{
+	const char *name;
+	int dir = rootfs_open_parent(fs, path, &name);
+	if (dir < 0)
+		return dir;
+	char tmp[NAME_MAX + 1];
+	struct stat st;
+	int r = 0;
+	if (snprintf(tmp, sizeof(tmp), ".%s.%ld", name, (long)getpid()) >= (int)sizeof(tmp))
+		r = -ENAMETOOLONG;
+	else if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		r = -EEXIST; /* said before anything is written; the link below says it again */
+	int fd = -1;
+	if (r == 0) {
+		(void)unlinkat(dir, tmp, 0); /* what a run of the same pid left */
+		fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0)
+			r = -errno;
+	}
+	if (fd >= 0) {
+		r = rootfs_write_all(fd, data, size);
+		if (r == 0 && fchmod(fd, mode) < 0)
+			r = -errno;
+		if (r == 0 && fsync(fd) < 0)
+			r = -errno;
+		if (close(fd) < 0 && r == 0)
+			r = -errno;
+		/* link(2), unlike rename(2), never replaces what is at name */
+		if (r == 0 && linkat(dir, tmp, dir, name, 0) < 0) {
+			r = -errno;
+			if (r == -EPERM || r == -EOPNOTSUPP || r == -ENOSYS)
+				r = renameat2(dir, tmp, dir, name, RENAME_NOREPLACE) < 0 ? -errno
+											 : 0;
+		}
+		(void)unlinkat(dir, tmp, 0);
+	}
+	if (r == 0) {
+		int dfd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+	}
+	close(dir);
+	return r;
+}

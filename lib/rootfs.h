@@ -122,4 +122,12 @@ int rootfs_replace(const struct rootfs *fs, const char *path, const void *data, 
 /* The same for name in the directory dir (a descriptor the caller opened and checked). */
 int rootfs_replace_at(int dir, const char *name, const void *data, size_t size, mode_t mode);
 
+/* Create path with data, never replacing anything: a new file beside it (O_EXCL), written,
+ * given mode whatever the umask, fsync'd and hard-linked to path, which fails with -EEXIST
+ * when anything is at path (a link too, dangling or not); then the temporary name removed and
+ * the directory fsync'd.  Nobody sees path half-written.  A file system without hard links
+ * gets a rename that refuses to replace (RENAME_NOREPLACE) instead. */
+int rootfs_create_new(const struct rootfs *fs, const char *path, const void *data, size_t size,
+		      mode_t mode);
+
 #endif

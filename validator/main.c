@@ -1,10 +1,12 @@
 /* pcipt-validate: check Proxmox VM configs for PCI passthrough problems before a start. */
+#include "checks.h"
 #include "diff.h"
 #include "install_hook.h"
 #include "lint.h"
 #include "lint_cluster.h"
 #include "pins.h"
 #include "publish.h"
+#include "readrom.h"
 #include "report.h"
 #include "setup.h"
 #include "syslog_report.h"
@@ -58,6 +60,9 @@ struct options {
 	const char *diff_old;      /* --diff OLD NEW [VMID...]: NEW is positional[0] */
 	const char *explain;       /* --explain ID: a check's text, or a device rule */
 	int explain_count;
+	const char *read_rom;                       /* --read-rom ADDR, as given */
+	char rom_address[HOST_PCI_ADDRESS_MAX + 1]; /* ... as sysfs names it */
+	const char *rom_output; /* -o NAME: the ROM written in the ROM directory */
 	bool format_given;
 	const char *root_dir; /* --root DIR, "/" by default */
 	struct rootfs *root;  /* opened on root_dir once the options are read */
@@ -87,6 +92,7 @@ static void usage(FILE *out)
 	      "       pcipt-validate --accept-identity VMID\n"
 	      "       pcipt-validate --diff OLD NEW [VMID...] | --boot-diff\n"
 	      "       pcipt-validate --explain ID\n"
+	      "       pcipt-validate --read-rom ADDR [-o NAME]\n"
 	      "\n"
 	      "Check Proxmox VE VM configs for PCI passthrough problems before the VM starts.\n"
 	      "\n"
@@ -123,6 +129,10 @@ static void usage(FILE *out)
 	      "                     requirements and hint\n"
 	      "  --syslog           log each finding through syslog instead of printing it:\n"
 	      "                     \"VM 100 hostpci0: [group-isolation] ...\"\n"
+	      "  --read-rom ADDR    read the card's own option ROM (as root): its images and\n"
+	      "                     what SeaBIOS and OVMF make of them\n"
+	      "  -o, --output NAME  with --read-rom: write it as NAME in the ROM directory\n"
+	      "                     (/usr/share/kvm), for romfile=NAME\n"
 	      "  --host-snapshot FILE\n"
 	      "                     judge against the host FILE describes instead of this\n"
 	      "                     machine (VMIDs, --all, --host, --groups)\n"
@@ -176,6 +186,7 @@ enum {
 	OPT_EXPLAIN,
 	OPT_ONBOOT,
 	OPT_SYSLOG,
+	OPT_READ_ROM,
 };
 
 static const struct option long_options[] = {
@@ -207,8 +218,40 @@ static const struct option long_options[] = {
 	{"explain", required_argument, NULL, OPT_EXPLAIN},
 	{"onboot", no_argument, NULL, OPT_ONBOOT},
 	{"syslog", no_argument, NULL, OPT_SYSLOG},
+	{"read-rom", required_argument, NULL, OPT_READ_ROM},
+	{"output", required_argument, NULL, 'o'},
 	{NULL, 0, NULL, 0},
 };
+
+/* --read-rom ADDR [-o NAME]: one function, nothing else to do; -1 to go on, else 2. */
+static int check_read_rom(struct options *o)
+{
+	if (o->offline || o->all || o->config_files || o->host || o->groups || o->check_rules ||
+	    o->install_hook || o->snapshot || o->publish || o->host_snapshot || o->node ||
+	    o->target || o->all_nodes || o->accept_identity || o->diff_old || o->boot_diff ||
+	    o->onboot || o->syslog || o->positional_count)
+		return usage_error("--read-rom takes one address and no VMIDs, files or other "
+				   "mode%s",
+				   "");
+	if (o->format_given || o->color != -2 || o->quiet)
+		return usage_error("--read-rom takes no --format, --color or --quiet%s", "");
+	int r = readrom_address(o->read_rom, o->rom_address, sizeof(o->rom_address));
+	if (r == -EISDIR) {
+		char msg[128];
+		snprintf(msg, sizeof(msg),
+			 "--read-rom %.32s names a slot: give one function, as %.32s.0",
+			 o->read_rom, o->read_rom);
+		return usage_error("%s", msg);
+	}
+	if (r < 0)
+		return usage_error("--read-rom '%s' is not a PCI address", o->read_rom);
+	const char *name = o->rom_output;
+	/* a file of the ROM directory, which romfile=NAME names */
+	if (name &&
+	    (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
+		return usage_error("-o takes a file name for the ROM directory, not '%s'", name);
+	return -1;
+}
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
@@ -217,7 +260,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->color = -2;
 	o->configs = xcalloc((size_t)argc, sizeof(*o->configs));
 	int c;
-	while ((c = getopt_long(argc, argv, "q", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qo:", long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_OFFLINE:
 			o->offline = true;
@@ -322,6 +365,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_SYSLOG:
 			o->syslog = true;
 			break;
+		case OPT_READ_ROM:
+			o->read_rom = optarg;
+			break;
+		case 'o':
+			o->rom_output = optarg;
+			break;
 		case OPT_HOST_SNAPSHOT:
 			if (!*optarg)
 				return usage_error("--host-snapshot needs a file%s", "");
@@ -348,7 +397,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		    o->config_files || o->host || o->groups || o->check_rules || o->install_hook ||
 		    o->snapshot || o->publish || o->host_snapshot || o->node || o->target ||
 		    o->all_nodes || o->diff_old || o->boot_diff || o->accept_identity ||
-		    o->onboot || o->syslog || o->format_given || o->color != -2 || o->quiet)
+		    o->onboot || o->syslog || o->read_rom || o->format_given || o->color != -2 ||
+		    o->quiet)
 			return usage_error(
 				"--explain takes one check or device rule id and no other "
 				"mode%s",
@@ -361,13 +411,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("--onboot goes with --all, against the host (not --offline)%s",
 				   "");
 	/* the findings of this node's VMs and host, which pcipt-boot-check.service logs */
-	if (o->syslog && (o->offline || o->target || o->all_nodes || o->groups || o->snapshot ||
-			  o->publish || o->check_rules || o->install_hook || o->accept_identity))
+	if (o->syslog &&
+	    (o->offline || o->target || o->all_nodes || o->groups || o->snapshot || o->publish ||
+	     o->check_rules || o->install_hook || o->accept_identity || o->read_rom))
 		return usage_error("--syslog logs the findings of VMIDs, --config, --all, --host, "
 				   "--node, --diff or --boot-diff%s",
 				   "");
 	if (o->syslog && o->format_given)
 		return usage_error("--syslog logs each finding as one message: no --format%s", "");
+	if (o->rom_output && !o->read_rom)
+		return usage_error("-o NAME goes with --read-rom%s", "");
+	if (o->read_rom)
+		return check_read_rom(o);
 	if (o->accept_identity) {
 		if (o->offline || o->all || o->config_files || o->host || o->groups ||
 		    o->check_rules || o->install_hook || o->snapshot || o->publish ||
@@ -1168,6 +1223,99 @@ static void collect_given_files(struct options *o)
 		o->given[o->given_count++] = o->host_snapshot;
 }
 
+static void say_rom_trouble(enum readrom_trouble trouble, const struct pcipt_error *err)
+{
+	fprintf(stderr, "pcipt-validate: %s\n", err->message);
+	for (const char *const *hint = readrom_hints(trouble); *hint; hint++)
+		fprintf(stderr, "    hint: %s\n", *hint);
+}
+
+/* The ROM directory -o writes in: the rules' first romfile-path rom_roots (default
+ * /usr/share/kvm), without a trailing slash.  malloc'd. */
+static char *rom_directory(const struct rules *rules)
+{
+	const char *const *roots;
+	size_t count;
+	romfile_roots(rules, &roots, &count);
+	size_t len = strlen(roots[0]);
+	while (len > 1 && roots[0][len - 1] == '/')
+		len--;
+	return xstrndup(roots[0], len);
+}
+
+/* --read-rom ADDR [-o NAME]: the card's own ROM turned on, read and off again, its images and
+ * what SeaBIOS and OVMF make of them; 1 when neither runs any.  -o NAME writes it in the ROM
+ * directory, never over anything there (checked before the card is touched, and again by the
+ * write itself). */
+static int read_rom(const struct options *o)
+{
+	struct settings settings;
+	struct rules rules;
+	char *rules_display = NULL;
+	if (load_setup(o, &settings, &rules, &rules_display) < 0)
+		return EXIT_TROUBLE;
+	free(rules_display);
+	unsigned timeout_ms = settings.bind_timeout * 1000;
+	settings_free(&settings);
+	char *dir = o->rom_output ? rom_directory(&rules) : NULL;
+	rules_free(&rules);
+	char *path =
+		dir ? xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, o->rom_output) : NULL;
+	struct readrom_card card;
+	struct readrom rom = {0};
+	enum readrom_trouble trouble;
+	struct pcipt_error err;
+	struct stat st;
+	int status = EXIT_TROUBLE;
+	if (readrom_card(o->root, o->rom_address, &card, &trouble, &err) < 0) {
+		say_rom_trouble(trouble, &err);
+	} else if (dir && !rootfs_is_dir(o->root, dir)) {
+		fprintf(stderr, "pcipt-validate: the ROM directory %s does not exist\n", dir);
+	} else if (path && rootfs_lstat(o->root, path, &st) == 0) {
+		fprintf(stderr,
+			"pcipt-validate: %s exists: choose another name (nothing is replaced)\n",
+			path);
+	} else if (readrom_read(o->root, &card, timeout_ms, &rom, &trouble, &err) < 0) {
+		say_rom_trouble(trouble, &err);
+	} else {
+		status = readrom_print(stdout, &card, &rom) ? EXIT_CLEAN : EXIT_FINDINGS;
+		int r = path ? rootfs_create_new(o->root, path, rom.data, rom.size, 0644) : 0;
+		if (r == -EEXIST) {
+			fprintf(stderr,
+				"pcipt-validate: %s exists: choose another name (nothing is "
+				"replaced)\n",
+				path);
+			status = EXIT_TROUBLE;
+		} else if (r < 0) {
+			fprintf(stderr, "pcipt-validate: cannot write %s: %s\n", path,
+				strerror(-r));
+			status = EXIT_TROUBLE;
+		} else if (path) {
+			char *value = readrom_romfile_value(dir, o->rom_output);
+			printf("wrote %s (%zu bytes)\n", path, rom.size);
+			printf("use it as: hostpciN: %s,romfile=%s\n", card.address, value);
+			free(value);
+		}
+		if (rom.off_error < 0) {
+			fprintf(stderr,
+				"pcipt-validate: %s: cannot turn its ROM off again: %s; write 0 to %s "
+				"by hand\n",
+				card.address,
+				rom.off_error == -ETIMEDOUT ? "the write did not finish in time"
+							    : strerror(-rom.off_error),
+				card.rom_path);
+			status = EXIT_TROUBLE;
+		}
+		readrom_free(&rom);
+		if (fflush(stdout) != 0)
+			status = EXIT_TROUBLE;
+	}
+	readrom_card_free(&card);
+	free(path);
+	free(dir);
+	return status;
+}
+
 static void options_free(struct options *o)
 {
 	free(o->given);
@@ -1195,6 +1343,8 @@ int main(int argc, char **argv)
 		status = install_hook(&o);
 	if (status < 0 && o.accept_identity)
 		status = accept_identity(&o);
+	if (status < 0 && o.read_rom)
+		status = read_rom(&o);
 	if (status >= 0)
 		return status;
 	if ((o.node && check_node(o.root, o.node) < 0) ||

@@ -1,5 +1,6 @@
-/* A fake kernel behind hook/kernel.h, for tests: the sysfs writes of the binder act on a fake
- * host tree (tests/fakehost/mkhost.py) the way Linux acts on sysfs, synchronously:
+/* A fake kernel behind hook/kernel.h and lib/kernelio.h, for tests: the sysfs writes of the
+ * binder and of pcipt-validate --read-rom act on a fake host tree (tests/fakehost/mkhost.py)
+ * the way Linux acts on sysfs, synchronously:
  *
  *   devices/ADDR/driver_override   stores the driver name; a lone "\n" clears it ("(null)")
  *   devices/ADDR/driver/unbind     the driver link and drivers/NAME/ADDR go
@@ -8,13 +9,23 @@
  *                                  driver, remembered in ROOT/.fakekernel/), else a driver
  *                                  whose new_id lists its ids; links as the kernel makes them
  *   drivers/NAME/new_id            "VVVV DDDD": the driver takes such devices on probe
+ *   devices/ADDR/rom               "0\n" turns the ROM off, anything else on (pci_write_rom():
+ *                                  off only for 2 bytes starting with '0'); the attribute must
+ *                                  exist (mkhost.py's rombar=)
+ *
+ * and kernel_read() of devices/ADDR/rom gives what pci_read_rom() gives: -EINVAL while the ROM
+ * is off; while on, the bytes of ROOT/.fakekernel/rom-ADDR, which a test puts there (as they
+ * are: an empty file reads empty, as older kernels read a ROM they cannot map), or -EIO
+ * without that file (a ROM the kernel cannot map).  Any other path is read as a plain file.
  *
  * Every write runs through kernel_timed(), like the real one.  Environment:
  *   PCIPT_FAKE_FAIL_WRITE=N   the Nth write of the process fails with EIO, changing nothing
+ *   PCIPT_FAKE_FAIL_ERRNO=E   ... with errno E instead (13: EACCES, as for a user not root)
  *   PCIPT_FAKE_HANG_WRITE=N   the Nth write never returns (the timeout must fire); the process
  *                             that hangs leaves a part of itself behind for 30 s, as one stuck
  *                             in the kernel outlives the SIGKILL of the timeout
- *   PCIPT_FAKE_LOG=FILE       every write is appended to FILE as "PATH VALUE"
+ *   PCIPT_FAKE_LOG=FILE       every write is appended to FILE as "PATH VALUE", a newline in
+ *                             VALUE written as \n
  *   PCIPT_FAKE_NO_MODULES=1   loading a module fails
  *   PCIPT_FAKE_HANG_READ=1    pre-start's reading of the host never returns (a wedged device) */
 #include "../../hook/kernel.h"
@@ -32,6 +43,7 @@
 #include <unistd.h>
 
 #define FAKE_STATE_DIR "/.fakekernel"
+#define ROM_ATTR "/rom"
 
 static unsigned write_count;
 
@@ -236,6 +248,37 @@ static int probe_device(const struct rootfs *root, const char *address)
 	return r;
 }
 
+/* Whether path is devices/ADDR/rom, with ADDR in address */
+static bool rom_attr_of(const char *path, char *address, size_t size)
+{
+	return device_of(path, PATH_SYS_PCI_DEVICES "/", address, size) &&
+	       strcmp(path + strlen(PATH_SYS_PCI_DEVICES "/") + strlen(address), ROM_ATTR) == 0;
+}
+
+/* ROOT/.fakekernel/rom-on-ADDR while the ROM of ADDR is on */
+static char *rom_on_path(const char *address)
+{
+	return xasprintf(FAKE_STATE_DIR "/rom-on-%s", address);
+}
+
+static int rom_switch(const struct rootfs *root, const char *path, const char *address,
+		      const char *value)
+{
+	if (!rootfs_exists(root, path))
+		return -ENOENT; /* no ROM BAR, no attribute */
+	char *on = rom_on_path(address);
+	int r;
+	if (strcmp(value, "0\n") == 0) {
+		r = rootfs_unlink(root, on, 0);
+		r = r == -ENOENT ? 0 : r;
+	} else {
+		(void)rootfs_mkdir(root, FAKE_STATE_DIR, 0755);
+		r = put(root, on, "1\n");
+	}
+	free(on);
+	return r;
+}
+
 static int do_fake_write(void *arg)
 {
 	const struct fake_write *w = arg;
@@ -265,6 +308,8 @@ static int do_fake_write(void *arg)
 	} else if (device_of(path, PATH_SYS_PCI_DEVICES "/", address, sizeof(address)) && pl > 14 &&
 		   strcmp(path + pl - 14, "/driver/unbind") == 0) {
 		r = strcmp(value, address) == 0 ? unbind_device(w->root, address) : -ENODEV;
+	} else if (rom_attr_of(path, address, sizeof(address))) {
+		r = rom_switch(w->root, path, address, w->value);
 	} else if (strcmp(path, PATH_SYS_PCI_DRIVERS_PROBE) == 0) {
 		r = host_is_pci_address(value) ? probe_device(w->root, value) : -EINVAL;
 	} else if (strncmp(path, PATH_SYS_PCI_DRIVERS "/", strlen(PATH_SYS_PCI_DRIVERS "/")) == 0 &&
@@ -291,15 +336,43 @@ int kernel_write(const struct rootfs *root, const char *path, const char *value,
 	if (log) {
 		FILE *f = fopen(log, "a");
 		if (f) {
-			fprintf(f, "%s %s\n", path, strcmp(value, "\n") == 0 ? "\\n" : value);
+			fprintf(f, "%s ", path);
+			for (const char *c = value; *c; c++) {
+				if (*c == '\n')
+					fputs("\\n", f);
+				else
+					fputc(*c, f);
+			}
+			fputc('\n', f);
 			fclose(f);
 		}
 	}
-	if ((int)write_count == env_number("PCIPT_FAKE_FAIL_WRITE"))
-		return -EIO;
+	if ((int)write_count == env_number("PCIPT_FAKE_FAIL_WRITE")) {
+		int e = env_number("PCIPT_FAKE_FAIL_ERRNO");
+		return e > 0 ? -e : -EIO;
+	}
 	struct fake_write w = {root, path, value,
 			       (int)write_count == env_number("PCIPT_FAKE_HANG_WRITE")};
 	return kernel_timed(do_fake_write, &w, timeout_ms);
+}
+
+int kernel_read(const struct rootfs *root, const char *path, size_t max, char **ret,
+		size_t *ret_size)
+{
+	char address[HOST_PCI_ADDRESS_MAX + 1];
+	if (!rom_attr_of(path, address, sizeof(address)))
+		return rootfs_read(root, path, O_NOFOLLOW, max, ret, ret_size);
+	if (!rootfs_exists(root, path))
+		return -ENOENT;
+	char *on = rom_on_path(address);
+	bool enabled = rootfs_exists(root, on);
+	free(on);
+	if (!enabled)
+		return -EINVAL;
+	char *image = xasprintf(FAKE_STATE_DIR "/rom-%s", address);
+	int r = rootfs_read(root, image, O_NOFOLLOW, max, ret, ret_size);
+	free(image);
+	return r == -ENOENT ? -EIO : r;
 }
 
 int kernel_load_module(const struct rootfs *root, const char *module, unsigned timeout_ms)

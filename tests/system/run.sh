@@ -155,6 +155,20 @@ for f in "$qemu" /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so \
 done
 mkdir -p "$root/usr/share/kvm"
 
+# The option ROM QEMU gives an e1000 unless romfile= is emptied: iPXE's, from Debian's package
+# ipxe-qemu, found on QEMU's firmware path. The Intel boot adds such an e1000 (00:07.0) for
+# `pcipt-validate --read-rom`, which must read these very bytes from the guest's kernel.
+e1000_rom=
+for d in $(qemu-system-x86_64 -L help); do
+	[ -r "$d/efi-e1000.rom" ] && e1000_rom=$d/efi-e1000.rom && break
+done
+rom=no
+if [ -n "$e1000_rom" ]; then
+	mkdir -p "$root/etc/pcipt-test"
+	cp -L "$e1000_rom" "$root/etc/pcipt-test/efi-e1000.rom"
+	rom=yes
+fi
+
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
 # --- boots --------------------------------------------------------------------------------
@@ -162,8 +176,9 @@ passed=0 failed=0 skipped=0
 summary=()
 
 # boot NAME MACHINE_ARGS CMDLINE DESCRIPTION: one boot of the recipe's machine, with the IOMMU
-# (and CPU) MACHINE_ARGS give it, running the guest scenario NAME; its TAP lines are printed
-# with NAME in front and counted. Boots PCIPT_SYSTEM_BOOTS does not name are left out.
+# (and CPU, and extra devices) MACHINE_ARGS give it, running the guest scenario NAME; its TAP
+# lines are printed with NAME in front and counted. Boots PCIPT_SYSTEM_BOOTS does not name are
+# left out.
 boot() {
 	local name=$1 machine=$2 cmdline=$3 desc=$4 log=$work/$1.log status=0 t0 t1 secs
 	local ok notok skip result
@@ -185,7 +200,7 @@ boot() {
 		-device pcie-pci-bridge,id=pb,bus=rp2 \
 		-device e1000,bus=pb,addr=01.0,romfile= -device e1000,bus=pb,addr=02.0,romfile= \
 		-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 panic=-1 $cmdline pcipt_scenario=$name pcipt_hook=$hook" \
+		-append "console=ttyS0 panic=-1 $cmdline pcipt_scenario=$name pcipt_hook=$hook pcipt_rom=$rom" \
 		-nographic -no-reboot </dev/null >"$log" 2>&1 || status=$?
 	t1=$(date +%s%N)
 	secs=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }')
@@ -220,8 +235,12 @@ echo "# system test: $(basename "$vmlinuz") under $(qemu-system-x86_64 --version
 t_all=$(date +%s)
 # QEMU's default CPU says AuthenticAMD: an Intel IOMMU gets an Intel CPU, as on real hosts
 intel="-cpu qemu64,vendor=GenuineIntel"
-boot normal "$intel -device intel-iommu,intremap=on,caching-mode=on" "intel_iommu=on iommu=pt" \
-	"intel_iommu=on iommu=pt: --host clean, --groups, group-isolation, hook, QEMU's verdicts"
+# an e1000 that keeps its option ROM (no romfile=), for --read-rom; no other case passes it
+e1000_with_rom=
+[ "$rom" = no ] || e1000_with_rom="-device e1000,addr=07.0"
+boot normal "$intel -device intel-iommu,intremap=on,caching-mode=on $e1000_with_rom" \
+	"intel_iommu=on iommu=pt" \
+	"intel_iommu=on iommu=pt: --host clean, --groups, group-isolation, hook, QEMU's verdicts, --read-rom"
 boot intremap-off "$intel -device intel-iommu,intremap=off,caching-mode=on" "intel_iommu=on iommu=pt" \
 	"-device intel-iommu,intremap=off: interrupt-remapping"
 boot iommu-off "$intel -device intel-iommu,intremap=on,caching-mode=on" "intel_iommu=off" \

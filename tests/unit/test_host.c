@@ -1,17 +1,17 @@
 /* host/: the parsers behind the host snapshot (iomem, mountinfo, reservations, storage.cfg)
  * and the rooted sysfs reads; and the timed child process the hook's sysfs writes and
- * modprobe run in (hook/kernel_common.c), which reads a child's end the same way. */
+ * modprobe run in (lib/kernelio_timed.c), which reads a child's end the same way. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../hook/kernel.h"
 #include "../../host/hostuse.h"
 #include "../../host/iomem.h"
 #include "../../host/runstate.h"
 #include "../../host/sysfs.h"
+#include "../../lib/kernelio.h"
 #include "../../pve/storage.h"
 
 #include <errno.h>
@@ -313,7 +313,7 @@ static void rooted_reads_report_a_failed_fstat(void **state)
 #endif
 }
 
-/* --- the hook's timed child (hook/kernel_common.c) -------------------------------------- */
+/* --- the timed child of every kernel write (lib/kernelio_timed.c) ----------------------- */
 
 static int op_fails_enoent(void *arg)
 {

@@ -122,6 +122,109 @@ static void too_many_images(void **state)
 	free(rom);
 }
 
+/* The byte that makes the first n bytes at p sum to 0, put in the last of them */
+static void fix_checksum(uint8_t *p, size_t n)
+{
+	unsigned sum = 0;
+	for (size_t i = 0; i + 1 < n; i++)
+		sum += p[i];
+	p[n - 1] = (uint8_t)(0x100 - (sum & 0xff));
+}
+
+static void what_each_firmware_runs(void **state)
+{
+	(void)state;
+	uint8_t rom[3072] = {0};
+	/* another card's x86 image first: SeaBIOS passes over it to the one for its device */
+	make_image(rom, 0, 2, 0x10de, 0x1b81, OPTIONROM_CODE_X86, 0);
+	make_image(rom, 1024, 2, 0x10de, 0x1b80, OPTIONROM_CODE_X86, 0);
+	make_image(rom, 2048, 2, 0x10de, 0x1b80, OPTIONROM_CODE_EFI, 1);
+	struct optionrom r;
+	struct pcipt_error err;
+	assert_int_equal(optionrom_parse(rom, sizeof(rom), &r, &err), 0);
+	assert_ptr_equal(optionrom_seabios_image(&r, 0x10de, 0x1b80), &r.images[1]);
+	assert_ptr_equal(optionrom_seabios_image(&r, 0x10de, 0x1b81), &r.images[0]);
+	assert_null(optionrom_seabios_image(&r, 0x1002, 0x1b80));
+	/* OVMF runs an x64 or an EBC image, whatever its ids */
+	assert_ptr_equal(optionrom_ovmf_image(&r), &r.images[2]);
+	static const unsigned machines[][2] = {
+		{OPTIONROM_EFI_MACHINE_X64, 1},  {OPTIONROM_EFI_MACHINE_EBC, 1},
+		{OPTIONROM_EFI_MACHINE_AA64, 0}, {OPTIONROM_EFI_MACHINE_IA32, 0},
+		{OPTIONROM_EFI_MACHINE_IA64, 0},
+	};
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++) {
+		put16(rom + 2048 + 0x0a, machines[i][0]);
+		assert_int_equal(optionrom_parse(rom, sizeof(rom), &r, &err), 0);
+		assert_true((optionrom_ovmf_image(&r) != NULL) == machines[i][1]);
+	}
+	put16(rom + 2048 + 0x0a, OPTIONROM_EFI_MACHINE_X64);
+	/* drivers only, compressed or not, as EDK2's PCI bus loads them */
+	static const unsigned kinds[][3] = {
+		{OPTIONROM_EFI_RUNTIME_DRIVER, 0, 1},
+		{OPTIONROM_EFI_BOOT_SERVICE_DRIVER, 1, 1},
+		{OPTIONROM_EFI_APPLICATION, 0, 0},
+		{OPTIONROM_EFI_BOOT_SERVICE_DRIVER, 2, 0},
+	};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		put16(rom + 2048 + 8, kinds[i][0]);
+		put16(rom + 2048 + 0x0c, kinds[i][1]);
+		assert_int_equal(optionrom_parse(rom, sizeof(rom), &r, &err), 0);
+		assert_true((optionrom_ovmf_image(&r) != NULL) == kinds[i][2]);
+	}
+	put16(rom + 2048 + 8, OPTIONROM_EFI_BOOT_SERVICE_DRIVER);
+	put16(rom + 2048 + 0x0c, 0);
+	put16(rom + 2048 + 4, 0x0ef0); /* not the EFI signature */
+	assert_int_equal(optionrom_parse(rom, sizeof(rom), &r, &err), 0);
+	assert_null(optionrom_ovmf_image(&r));
+
+	assert_string_equal(optionrom_efi_subsystem_name(10), "EFI application");
+	assert_string_equal(optionrom_efi_subsystem_name(11), "boot service driver");
+	assert_string_equal(optionrom_efi_subsystem_name(12), "runtime driver");
+	assert_null(optionrom_efi_subsystem_name(13));
+	assert_string_equal(optionrom_efi_machine_name(0x014c), "IA-32");
+	assert_string_equal(optionrom_efi_machine_name(0x0200), "Itanium");
+	assert_string_equal(optionrom_efi_machine_name(0x0ebc), "EBC");
+	assert_string_equal(optionrom_efi_machine_name(0x8664), "x64");
+	assert_string_equal(optionrom_efi_machine_name(0xaa64), "ARM64");
+	assert_null(optionrom_efi_machine_name(0x1234));
+}
+
+static void checksums_as_seabios_sums(void **state)
+{
+	(void)state;
+	uint8_t rom[2048] = {0};
+	make_image(rom, 0, 2, 0x10de, 0x1b80, OPTIONROM_CODE_X86, 0);
+	make_image(rom, 1024, 2, 0x10de, 0x1b80, OPTIONROM_CODE_EFI, 1);
+	struct optionrom r;
+	struct pcipt_error err;
+	fix_checksum(rom, 1024);
+	assert_int_equal(optionrom_parse(rom, sizeof(rom), &r, &err), 0);
+	assert_int_equal(optionrom_image_checksum(rom, sizeof(rom), &r.images[0]), 0);
+	rom[100] += 1; /* one byte one more: the sum one more */
+	assert_int_equal(optionrom_image_checksum(rom, sizeof(rom), &r.images[0]), 1);
+	rom[100] -= 1;
+	/* the x86 sum covers what the size byte says, which SeaBIOS copies: one block of two */
+	rom[2] = 1;
+	unsigned first = 0;
+	for (size_t i = 0; i < 512; i++)
+		first += rom[i];
+	assert_true((first & 0xff) != 0);
+	assert_int_equal(optionrom_image_checksum(rom, sizeof(rom), &r.images[0]), first & 0xff);
+	fix_checksum(rom, 512);
+	assert_int_equal(optionrom_image_checksum(rom, sizeof(rom), &r.images[0]), 0);
+	rom[2] = 0; /* nothing to run */
+	assert_int_equal(optionrom_image_checksum(rom, sizeof(rom), &r.images[0]), -ERANGE);
+	rom[2] = 3; /* past the image */
+	assert_int_equal(optionrom_image_checksum(rom, sizeof(rom), &r.images[0]), -ERANGE);
+	/* any other image is summed whole */
+	unsigned sum = 0;
+	for (size_t i = 1024; i < 2048; i++)
+		sum += rom[i];
+	assert_int_equal(optionrom_image_checksum(rom, sizeof(rom), &r.images[1]), sum & 0xff);
+	/* an image of a longer ROM does not reach past a shorter one */
+	assert_int_equal(optionrom_image_checksum(rom, 1500, &r.images[1]), -ERANGE);
+}
+
 /* ../shared/testdata/roms, relative to the repository top where the tests run */
 static uint8_t *read_shared_rom(const char *name, size_t *size)
 {
@@ -157,6 +260,9 @@ static void real_roms(void **state)
 	assert_int_equal(r.images[0].class_code, 0x030000);
 	assert_true(r.images[0].last);
 	assert_null(optionrom_efi_image(&r)); /* legacy only: no good for OVMF */
+	assert_null(optionrom_ovmf_image(&r));
+	assert_ptr_equal(optionrom_seabios_image(&r, 0x1002, 0x1636), &r.images[0]);
+	assert_int_equal(optionrom_image_checksum(legacy, size, &r.images[0]), 0);
 	free(legacy);
 
 	uint8_t *gop = read_shared_rom("amd-gop-efi-only.rom", &size);
@@ -170,6 +276,12 @@ static void real_roms(void **state)
 	assert_int_equal(r.images[0].efi_subsystem, 0x0b);
 	assert_int_equal(r.images[0].efi_machine, OPTIONROM_EFI_MACHINE_X64);
 	assert_ptr_equal(optionrom_efi_image(&r), &r.images[0]);
+	assert_ptr_equal(optionrom_ovmf_image(&r), &r.images[0]);
+	assert_null(optionrom_seabios_image(&r, 0x03ea, 0x0665));
+	assert_string_equal(optionrom_efi_subsystem_name(r.images[0].efi_subsystem),
+			    "boot service driver");
+	/* its bytes do not sum to 0: nothing checks an EFI image's sum */
+	assert_int_equal(optionrom_image_checksum(gop, size, &r.images[0]), 0xec);
 	/* every truncation of a real ROM is refused, none crashes */
 	for (size_t cut = 0; cut < size; cut += 257)
 		assert_int_equal(optionrom_parse(gop, cut, &r, &err), -EINVAL);
@@ -188,6 +300,8 @@ int main(void)
 		cmocka_unit_test(legacy_plus_efi_chain),
 		cmocka_unit_test(bad_roms_are_refused),
 		cmocka_unit_test(too_many_images),
+		cmocka_unit_test(what_each_firmware_runs),
+		cmocka_unit_test(checksums_as_seabios_sums),
 		cmocka_unit_test(real_roms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

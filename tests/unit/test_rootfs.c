@@ -237,6 +237,40 @@ static void writes_stay_inside(void **state)
 	assert_int_equal(rootfs_unlink(t->fs, "/", 0), -EINVAL);
 }
 
+static void new_files_never_replace(void **state)
+{
+	struct tree *t = *state;
+	mode_t old = umask(077);
+	assert_int_equal(rootfs_create_new(t->fs, "/etc/card.rom", "abc", 3, 0644), 0);
+	umask(old);
+	struct stat st;
+	assert_int_equal(rootfs_stat(t->fs, "/etc/card.rom", &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644); /* the mode asked for, whatever the umask */
+	read_text(t->fs, "/etc/card.rom", "abc");
+	/* a file, a link, a dangling link: each stays as it is */
+	assert_int_equal(rootfs_create_new(t->fs, "/etc/card.rom", "new", 3, 0644), -EEXIST);
+	read_text(t->fs, "/etc/card.rom", "abc");
+	assert_int_equal(rootfs_create_new(t->fs, "/abs-link", "new", 3, 0644), -EEXIST);
+	read_text(t->fs, "/etc/secret", "inside\n");
+	ln(t->dir, "/etc/nowhere", "/etc/dangling");
+	assert_int_equal(rootfs_create_new(t->fs, "/etc/dangling", "new", 3, 0644), -EEXIST);
+	assert_false(rootfs_exists(t->fs, "/etc/nowhere"));
+	/* a link planted where the directory should be leads nowhere outside */
+	char out[PATH_MAX + 16];
+	snprintf(out, sizeof(out), "%s/../written", t->dir);
+	ln(t->dir, out, "/etc/planted");
+	assert_int_equal(rootfs_create_new(t->fs, "/etc/planted/x", "a", 1, 0644), -ENOENT);
+	assert_int_equal(access(out, F_OK), -1);
+	assert_int_equal(rootfs_create_new(t->fs, "/none/x", "a", 1, 0644), -ENOENT);
+	/* no temporary file is left behind */
+	char **names;
+	size_t n;
+	assert_int_equal(rootfs_list(t->fs, "/etc", &names, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_true(names[i][0] != '.');
+	rootfs_free_names(names, n);
+}
+
 static void the_host_and_display_paths(void **state)
 {
 	struct tree *t = *state;
@@ -271,6 +305,7 @@ int main(void)
 		BOTH(links_resolve_to_host_paths),
 		BOTH(lists_sorted),
 		BOTH(writes_stay_inside),
+		BOTH(new_files_never_replace),
 		BOTH(the_host_and_display_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
