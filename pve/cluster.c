@@ -207,8 +207,7 @@ int pve_vm_node(const struct rootfs *root, const struct pve_nodes *nodes, long v
 	}
 	char *found = NULL;
 	for (size_t i = 0; i < nodes->count; i++) {
-		char *path = xasprintf("%s/%s/qemu-server/%ld.conf", PATH_PVE_NODES,
-				       nodes->names[i], vmid);
+		char *path = pve_node_vm_config_path(nodes->names[i], vmid);
 		bool there = rootfs_exists(root, path);
 		free(path);
 		if (!there)

@@ -27,6 +27,11 @@ char *pve_vm_config_path(long vmid)
 	return xasprintf("%s/%ld.conf", PATH_PVE_QEMU_SERVER, vmid);
 }
 
+char *pve_node_vm_config_path(const char *node, long vmid)
+{
+	return xasprintf("%s/%s/qemu-server/%ld.conf", PATH_PVE_NODES, node, vmid);
+}
+
 long pve_vmid_from_path(const char *path)
 {
 	const char *base = strrchr(path, '/');

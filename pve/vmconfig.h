@@ -128,6 +128,8 @@ void pve_config_free(struct pve_config *config);
 /* Where Proxmox keeps the config of VM vmid on this node: "/etc/pve/qemu-server/VMID.conf", a
  * host path (read through the run's rootfs).  malloc'd. */
 char *pve_vm_config_path(long vmid);
+/* The same in node's directory of the cluster: /etc/pve/nodes/NODE/qemu-server/VMID.conf */
+char *pve_node_vm_config_path(const char *node, long vmid);
 
 /* VMID from a file name "100.conf" (any directory); -1 when it is not one. */
 long pve_vmid_from_path(const char *path);

@@ -235,7 +235,7 @@ static char *config_node(struct node_finder *nf, const struct rootfs *fs, const 
 	for (size_t i = 0; i < count; i++) {
 		if (names[i][0] == '.')
 			continue;
-		char *conf = xasprintf(PATH_PVE_NODES "/%s/qemu-server/%ld.conf", names[i], vmid);
+		char *conf = pve_node_vm_config_path(names[i], vmid);
 		if (rootfs_exists(nf->root, conf) && holders++ == 0)
 			found = xstrdup(names[i]);
 		free(conf);
@@ -610,4 +610,13 @@ void lint_groups(const struct lint_input *inputs, size_t count, const struct roo
 		report_groups_text(out, host, vms, p.count);
 	free(vms);
 	lint_prepared_free(&p);
+}
+
+void lint_inputs_free(struct lint_input *inputs, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(inputs[i].path);
+		free(inputs[i].display);
+	}
+	free(inputs);
 }

@@ -24,6 +24,9 @@ struct lint_input {
 	char *display;           /* how findings name it */
 };
 
+/* Free count inputs (their path and display) and the array. */
+void lint_inputs_free(struct lint_input *inputs, size_t count);
+
 /* Where the offline lint hands its findings: each input's as soon as it is checked (sorted,
  * severities final; the list is freed when done returns), in input order, then the resource
  * mappings'.  So the output is the same as one sorted list. */

@@ -20,17 +20,8 @@ static void config_input(const struct rootfs *root, const char *node, long vmid,
 			 struct lint_input *ret)
 {
 	ret->fs = root;
-	ret->path = xasprintf("%s/%s/qemu-server/%ld.conf", PATH_PVE_NODES, node, vmid);
+	ret->path = pve_node_vm_config_path(node, vmid);
 	ret->display = xstrdup(ret->path);
-}
-
-static void free_inputs(struct lint_input *inputs, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		free(inputs[i].path);
-		free(inputs[i].display);
-	}
-	free(inputs);
 }
 
 static bool is_node(const char *a, const char *b)
@@ -147,7 +138,7 @@ done:
 	for (size_t i = 0; i < count; i++)
 		free(homes[i]);
 	free(homes);
-	free_inputs(inputs, made);
+	lint_inputs_free(inputs, made);
 	free(local);
 	pve_nodes_free(&nodes);
 	return r;
@@ -270,7 +261,7 @@ static int survey_node(struct survey *s, size_t n, lint_findings_done *done, voi
 		findings_sort(&found);
 		findings_move(&list, &found);
 		lint_prepared_free(&p);
-		free_inputs(inputs, count);
+		lint_inputs_free(inputs, count);
 	}
 	free(vmids);
 	if (list.count)
@@ -372,7 +363,7 @@ static void survey_ha_target(struct survey *s, size_t m, struct findings *out)
 		free(whys[i]);
 	free(whys);
 	free(resource_of);
-	free_inputs(inputs, count);
+	lint_inputs_free(inputs, count);
 }
 
 int lint_all_nodes(const struct cluster_run *run, lint_findings_done *done, void *ctx,

@@ -572,15 +572,6 @@ static int list_node_configs(const struct rootfs *root, struct lint_input **ret,
 	return 0;
 }
 
-static void free_inputs(struct lint_input *inputs, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		free(inputs[i].path);
-		free(inputs[i].display);
-	}
-	free(inputs);
-}
-
 /* The offline lint's findings, printed as each config is done */
 static void print_findings(const struct findings *list, void *ctx)
 {
@@ -719,12 +710,12 @@ static int show_groups(const struct options *o)
 		return EXIT_TROUBLE;
 	struct host host;
 	if (read_host(o, NULL, &host) < 0) {
-		free_inputs(inputs, count);
+		lint_inputs_free(inputs, count);
 		return EXIT_TROUBLE;
 	}
 	lint_groups(inputs, count, o->root, &host, o->format == FORMAT_JSON, stdout);
 	host_free(&host);
-	free_inputs(inputs, count);
+	lint_inputs_free(inputs, count);
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_TROUBLE;
 }
 
@@ -1067,7 +1058,7 @@ static int report_diff(const struct options *o, const struct rules *rules, struc
 	bool unreadable = diff_judge(&sides, inputs, count, o->root, rules, &findings) > 0;
 	int status = print_report(o, rules, &findings, unreadable);
 	findings_free(&findings);
-	free_inputs(inputs, count);
+	lint_inputs_free(inputs, count);
 	return status;
 }
 
@@ -1420,14 +1411,13 @@ int main(int argc, char **argv)
 			} else if (pve_vmid_parse(arg) > 0) {
 				inputs[input_count].fs = o.root;
 				inputs[input_count].path =
-					o.node ? xasprintf("%s/%s/qemu-server/%ld.conf",
-							   PATH_PVE_NODES, o.node,
-							   pve_vmid_parse(arg))
+					o.node ? pve_node_vm_config_path(o.node,
+									 pve_vmid_parse(arg))
 					       : pve_vm_config_path(pve_vmid_parse(arg));
 				inputs[input_count].display = xstrdup(inputs[input_count].path);
 				input_count++;
 			} else {
-				free_inputs(inputs, input_count);
+				lint_inputs_free(inputs, input_count);
 				rules_free(&rules);
 				return usage_error(
 					"'%s' is not a VMID (use --config FILE for files)", arg);
@@ -1483,7 +1473,7 @@ int main(int argc, char **argv)
 							    &node_findings, &unreadable) == 0;
 			rules_apply(&rules, &node_findings);
 		} else if (read_host(&o, &rules, &host) < 0) {
-			free_inputs(inputs, input_count);
+			lint_inputs_free(inputs, input_count);
 			findings_free(&findings);
 			rules_free(&rules);
 			return EXIT_TROUBLE;
@@ -1523,7 +1513,7 @@ int main(int argc, char **argv)
 	if (fflush(stdout) != 0)
 		status = EXIT_TROUBLE;
 
-	free_inputs(inputs, input_count);
+	lint_inputs_free(inputs, input_count);
 	free(vmids);
 	findings_free(&findings);
 	rules_free(&rules);
