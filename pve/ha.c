@@ -366,6 +366,17 @@ void pve_ha_free(struct pve_ha *ha)
 	*ha = (struct pve_ha){0};
 }
 
+const char *pve_ha_state_name(enum pve_ha_state state)
+{
+	static const char *const names[] = {
+		[PVE_HA_STARTED] = "started",
+		[PVE_HA_STOPPED] = "stopped",
+		[PVE_HA_DISABLED] = "disabled",
+		[PVE_HA_IGNORED] = "ignored",
+	};
+	return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
+
 const struct pve_ha_resource *pve_ha_find(const struct pve_ha *ha, long vmid)
 {
 	for (size_t i = 0; i < ha->resource_count; i++) {

@@ -69,6 +69,9 @@ void pve_ha_parse(const struct text_file *resources, const struct text_file *rul
 int pve_ha_load(const struct rootfs *root, struct pve_ha *ret, struct pcipt_error *err);
 void pve_ha_free(struct pve_ha *ha);
 
+/* "started", "stopped", "disabled" or "ignored" */
+const char *pve_ha_state_name(enum pve_ha_state state);
+
 /* The resource of vmid, or NULL when HA does not manage it. */
 const struct pve_ha_resource *pve_ha_find(const struct pve_ha *ha, long vmid);
 

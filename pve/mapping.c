@@ -163,6 +163,15 @@ const struct pve_mapping *pve_mappings_find(const struct pve_mappings *m, const 
 	return NULL;
 }
 
+bool pve_mapping_on_node(const struct pve_mapping *m, const char *node)
+{
+	for (size_t k = 0; k < m->entry_count; k++) {
+		if (strcmp(m->entries[k].node, node) == 0)
+			return true;
+	}
+	return false;
+}
+
 void pve_mappings_free(struct pve_mappings *m)
 {
 	for (size_t i = 0; i < m->count; i++) {

@@ -60,6 +60,8 @@ void pve_mappings_parse(const struct text_file *text, const char *display_path,
 int pve_mappings_load(const struct rootfs *fs, const char *path, const char *display_path,
 		      struct pve_mappings *ret, struct pcipt_error *err);
 const struct pve_mapping *pve_mappings_find(const struct pve_mappings *m, const char *name);
+/* Whether the mapping has a map line for node (what a migration to node needs). */
+bool pve_mapping_on_node(const struct pve_mapping *m, const char *node);
 void pve_mappings_free(struct pve_mappings *m);
 
 #endif

@@ -31,9 +31,7 @@ static char *join_keys(const struct pve_vm *vm, bool mapped, bool with_names,
 			const struct pve_mapping *m = pve_mappings_find(mappings, s->dev.mapping);
 			if (!m)
 				continue;
-			bool on_target = false;
-			for (size_t k = 0; k < m->entry_count; k++)
-				on_target |= strcmp(m->entries[k].node, to) == 0;
+			bool on_target = pve_mapping_on_node(m, to);
 			/* want 0: no entry on the target; 1: not live-migration-capable */
 			if ((want == 0 && on_target) || (want == 1 && m->live_migration_capable))
 				continue;
@@ -105,10 +103,7 @@ void check_migration(const struct checked_config *c, const char *from, const cha
 		const struct pve_mapping *m = pve_mappings_find(mappings, s->dev.mapping);
 		if (!m)
 			continue; /* device-missing says the mapping does not exist */
-		bool on_target = false;
-		for (size_t k = 0; k < m->entry_count; k++)
-			on_target |= strcmp(m->entries[k].node, to) == 0;
-		if (!on_target) {
+		if (!pve_mapping_on_node(m, to)) {
 			f = findings_add(out, CHECK_MIGRATION, SEVERITY_ERROR, &c->source,
 					 s->raw.line);
 			finding_message(f,
@@ -145,7 +140,6 @@ void check_migration(const struct checked_config *c, const char *from, const cha
 void check_ha_raw_address(const struct checked_config *c, const struct pve_ha_resource *res,
 			  struct findings *out)
 {
-	static const char *const states[] = {"started", "stopped", "disabled", "ignored"};
 	const struct pve_vm *vm = &c->config->vm;
 	for (int i = 0; i < PVE_MAX_HOSTPCI; i++) {
 		const struct pve_hostpci_setting *s = &vm->hostpci[i];
@@ -158,8 +152,8 @@ void check_ha_raw_address(const struct checked_config *c, const struct pve_ha_re
 				"a raw address (%s): when HA recovers or moves it, its config "
 				"moves to another node and the address means whatever card sits "
 				"there",
-				i, res->vmid, states[res->state], PATH_PVE_HA_RESOURCES, res->line,
-				s->raw.value);
+				i, res->vmid, pve_ha_state_name(res->state), PATH_PVE_HA_RESOURCES,
+				res->line, s->raw.value);
 		finding_hint(f, "pass the card through a resource mapping (Datacenter > Resource "
 				"Mappings) with an entry for each node HA may use: Proxmox then "
 				"checks the card's ids on the node before the VM starts");
@@ -170,7 +164,6 @@ void report_ha_target(const struct checked_config *c, const struct pve_ha_resour
 		      const char *home, const char *node, const char *why_there,
 		      const struct finding *reason, size_t more, struct findings *out)
 {
-	static const char *const states[] = {"started", "stopped", "disabled", "ignored"};
 	struct finding *f = findings_add(out, CHECK_HA_TARGET, SEVERITY_ERROR, &c->source,
 					 reason->file && c->source.file &&
 							 strcmp(reason->file, c->source.file) == 0
@@ -185,7 +178,7 @@ void report_ha_target(const struct checked_config *c, const struct pve_ha_resour
 	finding_message(f,
 			"VM %ld (on %s) is HA-managed (state %s) and HA may recover or move it "
 			"to node %s (%s), where it cannot start: %s [%s]%s",
-			res->vmid, home, states[res->state], node, why_there,
+			res->vmid, home, pve_ha_state_name(res->state), node, why_there,
 			reason->message ? reason->message : "", check_id_name(reason->check),
 			others);
 	finding_hint(f,

@@ -42,34 +42,59 @@ static int node_host(const struct cluster_run *run, const char *node, const char
 				       unreadable);
 }
 
-/* Whether VM vmid runs on node: the machine's QEMU processes for the local node, else the
- * running VMs of node's snapshot (as of its time).  1, 0, or -1 when nothing says. */
-static int vm_running(const struct cluster_run *run, const char *node, const char *local, long vmid)
+/* Which VMs run on a node a --target run moves VMs from, read once per node: the machine's QEMU
+ * processes for the local node, else the running VMs of the node's snapshot (as of its time). */
+struct source_node {
+	const char *name;
+	bool local, read;         /* read: the runstate below is there */
+	struct host_runstate own; /* the local node's */
+	struct host snapshot;     /* another node's */
+};
+
+/* Whether VM vmid runs on node (sources: the nodes read so far, *count of them, room for one
+ * more).  1, 0, or -1 when nothing says. */
+static int vm_running(const struct cluster_run *run, struct source_node *sources, size_t *count,
+		      const char *node, const char *local, long vmid)
 {
-	struct host_runstate own;
-	struct host snapshot;
-	const struct host_runstate *rs = &own;
-	if (is_node(node, local)) {
-		host_runstate_load(run->root, run->now, &own);
-	} else {
-		char *path = xasprintf("%s/%s/%s", PATH_PVE_NODES, node, PCIPT_SNAPSHOT_NAME);
-		struct pcipt_error err;
-		int r = host_snapshot_load(run->root, path, &snapshot, &err);
-		free(path);
-		if (r < 0)
-			return -1;
-		rs = &snapshot.runstate;
+	struct source_node *s = NULL;
+	for (size_t i = 0; i < *count && !s; i++) {
+		if (strcmp(sources[i].name, node) == 0)
+			s = &sources[i];
 	}
+	if (!s) {
+		s = &sources[(*count)++];
+		*s = (struct source_node){.name = node, .local = is_node(node, local)};
+		if (s->local) {
+			host_runstate_load(run->root, run->now, &s->own);
+			s->read = true;
+		} else {
+			char *path =
+				xasprintf("%s/%s/%s", PATH_PVE_NODES, node, PCIPT_SNAPSHOT_NAME);
+			struct pcipt_error err;
+			s->read = host_snapshot_load(run->root, path, &s->snapshot, &err) == 0;
+			free(path);
+		}
+	}
+	if (!s->read)
+		return -1;
+	const struct host_runstate *rs = s->local ? &s->own : &s->snapshot.runstate;
 	int running = rs->unlisted ? -1 : 0;
 	for (size_t i = 0; i < rs->vm_count; i++) {
 		if (rs->vms[i].vmid == vmid)
 			running = 1;
 	}
-	if (is_node(node, local))
-		host_runstate_free(&own);
-	else
-		host_free(&snapshot);
 	return running;
+}
+
+static void sources_free(struct source_node *sources, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (sources[i].read && sources[i].local)
+			host_runstate_free(&sources[i].own);
+		else if (sources[i].read)
+			host_free(&sources[i].snapshot);
+	}
+	free(sources);
 }
 
 int lint_target(const struct cluster_run *run, const char *target, const long *vmids, size_t count,
@@ -118,14 +143,18 @@ int lint_target(const struct cluster_run *run, const char *target, const long *v
 		}
 		struct findings moves;
 		findings_init(&moves);
+		struct source_node *sources = xcalloc(p.count ? p.count : 1, sizeof(*sources));
+		size_t source_count = 0;
 		for (size_t k = 0; k < p.count; k++) {
 			size_t i = p.checked[k].source.index - 1;
 			if (is_node(homes[i], target))
 				continue; /* nothing moves */
-			int running = vm_running(run, homes[i], local, vmids[i]);
+			int running =
+				vm_running(run, sources, &source_count, homes[i], local, vmids[i]);
 			check_migration(&p.checked[k], homes[i], target, running,
 					p.have_mappings ? &p.mappings : NULL, &moves);
 		}
+		sources_free(sources, source_count);
 		rules_apply(run->rules, &moves);
 		findings_move(&found, &moves);
 		findings_sort(&found);
